@@ -1,0 +1,97 @@
+/**
+ * Warden's one configuration, validated once by a schema: unknown keys and bad values
+ * are rejected with a message that names the key. Defaults are documented in
+ * docs/configuration.md.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { WardenError } from "./errors.js";
+
+const Features = z
+  .object({
+    bits: z.number().int().min(8).max(26).default(20),
+    charMin: z.number().int().min(1).max(8).default(1),
+    charMax: z.number().int().min(1).max(8).default(5),
+    wordNgrams: z.number().int().min(0).max(2).default(2),
+  })
+  .strict();
+
+const Ftrl = z
+  .object({
+    alpha: z.number().positive().default(0.3),
+    beta: z.number().min(0).default(1),
+    l1: z.number().min(0).default(0),
+    l2: z.number().min(0).default(0),
+  })
+  .strict();
+
+const Training = z
+  .object({
+    heads: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).min(1).default(["abusive", "hate", "spam"]),
+    epochs: z.number().int().min(1).max(50).default(3),
+    seed: z.number().int().default(1),
+    validationShare: z.number().gt(0).lt(0.5).default(0.1),
+    classWeight: z.enum(["none", "balanced"]).default("balanced"),
+    /** Train only on datasets whose licence allows commercial use. */
+    commercialOnly: z.boolean().default(false),
+    features: Features.default(Features.parse({})),
+    ftrl: Ftrl.default(Ftrl.parse({})),
+  })
+  .strict();
+
+const Threshold = z.object({ review: z.number().min(0).max(1), block: z.number().min(0).max(1) }).strict();
+
+const Policy = z
+  .object({
+    /** Per category: score at or above `review` is sent to review, at or above `block` is blocked. */
+    thresholds: z.record(z.string(), Threshold).default({}),
+    defaultThreshold: Threshold.default({ review: 0.5, block: 0.9 }),
+  })
+  .strict();
+
+const Limits = z
+  .object({
+    maxTextLength: z.number().int().positive().default(20_000),
+    maxBatch: z.number().int().positive().default(256),
+    bodyLimitBytes: z.number().int().positive().default(2 * 1024 * 1024),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    training: Training.default(Training.parse({})),
+    policy: Policy.default(Policy.parse({})),
+    limits: Limits.default(Limits.parse({})),
+  })
+  .strict();
+
+export type WardenConfig = z.infer<typeof ConfigSchema>;
+export type TrainingConfig = WardenConfig["training"];
+export type PolicyConfig = WardenConfig["policy"];
+export type LimitsConfig = WardenConfig["limits"];
+
+export function parseConfig(raw: unknown, source = "config"): WardenConfig {
+  const result = ConfigSchema.safeParse(raw ?? {});
+  if (result.success) {
+    const f = result.data.training.features;
+    if (f.charMax < f.charMin) {
+      throw new WardenError("CONFIG_INVALID", `${source}: training.features.charMax (${f.charMax}) must be >= charMin (${f.charMin}).`);
+    }
+    return result.data;
+  }
+  const issue = result.error.issues[0]!;
+  const key = issue.path.join(".") || "(root)";
+  const unknown = issue.code === "unrecognized_keys" ? ` unknown key(s): ${issue.keys.join(", ")}` : "";
+  throw new WardenError("CONFIG_INVALID", `${source}: ${key}:${unknown || " " + issue.message}`);
+}
+
+export function loadConfig(path?: string): WardenConfig {
+  if (!path) return parseConfig({});
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new WardenError("CONFIG_INVALID", `cannot read config ${path}: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, path);
+}

@@ -1,0 +1,85 @@
+/**
+ * The one classify path, shared by the CLI, the server, the worker and the library:
+ * normalize → features → model → calibrated scores → policy → action (+ explanation).
+ *
+ * Synchronous and allocation-light: scratch vectors are reused between calls, so an
+ * Engine is not shared across threads (each worker has its own).
+ */
+import type { PolicyConfig } from "../config.js";
+import { FeatureExtractor, SparseVector } from "../features/extract.js";
+import type { LinearModel } from "../model/linear.js";
+import { detectLanguage } from "../text/langid.js";
+import { normalize } from "../text/normalize.js";
+import { explain, type Span } from "./explain.js";
+import { Policy, type Action } from "./policy.js";
+
+export interface Classification {
+  score: number;
+  flagged: boolean;
+  action: Action;
+  categories: Record<string, number>;
+  lang: string;
+  model: string;
+  stage: string;
+  degraded: boolean;
+  explanation?: Span[];
+}
+
+export interface ClassifyOptions {
+  /** Attach the top contributing spans of the input (costs a second feature pass). */
+  readonly explain?: boolean;
+}
+
+export interface LoadedModel {
+  readonly version: string;
+  readonly model: LinearModel;
+}
+
+const STAGE_LINEAR = "linear";
+
+/** Round to 4 decimals: enough for thresholds, keeps JSON small and stable. */
+function round4(p: number): number {
+  return Math.round(p * 1e4) / 1e4;
+}
+
+export class Engine {
+  readonly version: string;
+  readonly model: LinearModel;
+  private readonly extractor: FeatureExtractor;
+  private readonly policy: Policy;
+  private readonly x = new SparseVector();
+  private readonly probs: Float64Array;
+
+  constructor(loaded: LoadedModel, policy: PolicyConfig) {
+    this.version = loaded.version;
+    this.model = loaded.model;
+    this.extractor = new FeatureExtractor(loaded.model.features);
+    this.policy = new Policy(loaded.model.heads, policy);
+    this.probs = new Float64Array(loaded.model.heads.length);
+  }
+
+  get categories(): readonly string[] {
+    return this.model.heads;
+  }
+
+  classify(text: string, options: ClassifyOptions = {}): Classification {
+    const norm = normalize(text);
+    this.extractor.extract(norm.text, this.x);
+    this.model.predict(this.x, this.probs);
+    const decision = this.policy.decide(this.probs);
+    const categories: Record<string, number> = {};
+    this.model.heads.forEach((h, i) => (categories[h] = round4(this.probs[i]!)));
+    const result: Classification = {
+      score: round4(decision.score),
+      flagged: decision.flagged,
+      action: decision.action,
+      categories,
+      lang: detectLanguage(text),
+      model: this.version,
+      stage: STAGE_LINEAR,
+      degraded: false,
+    };
+    if (options.explain) result.explanation = explain(text, norm, this.extractor, this.model, decision.top, this.x);
+    return result;
+  }
+}

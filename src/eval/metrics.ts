@@ -1,0 +1,81 @@
+/** Binary classification metrics over scores in [0, 1] and 0/1 labels. */
+
+export interface BinaryMetrics {
+  readonly n: number;
+  readonly positives: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly f1: number;
+  readonly rocAuc: number;
+  readonly prAuc: number;
+}
+
+export function binaryMetrics(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold = 0.5): BinaryMetrics {
+  const n = scores.length;
+  let tp = 0, fp = 0, fn = 0, positives = 0;
+  for (let i = 0; i < n; i++) {
+    const y = labels[i]! > 0;
+    const yhat = scores[i]! >= threshold;
+    if (y) positives++;
+    if (y && yhat) tp++;
+    else if (!y && yhat) fp++;
+    else if (y && !yhat) fn++;
+  }
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  const recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+  const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+  return { n, positives, precision, recall, f1, rocAuc: rocAuc(scores, labels), prAuc: averagePrecision(scores, labels) };
+}
+
+function orderByScoreDesc(scores: ArrayLike<number>): Uint32Array {
+  const order = new Uint32Array(scores.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  return order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+}
+
+/** ROC AUC as the Mann–Whitney statistic, ties counted half. NaN when one class is absent. */
+export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const order = orderByScoreDesc(scores);
+  let pos = 0, neg = 0;
+  for (let i = 0; i < labels.length; i++) (labels[i]! > 0 ? pos++ : neg++);
+  if (pos === 0 || neg === 0) return NaN;
+  // walk from the highest score; for each negative, count positives above it (ties half)
+  let above = 0;
+  let sum = 0;
+  let i = 0;
+  while (i < order.length) {
+    let j = i;
+    let tiePos = 0, tieNeg = 0;
+    while (j < order.length && scores[order[j]!] === scores[order[i]!]) {
+      labels[order[j]!]! > 0 ? tiePos++ : tieNeg++;
+      j++;
+    }
+    sum += tieNeg * (above + tiePos / 2);
+    above += tiePos;
+    i = j;
+  }
+  return sum / (pos * neg);
+}
+
+/** Area under the precision–recall curve as average precision (sklearn's definition). */
+export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const order = orderByScoreDesc(scores);
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i]! > 0) pos++;
+  if (pos === 0) return NaN;
+  let tp = 0, seen = 0, ap = 0, prevRecall = 0;
+  let i = 0;
+  while (i < order.length) {
+    let j = i;
+    while (j < order.length && scores[order[j]!] === scores[order[i]!]) {
+      if (labels[order[j]!]! > 0) tp++;
+      seen++;
+      j++;
+    }
+    const recall = tp / pos;
+    ap += (recall - prevRecall) * (tp / seen);
+    prevRecall = recall;
+    i = j;
+  }
+  return ap;
+}

@@ -1,0 +1,189 @@
+/**
+ * Normalized text → sparse hashed feature vector.
+ *
+ * Features: character n-grams (charMin..charMax) over the text padded with one space
+ * on each side, so that n-grams mark word edges; word unigrams and bigrams. Each is
+ * hashed into 2^bits buckets. Values are 1 + ln(count), then the vector is scaled to
+ * unit L2 norm. Everything lives in reusable typed arrays: no object per n-gram.
+ */
+import { FNV_OFFSET, combine, fmix32, fnvStep } from "./hash.js";
+
+export interface FeatureConfig {
+  /** log2 of the number of hash buckets (20 → 1,048,576). */
+  readonly bits: number;
+  readonly charMin: number;
+  readonly charMax: number;
+  /** 1 = word unigrams, 2 = unigrams and bigrams, 0 = no word features. */
+  readonly wordNgrams: number;
+}
+
+export const DEFAULT_FEATURES: FeatureConfig = { bits: 20, charMin: 1, charMax: 5, wordNgrams: 2 };
+
+const WORD_SEED = FNV_OFFSET ^ 0x5bd1e995;
+const BIGRAM_SEED = 0x27d4eb2f;
+
+/** A sparse vector with unique, sorted indices. */
+export class SparseVector {
+  indices = new Uint32Array(256);
+  values = new Float32Array(256);
+  length = 0;
+
+  ensure(capacity: number): void {
+    if (capacity <= this.indices.length) return;
+    const cap = Math.max(capacity, this.indices.length * 2);
+    this.indices = new Uint32Array(cap);
+    this.values = new Float32Array(cap);
+  }
+}
+
+/**
+ * Where each raw feature occurrence came from, in normalized-text offsets: filled only
+ * when explaining, never on the plain classify path.
+ */
+export class FeatureTrace {
+  index = new Uint32Array(256);
+  start = new Int32Array(256);
+  end = new Int32Array(256);
+  length = 0;
+
+  push(index: number, start: number, end: number): void {
+    if (this.length === this.index.length) {
+      const cap = this.length * 2;
+      const ni = new Uint32Array(cap);
+      ni.set(this.index);
+      const ns = new Int32Array(cap);
+      ns.set(this.start);
+      const ne = new Int32Array(cap);
+      ne.set(this.end);
+      this.index = ni;
+      this.start = ns;
+      this.end = ne;
+    }
+    this.index[this.length] = index;
+    this.start[this.length] = start;
+    this.end[this.length] = end;
+    this.length++;
+  }
+}
+
+// Word characters: letters, numbers and marks (a table over the BMP, built once).
+const WORD_UNIT = (() => {
+  const table = new Uint8Array(65536);
+  const re = /^[\p{L}\p{N}\p{M}]$/u;
+  for (let c = 0; c < 65536; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    if (re.test(String.fromCharCode(c))) table[c] = 1;
+  }
+  return table;
+})();
+
+export function isWordUnit(code: number): boolean {
+  return WORD_UNIT[code] === 1;
+}
+
+export class FeatureExtractor {
+  readonly config: FeatureConfig;
+  private readonly mask: number;
+  private raw = new Uint32Array(1024);
+  private rawLength = 0;
+
+  constructor(config: FeatureConfig = DEFAULT_FEATURES) {
+    if (!Number.isInteger(config.bits) || config.bits < 8 || config.bits > 26) {
+      throw new RangeError(`features.bits must be an integer in 8..26. Got ${config.bits}.`);
+    }
+    if (config.charMin < 1 || config.charMax < config.charMin || config.charMax > 8) {
+      throw new RangeError(`features.charMin/charMax must satisfy 1 <= charMin <= charMax <= 8. Got ${config.charMin}..${config.charMax}.`);
+    }
+    this.config = config;
+    this.mask = (1 << config.bits) - 1;
+  }
+
+  get dimension(): number {
+    return 1 << this.config.bits;
+  }
+
+  /** Fill `out` with the features of normalized `text`; record occurrences in `trace` when given. */
+  extract(text: string, out: SparseVector, trace?: FeatureTrace): void {
+    this.rawLength = 0;
+    this.charNgrams(text, trace);
+    if (this.config.wordNgrams > 0) this.wordNgrams(text, trace);
+    this.finish(out);
+  }
+
+  private emit(h: number, trace: FeatureTrace | undefined, start: number, end: number): void {
+    if (this.rawLength === this.raw.length) {
+      const grown = new Uint32Array(this.raw.length * 2);
+      grown.set(this.raw);
+      this.raw = grown;
+    }
+    const index = h & this.mask;
+    this.raw[this.rawLength++] = index;
+    if (trace) trace.push(index, start, end);
+  }
+
+  private charNgrams(text: string, trace: FeatureTrace | undefined): void {
+    const n = text.length;
+    const padded = n + 2;
+    const { charMin, charMax } = this.config;
+    // position p in the padded text is text[p - 1]; p = 0 and p = n + 1 are spaces.
+    for (let p = 0; p < padded; p++) {
+      let h = FNV_OFFSET;
+      for (let k = 0; k < charMax && p + k < padded; k++) {
+        const q = p + k;
+        const unit = q === 0 || q === n + 1 ? 32 : text.charCodeAt(q - 1);
+        h = fnvStep(h, unit);
+        const len = k + 1;
+        if (len < charMin) continue;
+        if (len === 1 && unit === 32) continue;
+        const start = Math.max(0, p - 1);
+        const end = Math.min(n, q);
+        this.emit(fmix32(h ^ len), trace, start, Math.max(start, end));
+      }
+    }
+  }
+
+  private wordNgrams(text: string, trace: FeatureTrace | undefined): void {
+    const n = text.length;
+    let prevHash = 0;
+    let prevStart = -1;
+    let i = 0;
+    while (i < n) {
+      if (!isWordUnit(text.charCodeAt(i))) {
+        i++;
+        continue;
+      }
+      const start = i;
+      let h = WORD_SEED;
+      while (i < n && isWordUnit(text.charCodeAt(i))) h = fnvStep(h, text.charCodeAt(i++));
+      h = fmix32(h);
+      this.emit(h, trace, start, i);
+      if (this.config.wordNgrams >= 2 && prevStart >= 0) this.emit(combine(prevHash, h) ^ BIGRAM_SEED, trace, prevStart, i);
+      prevHash = h;
+      prevStart = start;
+    }
+  }
+
+  /** Sort, merge duplicates into 1 + ln(count), scale to unit norm. */
+  private finish(out: SparseVector): void {
+    const raw = this.raw.subarray(0, this.rawLength);
+    raw.sort();
+    out.ensure(raw.length);
+    let m = 0;
+    let sumSq = 0;
+    let i = 0;
+    while (i < raw.length) {
+      const idx = raw[i]!;
+      let j = i + 1;
+      while (j < raw.length && raw[j] === idx) j++;
+      const v = 1 + Math.log(j - i);
+      out.indices[m] = idx;
+      out.values[m] = v;
+      sumSq += v * v;
+      m++;
+      i = j;
+    }
+    const scale = sumSq > 0 ? 1 / Math.sqrt(sumSq) : 0;
+    for (let k = 0; k < m; k++) out.values[k]! *= scale;
+    out.length = m;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * A multi-label linear model over hashed features: one logistic head per category.
+ *
+ * Weights are interleaved by bucket (weights[bucket * H + head]) so that scoring all
+ * heads touches one cache line per feature. Scores are calibrated per head by Platt
+ * scaling: p = sigmoid(a * margin + b).
+ */
+import type { FeatureConfig, SparseVector } from "../features/extract.js";
+
+export interface Platt {
+  readonly a: number;
+  readonly b: number;
+}
+
+export interface LinearModelState {
+  readonly heads: readonly string[];
+  readonly features: FeatureConfig;
+  readonly weights: Float32Array;
+  readonly bias: Float32Array;
+  readonly calibration: readonly Platt[];
+}
+
+export function sigmoid(z: number): number {
+  if (z >= 0) return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(z);
+  return e / (1 + e);
+}
+
+export class LinearModel {
+  readonly heads: readonly string[];
+  readonly features: FeatureConfig;
+  readonly weights: Float32Array;
+  readonly bias: Float32Array;
+  readonly calibration: readonly Platt[];
+
+  constructor(state: LinearModelState) {
+    const H = state.heads.length;
+    const expected = (1 << state.features.bits) * H;
+    if (state.weights.length !== expected) {
+      throw new RangeError(`model weights must have 2^bits * heads = ${expected} entries. Got ${state.weights.length}.`);
+    }
+    if (state.bias.length !== H || state.calibration.length !== H) {
+      throw new RangeError(`model bias and calibration need one entry per head (${H}).`);
+    }
+    this.heads = state.heads;
+    this.features = state.features;
+    this.weights = state.weights;
+    this.bias = state.bias;
+    this.calibration = state.calibration;
+  }
+
+  /** Raw margins (before calibration) of every head into `out`. */
+  margins(x: SparseVector, out: Float64Array): void {
+    const H = this.heads.length;
+    const w = this.weights;
+    for (let h = 0; h < H; h++) out[h] = this.bias[h]!;
+    const idx = x.indices;
+    const val = x.values;
+    for (let k = 0; k < x.length; k++) {
+      const base = idx[k]! * H;
+      const v = val[k]!;
+      for (let h = 0; h < H; h++) out[h]! += w[base + h]! * v;
+    }
+  }
+
+  /** Calibrated probabilities of every head into `out`. */
+  predict(x: SparseVector, out: Float64Array): void {
+    this.margins(x, out);
+    for (let h = 0; h < this.heads.length; h++) {
+      const c = this.calibration[h]!;
+      out[h] = sigmoid(c.a * out[h]! + c.b);
+    }
+  }
+
+  /** Exact contribution of bucket `index` with value `value` to head `head`'s margin. */
+  contribution(index: number, value: number, head: number): number {
+    return this.weights[index * this.heads.length + head]! * value;
+  }
+}

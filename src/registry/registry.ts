@@ -1,0 +1,97 @@
+/**
+ * The model registry: artifacts stored content-addressed (by sha256) under the data
+ * dir, their records and lineage in the store, and a champion pointer whose history
+ * makes rollback one step. With no champion, the default model shipped in the
+ * repository serves.
+ */
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { WardenError } from "../errors.js";
+import { loadModelFile, sha256Hex } from "../model/artifact.js";
+import type { LoadedModel } from "../engine/engine.js";
+import type { ModelRecord, Store } from "../store/types.js";
+
+/** The repository's shipped model (dist/src/registry → repo root). */
+export const DEFAULT_MODEL_PATH = resolve(dirname(fileURLToPath(import.meta.url)), "../../../models/default.wdn");
+export const DEFAULT_VERSION_LABEL = "default";
+
+export function versionOf(sha256: string): string {
+  return `m-${sha256.slice(0, 12)}`;
+}
+
+export interface RegisteredModel extends LoadedModel {
+  readonly record: ModelRecord;
+}
+
+export class Registry {
+  constructor(
+    private readonly store: Store,
+    private readonly dataDir: string,
+  ) {}
+
+  /** Store an artifact (idempotent: the same bytes are the same version). */
+  async register(artifact: Buffer, meta: Record<string, unknown>): Promise<ModelRecord> {
+    const sha256 = sha256Hex(artifact);
+    const version = versionOf(sha256);
+    const existing = await this.store.getModel(version);
+    if (existing && existsSync(existing.path)) return existing;
+    const dir = join(this.dataDir, "artifacts");
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${sha256}.wdn`);
+    if (!existsSync(path)) {
+      // write under a temporary name, then rename: a partial artifact is never visible
+      const tmp = `${path}.tmp-${process.pid}`;
+      writeFileSync(tmp, artifact);
+      renameSync(tmp, path);
+    }
+    const record: ModelRecord = { version, sha256, path, createdAt: Date.now(), meta };
+    await this.store.putModel(record);
+    return (await this.store.getModel(version)) ?? record;
+  }
+
+  async list(): Promise<Array<ModelRecord & { champion: boolean }>> {
+    const champion = await this.championVersion();
+    return (await this.store.listModels()).map((m) => ({ ...m, champion: m.version === champion }));
+  }
+
+  async championVersion(): Promise<string | null> {
+    const [latest] = await this.store.championHistory(1);
+    return latest?.version ?? null;
+  }
+
+  async promote(version: string, reason = "promoted"): Promise<ModelRecord> {
+    const record = await this.store.getModel(version);
+    if (!record) throw new WardenError("MODEL_NOT_FOUND", `no model ${version} in the registry; see \`warden models list\`.`);
+    loadModelFile(record.path); // refuse to promote an artifact that does not verify
+    await this.store.pushChampion({ version, ts: Date.now(), reason });
+    return record;
+  }
+
+  /** Make the champion before the current one champion again. */
+  async rollback(): Promise<string> {
+    const history = await this.store.championHistory(1000);
+    const current = history[0]?.version;
+    const previous = history.find((c) => c.version !== current)?.version;
+    if (!current || !previous) throw new WardenError("MODEL_NOT_FOUND", "nothing to roll back to: there has been no earlier champion.");
+    await this.store.pushChampion({ version: previous, ts: Date.now(), reason: `rollback from ${current}` });
+    return previous;
+  }
+
+  /** Load a version, the champion, or (with neither) the shipped default model. */
+  async load(version?: string): Promise<LoadedModel & { meta: Record<string, unknown>; sha256: string }> {
+    const wanted = version ?? (await this.championVersion());
+    if (wanted && wanted !== DEFAULT_VERSION_LABEL) {
+      const record = await this.store.getModel(wanted);
+      if (!record) throw new WardenError("MODEL_NOT_FOUND", `no model ${wanted} in the registry; see \`warden models list\`.`);
+      const loaded = loadModelFile(record.path);
+      return { version: record.version, model: loaded.model, meta: loaded.meta, sha256: loaded.sha256 };
+    }
+    return loadDefaultModel();
+  }
+}
+
+export function loadDefaultModel(path = DEFAULT_MODEL_PATH): LoadedModel & { meta: Record<string, unknown>; sha256: string } {
+  const loaded = loadModelFile(path);
+  return { version: versionOf(loaded.sha256), model: loaded.model, meta: loaded.meta, sha256: loaded.sha256 };
+}

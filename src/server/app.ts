@@ -1,0 +1,109 @@
+/**
+ * The HTTP face: wires the engine, the store, the registry and metrics into Fastify
+ * routes. It holds no classification logic of its own.
+ */
+import Fastify, { type FastifyInstance, type FastifyError } from "fastify";
+import type { WardenConfig } from "../config.js";
+import { WardenError, ERROR_STATUS } from "../errors.js";
+import type { Engine } from "../engine/engine.js";
+import { PredictionLog } from "../log/prediction-log.js";
+import type { Registry } from "../registry/registry.js";
+import type { Store } from "../store/types.js";
+import { ServerMetrics } from "./metrics.js";
+import { registerAdminRoutes } from "./routes/admin.js";
+import { registerClassifyRoutes } from "./routes/classify.js";
+import { registerFeedbackRoutes } from "./routes/feedback.js";
+import { registerHealthRoutes } from "./routes/health.js";
+
+/** The engine being served; replaced atomically on promotion. */
+export class EngineSlot {
+  constructor(public current: Engine) {}
+  swap(next: Engine): Engine {
+    const previous = this.current;
+    this.current = next;
+    return previous;
+  }
+}
+
+export interface ServerDeps {
+  readonly slot: EngineSlot;
+  readonly store: Store;
+  readonly registry: Registry;
+  readonly config: WardenConfig;
+  readonly adminToken?: string;
+  readonly logger?: boolean;
+  /** Builds an engine for a registered version (used by promotion and rollback). */
+  readonly loadEngine: (version: string) => Promise<Engine>;
+}
+
+export interface ServerContext extends ServerDeps {
+  readonly metrics: ServerMetrics;
+  readonly predictionLog: PredictionLog;
+}
+
+/** Map Fastify's own errors (parser, body limit, media type) to the contract's error body. */
+function toWardenError(err: FastifyError | WardenError): WardenError {
+  if (err instanceof WardenError) return err;
+  switch (err.code) {
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return new WardenError("UNSUPPORTED_MEDIA_TYPE", "send the body as JSON with content-type: application/json.");
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return new WardenError("BODY_TOO_LARGE", `the body is larger than the limit of ${err.message.match(/\d+/)?.[0] ?? "the configured"} bytes.`);
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return new WardenError("INVALID_JSON", "the body is empty; send a JSON object.");
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return new WardenError("BAD_REQUEST", "the content-length header does not match the body.");
+  }
+  if (err instanceof SyntaxError || (err.statusCode === 400 && /JSON/i.test(err.message))) {
+    return new WardenError("INVALID_JSON", `the body is not valid JSON: ${err.message}`);
+  }
+  if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+    return new WardenError("BAD_REQUEST", err.message);
+  }
+  return new WardenError("INTERNAL", "internal error; the request was not processed.");
+}
+
+export function errorBody(err: WardenError): { error: { code: string; message: string } } {
+  return { error: { code: err.code, message: err.message } };
+}
+
+export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInstance; context: ServerContext }> {
+  const app = Fastify({
+    logger: deps.logger ? { level: process.env.LOG_LEVEL ?? "info" } : false,
+    bodyLimit: deps.config.limits.bodyLimitBytes,
+    disableRequestLogging: true,
+  });
+  const metrics = new ServerMetrics();
+  metrics.setModel(deps.slot.current.version);
+  const predictionLog = new PredictionLog(deps.store, {
+    capacity: 50_000,
+    batchSize: 1000,
+    flushIntervalMs: 250,
+    onDrop: (n) => metrics.logDropped.inc(n),
+    onError: (err) => app.log.error({ err }, "prediction log write failed"),
+  });
+  const context: ServerContext = { ...deps, metrics, predictionLog };
+
+  app.setErrorHandler((err: FastifyError | WardenError, request, reply) => {
+    const werr = toWardenError(err);
+    if (werr.code === "INTERNAL") request.log.error({ err }, "unhandled error");
+    void reply.code(ERROR_STATUS[werr.code]).send(errorBody(werr));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send(errorBody(new WardenError("NOT_FOUND", `no route ${request.method} ${request.url}.`)));
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+  });
+  app.addHook("onClose", async () => {
+    await predictionLog.close();
+  });
+
+  registerHealthRoutes(app, context);
+  registerClassifyRoutes(app, context);
+  registerFeedbackRoutes(app, context);
+  registerAdminRoutes(app, context);
+  return { app, context };
+}

@@ -1,0 +1,58 @@
+/** Prometheus metrics of one server process (prom-client, own registry). */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: "warden_http_requests_total",
+    help: "HTTP requests by route and status code.",
+    labelNames: ["route", "status"] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: "warden_http_request_duration_seconds",
+    help: "HTTP request latency by route.",
+    labelNames: ["route"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1, 2],
+    registers: [this.registry],
+  });
+  readonly stageLatency = new Histogram({
+    name: "warden_stage_duration_seconds",
+    help: "Time spent in each classify stage.",
+    labelNames: ["stage"] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
+  readonly classifications = new Counter({
+    name: "warden_classifications_total",
+    help: "Classified texts by action.",
+    labelNames: ["action"] as const,
+    registers: [this.registry],
+  });
+  readonly modelInfo = new Gauge({
+    name: "warden_model_info",
+    help: "The model version being served (value 1).",
+    labelNames: ["version"] as const,
+    registers: [this.registry],
+  });
+  readonly logDropped = new Counter({
+    name: "warden_prediction_log_dropped_total",
+    help: "Prediction log records dropped because the buffer was full or the store failed.",
+    registers: [this.registry],
+  });
+  readonly feedback = new Counter({
+    name: "warden_feedback_total",
+    help: "Feedback labels accepted.",
+    labelNames: ["label"] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "warden_" });
+  }
+
+  setModel(version: string): void {
+    this.modelInfo.reset();
+    this.modelInfo.set({ version }, 1);
+  }
+}

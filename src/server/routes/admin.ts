@@ -1,0 +1,43 @@
+/**
+ * Admin routes (the registry). They exist only when WARDEN_ADMIN_TOKEN is set
+ * (404 otherwise) and need `Authorization: Bearer <token>` (401 otherwise).
+ */
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { WardenError } from "../../errors.js";
+import type { ServerContext } from "../app.js";
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(header?.startsWith("Bearer ") ? header.slice(7) : "");
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const guard = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    if (!ctx.adminToken) throw new WardenError("NOT_FOUND", `no route ${request.method} ${request.url}.`);
+    if (!tokenMatches(request.headers.authorization, ctx.adminToken)) {
+      throw new WardenError("UNAUTHORIZED", "admin routes need Authorization: Bearer <WARDEN_ADMIN_TOKEN>.");
+    }
+  };
+
+  const serve = async (version: string): Promise<void> => {
+    const next = await ctx.loadEngine(version);
+    ctx.slot.swap(next);
+    ctx.metrics.setModel(next.version);
+  };
+
+  app.get("/v1/admin/models", { preHandler: guard }, async () => ({ models: await ctx.registry.list() }));
+
+  app.post<{ Params: { version: string } }>("/v1/admin/models/:version/promote", { preHandler: guard }, async (request) => {
+    const record = await ctx.registry.promote(request.params.version, "promoted via admin API");
+    await serve(record.version);
+    return { champion: record.version };
+  });
+
+  app.post("/v1/admin/models/rollback", { preHandler: guard }, async () => {
+    const version = await ctx.registry.rollback();
+    await serve(version);
+    return { champion: version };
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * Request validation for the public API. Each failure is a WardenError whose code and
+ * message tell the caller what was wrong and how to fix it.
+ */
+import type { LimitsConfig } from "../config.js";
+import { WardenError } from "../errors.js";
+
+export interface SingleRequest {
+  readonly kind: "single";
+  readonly text: string;
+  readonly id?: string;
+  readonly user?: string;
+  readonly deadlineMs?: number;
+}
+export interface BatchRequest {
+  readonly kind: "batch";
+  readonly texts: string[];
+  readonly deadlineMs?: number;
+}
+export type ClassifyRequest = SingleRequest | BatchRequest;
+
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+const MAX_ID_LENGTH = 200;
+
+/** Check one text; `where` names it in the message ("text" or "texts[3]"). */
+export function checkText(value: unknown, where: string, limits: LimitsConfig): string {
+  if (typeof value !== "string") {
+    throw new WardenError("INVALID_TEXT", `${where} must be a string. Got ${value === null ? "null" : typeof value}.`);
+  }
+  if (value.trim().length === 0) throw new WardenError("EMPTY_TEXT", `${where} is empty; send at least one visible character.`);
+  if (value.length > limits.maxTextLength) {
+    throw new WardenError(
+      "TEXT_TOO_LONG",
+      `${where} has ${value.length} characters; the limit is ${limits.maxTextLength}. Split the text or raise limits.maxTextLength.`,
+    );
+  }
+  const m = LONE_SURROGATE.exec(value);
+  if (m) throw new WardenError("INVALID_TEXT", `${where} contains a lone surrogate (invalid UTF-16) at index ${m.index}.`);
+  return value;
+}
+
+function optionalString(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string" || v.length === 0 || v.length > MAX_ID_LENGTH) {
+    throw new WardenError("BAD_REQUEST", `${key} must be a non-empty string of at most ${MAX_ID_LENGTH} characters.`);
+  }
+  return v;
+}
+
+function optionalDeadline(body: Record<string, unknown>): number | undefined {
+  const v = body.deadline_ms;
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+    throw new WardenError("BAD_REQUEST", `deadline_ms must be a positive number of milliseconds. Got ${JSON.stringify(v)}.`);
+  }
+  return v;
+}
+
+export function parseClassifyRequest(body: unknown, limits: LimitsConfig): ClassifyRequest {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new WardenError("BAD_REQUEST", 'the body must be a JSON object with "text" (a string) or "texts" (an array of strings).');
+  }
+  const b = body as Record<string, unknown>;
+  const deadlineMs = optionalDeadline(b);
+  if (b.texts !== undefined) {
+    if (b.text !== undefined) throw new WardenError("BAD_REQUEST", 'send either "text" or "texts", not both.');
+    if (!Array.isArray(b.texts)) throw new WardenError("BAD_REQUEST", '"texts" must be an array of strings.');
+    if (b.texts.length === 0) throw new WardenError("BAD_REQUEST", '"texts" is empty; send at least one text.');
+    if (b.texts.length > limits.maxBatch) {
+      throw new WardenError("BATCH_TOO_LARGE", `"texts" has ${b.texts.length} items; the limit is ${limits.maxBatch}. Split the batch.`);
+    }
+    const texts = b.texts.map((t, i) => checkText(t, `texts[${i}]`, limits));
+    return { kind: "batch", texts, ...(deadlineMs !== undefined ? { deadlineMs } : {}) };
+  }
+  if (b.text === undefined) throw new WardenError("INVALID_TEXT", 'missing "text": send {"text": "..."} or {"texts": [...]}.');
+  const text = checkText(b.text, "text", limits);
+  const id = optionalString(b, "id");
+  const user = optionalString(b, "user");
+  return {
+    kind: "single",
+    text,
+    ...(id !== undefined ? { id } : {}),
+    ...(user !== undefined ? { user } : {}),
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+  };
+}
+
+export function parseFeedback(body: unknown): { id: string; label: 0 | 1 } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new WardenError("BAD_REQUEST", 'the body must be a JSON object {"id": string, "label": 0 | 1}.');
+  }
+  const b = body as Record<string, unknown>;
+  const id = optionalString(b, "id");
+  if (id === undefined) throw new WardenError("BAD_REQUEST", '"id" is required: the id of the classification being labelled.');
+  if (b.label !== 0 && b.label !== 1) throw new WardenError("BAD_REQUEST", `"label" must be 0 or 1. Got ${JSON.stringify(b.label)}.`);
+  return { id, label: b.label };
+}

@@ -1,0 +1,121 @@
+/** The default store: embedded SQLite (better-sqlite3) in WAL mode, one file under the data dir. */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { ChampionChange, FeedbackRecord, ModelRecord, PredictionRecord, Store } from "./types.js";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS predictions (
+  id TEXT PRIMARY KEY, ts INTEGER NOT NULL, model TEXT NOT NULL, stage TEXT NOT NULL,
+  score REAL NOT NULL, action TEXT NOT NULL, categories TEXT NOT NULL, lang TEXT NOT NULL,
+  latency_ms REAL NOT NULL, text_hash TEXT NOT NULL, text TEXT
+);
+CREATE INDEX IF NOT EXISTS predictions_ts ON predictions(ts);
+CREATE TABLE IF NOT EXISTS feedback (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, label INTEGER NOT NULL, ts INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_id ON feedback(id);
+CREATE TABLE IF NOT EXISTS models (
+  version TEXT PRIMARY KEY, sha256 TEXT NOT NULL, path TEXT NOT NULL, created_at INTEGER NOT NULL, meta TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS champion_history (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT NOT NULL, ts INTEGER NOT NULL, reason TEXT NOT NULL
+);
+`;
+
+interface PredictionRow {
+  id: string; ts: number; model: string; stage: string; score: number; action: string;
+  categories: string; lang: string; latency_ms: number; text_hash: string; text: string | null;
+}
+
+function toPrediction(r: PredictionRow): PredictionRecord {
+  return {
+    id: r.id, ts: r.ts, model: r.model, stage: r.stage, score: r.score, action: r.action,
+    categories: JSON.parse(r.categories) as Record<string, number>, lang: r.lang,
+    latencyMs: r.latency_ms, textHash: r.text_hash, text: r.text,
+  };
+}
+
+function toModel(r: { version: string; sha256: string; path: string; created_at: number; meta: string }): ModelRecord {
+  return { version: r.version, sha256: r.sha256, path: r.path, createdAt: r.created_at, meta: JSON.parse(r.meta) as Record<string, unknown> };
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the tail).
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(SCHEMA);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare("SELECT 1").get();
+  }
+
+  async insertPredictions(rows: readonly PredictionRecord[]): Promise<void> {
+    const stmt = this.db.prepare(
+      `INSERT OR REPLACE INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) {
+        stmt.run(r.id, r.ts, r.model, r.stage, r.score, r.action, JSON.stringify(r.categories), r.lang, r.latencyMs, r.textHash, r.text);
+      }
+    })();
+  }
+
+  async getPrediction(id: string): Promise<PredictionRecord | null> {
+    const row = this.db.prepare("SELECT * FROM predictions WHERE id = ?").get(id) as PredictionRow | undefined;
+    return row ? toPrediction(row) : null;
+  }
+
+  async insertFeedback(row: FeedbackRecord): Promise<void> {
+    this.db.prepare("INSERT INTO feedback (id, label, ts) VALUES (?, ?, ?)").run(row.id, row.label, row.ts);
+  }
+
+  async listFeedback(limit: number): Promise<Array<FeedbackRecord & { prediction: PredictionRecord | null }>> {
+    const rows = this.db
+      .prepare("SELECT id, label, ts FROM feedback ORDER BY seq DESC LIMIT ?")
+      .all(limit) as Array<{ id: string; label: 0 | 1; ts: number }>;
+    const get = this.db.prepare("SELECT * FROM predictions WHERE id = ?");
+    return rows.map((f) => {
+      const p = get.get(f.id) as PredictionRow | undefined;
+      return { ...f, prediction: p ? toPrediction(p) : null };
+    });
+  }
+
+  async putModel(m: ModelRecord): Promise<void> {
+    this.db
+      .prepare("INSERT OR IGNORE INTO models (version, sha256, path, created_at, meta) VALUES (?, ?, ?, ?, ?)")
+      .run(m.version, m.sha256, m.path, m.createdAt, JSON.stringify(m.meta));
+  }
+
+  async getModel(version: string): Promise<ModelRecord | null> {
+    const row = this.db.prepare("SELECT * FROM models WHERE version = ?").get(version) as Parameters<typeof toModel>[0] | undefined;
+    return row ? toModel(row) : null;
+  }
+
+  async listModels(): Promise<ModelRecord[]> {
+    const rows = this.db.prepare("SELECT * FROM models ORDER BY created_at, version").all() as Array<Parameters<typeof toModel>[0]>;
+    return rows.map(toModel);
+  }
+
+  async pushChampion(c: ChampionChange): Promise<void> {
+    this.db.prepare("INSERT INTO champion_history (version, ts, reason) VALUES (?, ?, ?)").run(c.version, c.ts, c.reason);
+  }
+
+  async championHistory(limit: number): Promise<ChampionChange[]> {
+    return this.db
+      .prepare("SELECT version, ts, reason FROM champion_history ORDER BY seq DESC LIMIT ?")
+      .all(limit) as ChampionChange[];
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

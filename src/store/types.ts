@@ -1,0 +1,55 @@
+/**
+ * Persistence behind one async interface. SQLite is the default; a PostgreSQL
+ * implementation of the same interface lets replicas share state.
+ */
+export interface PredictionRecord {
+  readonly id: string;
+  readonly ts: number;
+  readonly model: string;
+  readonly stage: string;
+  readonly score: number;
+  readonly action: string;
+  readonly categories: Record<string, number>;
+  readonly lang: string;
+  readonly latencyMs: number;
+  readonly textHash: string;
+  /** Kept only where the retention setting allows it. */
+  readonly text: string | null;
+}
+
+export interface FeedbackRecord {
+  readonly id: string;
+  readonly label: 0 | 1;
+  readonly ts: number;
+}
+
+export interface ModelRecord {
+  readonly version: string;
+  readonly sha256: string;
+  readonly path: string;
+  readonly createdAt: number;
+  readonly meta: Record<string, unknown>;
+}
+
+export interface ChampionChange {
+  readonly version: string;
+  readonly ts: number;
+  readonly reason: string;
+}
+
+export interface Store {
+  /** Answers when the store is reachable (readiness). */
+  ping(): Promise<void>;
+  insertPredictions(rows: readonly PredictionRecord[]): Promise<void>;
+  getPrediction(id: string): Promise<PredictionRecord | null>;
+  insertFeedback(row: FeedbackRecord): Promise<void>;
+  /** Feedback joined to its prediction (null where the prediction is not logged). */
+  listFeedback(limit: number): Promise<Array<FeedbackRecord & { prediction: PredictionRecord | null }>>;
+  putModel(model: ModelRecord): Promise<void>;
+  getModel(version: string): Promise<ModelRecord | null>;
+  listModels(): Promise<ModelRecord[]>;
+  pushChampion(change: ChampionChange): Promise<void>;
+  /** Newest first. */
+  championHistory(limit: number): Promise<ChampionChange[]>;
+  close(): Promise<void>;
+}
