@@ -18,7 +18,7 @@ const Features = z
 
 const Ftrl = z
   .object({
-    alpha: z.number().positive().default(0.3),
+    alpha: z.number().positive().default(3),
     beta: z.number().min(0).default(1),
     l1: z.number().min(0).default(0),
     l2: z.number().min(0).default(0),

@@ -13,7 +13,7 @@ export interface FtrlParams {
   readonly l2: number;
 }
 
-export const DEFAULT_FTRL: FtrlParams = { alpha: 0.3, beta: 1, l1: 0, l2: 0 };
+export const DEFAULT_FTRL: FtrlParams = { alpha: 3, beta: 1, l1: 0, l2: 0 };
 
 export class FtrlLearner {
   readonly params: FtrlParams;

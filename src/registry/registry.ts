@@ -55,6 +55,10 @@ export class Registry {
     return (await this.store.listModels()).map((m) => ({ ...m, champion: m.version === champion }));
   }
 
+  async record(version: string): Promise<ModelRecord | null> {
+    return this.store.getModel(version);
+  }
+
   async championVersion(): Promise<string | null> {
     const [latest] = await this.store.championHistory(1);
     return latest?.version ?? null;

@@ -21,6 +21,7 @@ export interface Normalized {
 const IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
 const MARK = /^\p{M}$/u;
 const SPACE = /^\s$/u;
+const FINAL_SIGMA = /ς/g;
 
 function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
@@ -86,8 +87,8 @@ export function normalize(input: string): Normalized {
   const n = input.length;
   while (i < n) {
     const c = input.charCodeAt(i);
-    // ASCII fast path: no NFKC work needed.
-    if (c < 0x80) {
+    // ASCII fast path: no NFKC work needed unless a combining mark follows.
+    if (c < 0x80 && !(i + 1 < n && input.charCodeAt(i + 1) >= 0x300)) {
       if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) {
         pushSpace(out, i, i + 1);
       } else if (c >= 0x41 && c <= 0x5a) {
@@ -116,16 +117,12 @@ export function normalize(input: string): Normalized {
     while (j < n) {
       const l2 = codePointLength(input, j);
       const next = input.slice(j, j + l2);
-      if (IGNORABLE.test(next)) {
-        // invisible characters inside a cluster are skipped but stay inside its span
-        j += l2;
-        continue;
-      }
-      if (!MARK.test(next)) break;
+      if (!MARK.test(next) || IGNORABLE.test(next)) break;
       ch += next;
       j += l2;
     }
-    const folded = ch.normalize("NFKC").toLowerCase();
+    // Full case folding also maps final sigma to σ, so ΣΟΦΟΣ and σοφος meet.
+    const folded = ch.normalize("NFKC").toLowerCase().replace(FINAL_SIGMA, "σ");
     // NFKC can itself produce whitespace (e.g. U+3000 ideographic space).
     if (folded.length > 0 && SPACE.test(folded)) pushSpace(out, i, j);
     else if (folded.length > 0) out.push(folded, i, j);

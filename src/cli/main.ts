@@ -1,0 +1,212 @@
+/**
+ * The `warden` command. Exit 0 on success, 1 on failure, 2 on a usage error, with the
+ * reason on stderr (the contract). Each subcommand wires parts together and holds no
+ * logic of its own.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError, Option } from "commander";
+import { loadConfig } from "../config.js";
+import { resolveDatasets } from "../data/datasets.js";
+import { Engine } from "../engine/engine.js";
+import { WardenError } from "../errors.js";
+import { evaluate, reportMarkdown } from "../eval/evaluate.js";
+import { runTraining } from "../pipeline/run.js";
+import { Registry } from "../registry/registry.js";
+import { startServer } from "../server/start.js";
+import { openStore } from "../store/open.js";
+import type { Store } from "../store/types.js";
+import { classifyStream, openInput, openOutput } from "./classify.js";
+import { progressReporter } from "./progress.js";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const PACKAGE_VERSION = (JSON.parse(readFileSync(resolve(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
+
+function dataDirOption(): Option {
+  return new Option("--data-dir <dir>", "where the registry, store and cache live").env("WARDEN_DATA_DIR").default("./warden-data");
+}
+
+async function withRegistry<T>(dataDir: string, storeUrl: string | undefined, fn: (registry: Registry, store: Store) => Promise<T>): Promise<T> {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const store = openStore(storeUrl, dir);
+  try {
+    return await fn(new Registry(store, dir), store);
+  } finally {
+    await store.close();
+  }
+}
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function buildProgram(): Command {
+  const program = new Command("warden")
+    .description("Warden: multilingual trust-and-safety text classification")
+    .version(PACKAGE_VERSION)
+    .exitOverride()
+    .showHelpAfterError();
+
+  program
+    .command("classify")
+    .description("classify JSONL (one {\"text\": ...} per line), streaming, order kept")
+    .option("--in <file>", "input JSONL file, - for stdin", "-")
+    .option("--out <file>", "output JSONL file, - for stdout", "-")
+    .option("--model <version>", "registered model version (default: champion, else the shipped model)")
+    .option("--config <file>", "config file (JSON)")
+    .option("--strict", "exit 1 when any line was bad")
+    .addOption(dataDirOption())
+    .action(async (opts: { in: string; out: string; model?: string; config?: string; strict?: boolean; dataDir: string }) => {
+      const config = loadConfig(opts.config);
+      const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
+      const engine = new Engine(loaded, config.policy);
+      const output = openOutput(opts.out);
+      const { lines, errors } = await classifyStream(engine, openInput(opts.in), output);
+      if (output !== process.stdout) await new Promise<void>((r) => output.end(r));
+      if (errors > 0) process.stderr.write(`warden classify: ${errors} of ${lines} lines were bad (see their "error" lines)\n`);
+      if (errors > 0 && opts.strict) process.exitCode = 1;
+    });
+
+  program
+    .command("train")
+    .description("train on JSONL files or folders (each folder's train.jsonl), gate, register")
+    .requiredOption("--data <paths...>", "JSONL files, dataset folders, or a folder of dataset folders")
+    .option("--config <file>", "config file (JSON); see docs/configuration.md")
+    .option("--promote", "make the result the champion if it passes the gate")
+    .option("--export <file>", "also write the artifact to this path")
+    .option("--store <url>", "sqlite:PATH (default: under the data dir)")
+    .addOption(dataDirOption())
+    .action(async (opts: { data: string[]; config?: string; promote?: boolean; export?: string; store?: string; dataDir: string }) => {
+      const config = loadConfig(opts.config);
+      const commit = gitCommit();
+      const result = await withRegistry(opts.dataDir, opts.store, (registry) =>
+        runTraining({
+          data: opts.data,
+          config,
+          registry,
+          promote: opts.promote ?? false,
+          ...(opts.export ? { exportPath: resolve(opts.export) } : {}),
+          progress: progressReporter(process.stderr),
+          ...(commit ? { codeCommit: commit } : {}),
+        }),
+      );
+      process.stderr.write(`gate ${result.gate}: ${result.verdict.reasons.join("; ")}\n`);
+      if (opts.promote) process.stderr.write(result.promoted ? `promoted ${result.version}\n` : `not promoted: the gate failed\n`);
+      const { version, artifact, sha256, gate, cached_steps } = result;
+      process.stdout.write(JSON.stringify({ version, artifact, sha256, gate, cached_steps }) + "\n");
+    });
+
+  program
+    .command("eval")
+    .description("precision, recall, F1, ROC AUC, PR AUC per dataset and per language on test splits")
+    .requiredOption("--data <paths...>", "JSONL files, dataset folders (test.jsonl), or a folder of them")
+    .option("--model <version>", "registered model version (default: champion, else the shipped model)")
+    .option("--limit <n>", "use only the first N rows of each test split", (v) => parsePositiveInt(v, "--limit"))
+    .option("--json", "print JSON instead of Markdown")
+    .option("--markdown <file>", "also write the Markdown report to this file")
+    .option("--config <file>", "config file (JSON)")
+    .addOption(dataDirOption())
+    .action(async (opts: { data: string[]; model?: string; limit?: number; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
+      const config = loadConfig(opts.config);
+      const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
+      const report = evaluate(new Engine(loaded, config.policy), resolveDatasets(opts.data, "test"), opts.limit);
+      const command = `warden eval ${process.argv.slice(3).join(" ")}`;
+      const markdown = reportMarkdown(report, command);
+      if (opts.markdown) writeFileSync(opts.markdown, markdown);
+      process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + "\n" : markdown);
+    });
+
+  program
+    .command("serve")
+    .description("serve the API and dashboard (what npm start runs)")
+    .addOption(new Option("--port <n>", "port").env("PORT").default(8080).argParser((v) => parsePort(v)))
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("--store <url>", "sqlite:PATH (default: under the data dir)")
+    .option("--config <file>", "config file (JSON)")
+    .addOption(dataDirOption())
+    .action(async (opts: { port: number; host: string; store?: string; config?: string; dataDir: string }) => {
+      const dataDir = resolve(opts.dataDir);
+      mkdirSync(dataDir, { recursive: true });
+      await startServer({
+        dataDir,
+        ...(opts.store ? { storeUrl: opts.store } : {}),
+        port: opts.port,
+        host: opts.host,
+        config: loadConfig(opts.config),
+      });
+    });
+
+  const models = program.command("models").description("the model registry");
+  models
+    .command("list")
+    .description("list registered models; * marks the champion")
+    .addOption(dataDirOption())
+    .action(async (opts: { dataDir: string }) => {
+      const list = await withRegistry(opts.dataDir, undefined, (r) => r.list());
+      if (list.length === 0) process.stdout.write("no registered models: the shipped default model serves\n");
+      for (const m of list) {
+        const gateVerdict = (m.meta.lineage as { gate?: { passed: boolean } } | undefined)?.gate;
+        process.stdout.write(`${m.champion ? "*" : " "} ${m.version}  ${new Date(m.createdAt).toISOString()}  gate ${gateVerdict?.passed === false ? "failed" : "passed"}  ${m.path}\n`);
+      }
+    });
+  models
+    .command("promote <version>")
+    .description("make VERSION the champion")
+    .addOption(dataDirOption())
+    .action(async (version: string, opts: { dataDir: string }) => {
+      await withRegistry(opts.dataDir, undefined, (r) => r.promote(version, "promoted by warden models promote"));
+      process.stdout.write(`champion: ${version}\n`);
+    });
+  models
+    .command("rollback")
+    .description("make the previous champion the champion again")
+    .addOption(dataDirOption())
+    .action(async (opts: { dataDir: string }) => {
+      const version = await withRegistry(opts.dataDir, undefined, (r) => r.rollback());
+      process.stdout.write(`champion: ${version}\n`);
+    });
+  return program;
+}
+
+function parsePositiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, "warden.usage", `${name} must be a positive integer. Got ${value}.`);
+  return n;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CommanderError(2, "warden.usage", `--port must be an integer in 0..65535. Got ${value}.`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") {
+        process.exitCode = 0;
+        return;
+      }
+      if (err.code === "warden.usage") process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof WardenError) {
+      process.stderr.write(`warden: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stderr.write(`warden: ${(err as Error).stack ?? String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

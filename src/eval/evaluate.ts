@@ -1,0 +1,80 @@
+/**
+ * Evaluate a model on test splits: every example is judged on its own dataset's
+ * category (a hate dataset on the `hate` head), at the 0.5 decision threshold.
+ * Results per dataset and per language, never only an average.
+ */
+import { readExamples, type DatasetFile } from "../data/datasets.js";
+import type { Engine } from "../engine/engine.js";
+import { binaryMetrics, type BinaryMetrics } from "./metrics.js";
+
+export interface EvalRow extends BinaryMetrics {
+  readonly name: string;
+  readonly lang: string;
+  readonly task: string;
+}
+
+export interface EvalReport {
+  readonly model: string;
+  readonly limit: number | null;
+  readonly datasets: EvalRow[];
+  readonly languages: EvalRow[];
+  /** Unweighted mean over datasets (each dataset counts once). */
+  readonly meanF1: number;
+}
+
+export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: number): EvalReport {
+  const datasets: EvalRow[] = [];
+  const byLang = new Map<string, { scores: number[]; labels: number[] }>();
+  for (const file of files) {
+    let examples = readExamples(file);
+    if (limit !== undefined) examples = examples.slice(0, limit);
+    const scores = examples.map((e) => engine.classify(e.text).categories[e.task] ?? 0);
+    const labels = examples.map((e) => e.label);
+    datasets.push({ name: file.name, lang: file.lang ?? examples[0]?.lang ?? "unknown", task: file.task, ...binaryMetrics(scores, labels) });
+    examples.forEach((e, i) => {
+      const slot = byLang.get(e.lang) ?? { scores: [], labels: [] };
+      slot.scores.push(scores[i]!);
+      slot.labels.push(e.label);
+      byLang.set(e.lang, slot);
+    });
+  }
+  const languages = [...byLang.keys()].sort().map((lang) => {
+    const s = byLang.get(lang)!;
+    return { name: lang, lang, task: "mixed", ...binaryMetrics(s.scores, s.labels) };
+  });
+  const meanF1 = datasets.length > 0 ? datasets.reduce((a, d) => a + d.f1, 0) / datasets.length : NaN;
+  return { model: engine.version, limit: limit ?? null, datasets, languages, meanF1 };
+}
+
+function fmt(x: number): string {
+  return Number.isNaN(x) ? "–" : x.toFixed(3);
+}
+
+function table(rows: readonly EvalRow[], first: string, withTask: boolean): string {
+  const head = `| ${first} |${withTask ? " lang | task |" : ""} n | positives | precision | recall | F1 | ROC AUC | PR AUC |`;
+  const sep = `|---|${withTask ? "---|---|" : ""}---:|---:|---:|---:|---:|---:|---:|`;
+  const body = rows.map(
+    (r) =>
+      `| ${r.name} |${withTask ? ` ${r.lang} | ${r.task} |` : ""} ${r.n} | ${r.positives} | ${fmt(r.precision)} | ${fmt(r.recall)} | ${fmt(r.f1)} | ${fmt(r.rocAuc)} | ${fmt(r.prAuc)} |`,
+  );
+  return [head, sep, ...body].join("\n");
+}
+
+export function reportMarkdown(report: EvalReport, command: string): string {
+  return [
+    `Model \`${report.model}\`${report.limit ? `, first ${report.limit} rows of each test split` : ", full test splits"}; decision threshold 0.5 on the dataset's own category.`,
+    "",
+    `Produced by: \`${command}\``,
+    "",
+    "### Per dataset",
+    "",
+    table(report.datasets, "dataset", true),
+    "",
+    `Mean F1 over ${report.datasets.length} datasets: **${fmt(report.meanF1)}**`,
+    "",
+    "### Per language",
+    "",
+    table(report.languages, "language", false),
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { FeatureExtractor, FeatureTrace, SparseVector } from "../../src/features/extract.js";
+
+describe("FeatureExtractor", () => {
+  const fx = new FeatureExtractor({ bits: 20, charMin: 1, charMax: 5, wordNgrams: 2 });
+
+  it("gives sorted unique indices in range and a unit-norm vector", () => {
+    const x = new SparseVector();
+    fx.extract("you are an idiot you are", x);
+    let sq = 0;
+    for (let k = 0; k < x.length; k++) {
+      assert.ok(x.indices[k]! < 1 << 20);
+      if (k > 0) assert.ok(x.indices[k]! > x.indices[k - 1]!);
+      sq += x.values[k]! ** 2;
+    }
+    assert.ok(Math.abs(sq - 1) < 1e-5);
+  });
+
+  it("is deterministic and sensitive to the text", () => {
+    const a = new SparseVector();
+    const b = new SparseVector();
+    fx.extract("hello world", a);
+    fx.extract("hello world", b);
+    assert.deepEqual(a.indices.subarray(0, a.length), b.indices.subarray(0, b.length));
+    fx.extract("hello there", b);
+    assert.notDeepEqual(a.indices.subarray(0, a.length), b.indices.subarray(0, b.length));
+  });
+
+  it("traces each occurrence to a span of the text", () => {
+    const x = new SparseVector();
+    const t = new FeatureTrace();
+    const text = "bad word";
+    fx.extract(text, x, t);
+    // char n-grams: 5 lengths over 10 padded positions minus the space unigrams and the cut-off tails; words: 2 + 1 bigram
+    assert.ok(t.length > 30);
+    for (let k = 0; k < t.length; k++) assert.ok(t.start[k]! >= 0 && t.end[k]! <= text.length && t.start[k]! <= t.end[k]!);
+  });
+
+  it("rejects bad settings with a message naming them", () => {
+    assert.throws(() => new FeatureExtractor({ bits: 40, charMin: 1, charMax: 5, wordNgrams: 2 }), /features.bits must be an integer in 8..26. Got 40/);
+  });
+});
