@@ -13,6 +13,7 @@ const Features = z
     charMin: z.number().int().min(1).max(8).default(1),
     charMax: z.number().int().min(1).max(8).default(5),
     wordNgrams: z.number().int().min(0).max(2).default(2),
+    languageFeatures: z.boolean().default(true),
   })
   .strict();
 
@@ -39,13 +40,17 @@ const Training = z
   })
   .strict();
 
-const Threshold = z.object({ review: z.number().min(0).max(1), block: z.number().min(0).max(1) }).strict();
+const Threshold = z.object({ review: z.number().min(0).max(1).optional(), block: z.number().min(0).max(1).optional() }).strict();
 
 const Policy = z
   .object({
-    /** Per category: score at or above `review` is sent to review, at or above `block` is blocked. */
+    /**
+     * Per category: a score at or above `review` is flagged for review, at or above
+     * `block` is blocked. Without `review`, the model's validated threshold for the
+     * text's language applies; without `block`, `policy.block`.
+     */
     thresholds: z.record(z.string(), Threshold).default({}),
-    defaultThreshold: Threshold.default({ review: 0.5, block: 0.9 }),
+    block: z.number().min(0).max(1).default(0.9),
   })
   .strict();
 

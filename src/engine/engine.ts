@@ -7,8 +7,8 @@
  */
 import type { PolicyConfig } from "../config.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
+import { languageNamespace, type WardenModel } from "../model/bundle.js";
 import type { LinearModel } from "../model/linear.js";
-import { detectLanguage } from "../text/langid.js";
 import { normalize } from "../text/normalize.js";
 import { explain, type Span } from "./explain.js";
 import { Policy, type Action } from "./policy.js";
@@ -32,7 +32,7 @@ export interface ClassifyOptions {
 
 export interface LoadedModel {
   readonly version: string;
-  readonly model: LinearModel;
+  readonly model: WardenModel;
 }
 
 const STAGE_LINEAR = "linear";
@@ -44,7 +44,8 @@ function round4(p: number): number {
 
 export class Engine {
   readonly version: string;
-  readonly model: LinearModel;
+  readonly model: WardenModel;
+  private readonly classifier: LinearModel;
   private readonly extractor: FeatureExtractor;
   private readonly policy: Policy;
   private readonly x = new SparseVector();
@@ -53,33 +54,42 @@ export class Engine {
   constructor(loaded: LoadedModel, policy: PolicyConfig) {
     this.version = loaded.version;
     this.model = loaded.model;
-    this.extractor = new FeatureExtractor(loaded.model.features);
-    this.policy = new Policy(loaded.model.heads, policy);
-    this.probs = new Float64Array(loaded.model.heads.length);
+    this.classifier = loaded.model.classifier;
+    this.extractor = new FeatureExtractor(this.classifier.features);
+    this.policy = new Policy(this.classifier, policy);
+    this.probs = new Float64Array(this.classifier.heads.length);
   }
 
   get categories(): readonly string[] {
-    return this.model.heads;
+    return this.classifier.heads;
+  }
+
+  /** The score at or above which `category` is flagged for text in `lang` (what eval judges by). */
+  flagThreshold(category: string, lang: string): number {
+    const head = this.classifier.heads.indexOf(category);
+    return head < 0 ? 0.5 : this.policy.reviewThreshold(head, lang);
   }
 
   classify(text: string, options: ClassifyOptions = {}): Classification {
     const norm = normalize(text);
-    this.extractor.extract(norm.text, this.x);
-    this.model.predict(this.x, this.probs);
-    const decision = this.policy.decide(this.probs);
+    const lang = this.model.language.identify(norm.text).lang;
+    const namespace = this.classifier.features.languageFeatures ? languageNamespace(lang) : 0;
+    this.extractor.extract(norm.text, this.x, undefined, namespace);
+    this.classifier.predict(this.x, lang, this.probs);
+    const decision = this.policy.decide(this.probs, lang);
     const categories: Record<string, number> = {};
-    this.model.heads.forEach((h, i) => (categories[h] = round4(this.probs[i]!)));
+    this.classifier.heads.forEach((h, i) => (categories[h] = round4(this.probs[i]!)));
     const result: Classification = {
       score: round4(decision.score),
       flagged: decision.flagged,
       action: decision.action,
       categories,
-      lang: detectLanguage(text),
+      lang,
       model: this.version,
       stage: STAGE_LINEAR,
       degraded: false,
     };
-    if (options.explain) result.explanation = explain(text, norm, this.extractor, this.model, decision.top, this.x);
+    if (options.explain) result.explanation = explain(text, norm, this.extractor, this.classifier, decision.top, this.x, namespace);
     return result;
   }
 }

@@ -35,9 +35,10 @@ export function characterContributions(
   model: LinearModel,
   head: number,
   x: SparseVector,
+  namespace: number,
 ): Float64Array {
   const trace = new FeatureTrace();
-  extractor.extract(input.text, x, trace);
+  extractor.extract(input.text, x, trace, namespace);
   const occurrences = new Map<number, number>();
   for (let k = 0; k < trace.length; k++) occurrences.set(trace.index[k]!, (occurrences.get(trace.index[k]!) ?? 0) + 1);
   const perChar = new Float64Array(input.text.length);
@@ -77,9 +78,10 @@ export function explain(
   model: LinearModel,
   head: number,
   x: SparseVector,
+  namespace: number,
   topK = 5,
 ): Span[] {
-  const perChar = characterContributions(input, extractor, model, head, x);
+  const perChar = characterContributions(input, extractor, model, head, x, namespace);
   const spans: Span[] = [];
   for (const [s, e] of tokens(input.text)) {
     let w = 0;

@@ -1,9 +1,12 @@
 /**
  * The moderation policy: per-category thresholds turn calibrated probabilities into
- * an action. `score` is the highest probability among the categories; the action is
- * the strongest one any category reaches.
+ * an action. A category's review threshold is the configured one, else the model's
+ * validated threshold for the text's language; its block threshold is the configured
+ * one, else `policy.block`. `score` is the highest probability among the categories;
+ * the action is the strongest one any category reaches.
  */
 import type { PolicyConfig } from "../config.js";
+import type { LinearModel } from "../model/linear.js";
 
 export type Action = "allow" | "review" | "block";
 
@@ -11,37 +14,47 @@ export interface Decision {
   readonly score: number;
   readonly action: Action;
   readonly flagged: boolean;
-  /** Index of the category that decided the score. */
+  /** Index of the category that decided the action (or, when allowed, scored highest). */
   readonly top: number;
 }
 
 export class Policy {
-  private readonly review: Float64Array;
+  private readonly review: Array<number | undefined>;
   private readonly block: Float64Array;
 
-  constructor(readonly categories: readonly string[], config: PolicyConfig) {
-    this.review = new Float64Array(categories.length);
-    this.block = new Float64Array(categories.length);
-    categories.forEach((c, i) => {
-      const t = config.thresholds[c] ?? config.defaultThreshold;
-      this.review[i] = t.review;
-      this.block[i] = t.block;
-    });
+  constructor(
+    private readonly model: LinearModel,
+    config: PolicyConfig,
+  ) {
+    const categories = model.heads;
+    this.review = categories.map((c) => config.thresholds[c]?.review);
+    this.block = Float64Array.from(categories, (c) => config.thresholds[c]?.block ?? config.block);
   }
 
-  decide(probabilities: ArrayLike<number>): Decision {
+  /** The score at or above which `category` is flagged for text in `lang`. */
+  reviewThreshold(head: number, lang: string): number {
+    return this.review[head] ?? this.model.thresholdFor(head, lang);
+  }
+
+  decide(probabilities: ArrayLike<number>, lang: string): Decision {
     let score = 0;
     let top = 0;
     let action: Action = "allow";
-    for (let i = 0; i < this.categories.length; i++) {
+    let decidedBy = -1;
+    for (let i = 0; i < this.model.heads.length; i++) {
       const p = probabilities[i]!;
       if (p > score) {
         score = p;
         top = i;
       }
-      if (p >= this.block[i]!) action = "block";
-      else if (p >= this.review[i]! && action === "allow") action = "review";
+      if (p >= Math.max(this.block[i]!, this.reviewThreshold(i, lang))) {
+        if (action !== "block" || p > probabilities[decidedBy]!) decidedBy = i;
+        action = "block";
+      } else if (p >= this.reviewThreshold(i, lang) && action !== "block") {
+        if (action === "allow" || p > probabilities[decidedBy]!) decidedBy = i;
+        action = "review";
+      }
     }
-    return { score, action, flagged: action !== "allow", top };
+    return { score, action, flagged: action !== "allow", top: decidedBy >= 0 ? decidedBy : top };
   }
 }

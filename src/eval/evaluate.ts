@@ -1,6 +1,7 @@
 /**
  * Evaluate a model on test splits: every example is judged on its own dataset's
- * category (a hate dataset on the `hate` head), at the 0.5 decision threshold.
+ * category (a hate dataset on the `hate` head), flagged as serving flags it (the
+ * policy's review threshold for the text's detected language).
  * Results per dataset and per language, never only an average.
  */
 import { readExamples, type DatasetFile } from "../data/datasets.js";
@@ -24,23 +25,26 @@ export interface EvalReport {
 
 export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: number): EvalReport {
   const datasets: EvalRow[] = [];
-  const byLang = new Map<string, { scores: number[]; labels: number[] }>();
+  const byLang = new Map<string, { scores: number[]; labels: number[]; thresholds: number[] }>();
   for (const file of files) {
     let examples = readExamples(file);
     if (limit !== undefined) examples = examples.slice(0, limit);
-    const scores = examples.map((e) => engine.classify(e.text).categories[e.task] ?? 0);
+    const results = examples.map((e) => engine.classify(e.text));
+    const scores = examples.map((e, i) => results[i]!.categories[e.task] ?? 0);
+    const thresholds = examples.map((e, i) => engine.flagThreshold(e.task, results[i]!.lang));
     const labels = examples.map((e) => e.label);
-    datasets.push({ name: file.name, lang: file.lang ?? examples[0]?.lang ?? "unknown", task: file.task, ...binaryMetrics(scores, labels) });
+    datasets.push({ name: file.name, lang: file.lang ?? examples[0]?.lang ?? "unknown", task: file.task, ...binaryMetrics(scores, labels, thresholds) });
     examples.forEach((e, i) => {
-      const slot = byLang.get(e.lang) ?? { scores: [], labels: [] };
+      const slot = byLang.get(e.lang) ?? { scores: [], labels: [], thresholds: [] };
       slot.scores.push(scores[i]!);
       slot.labels.push(e.label);
+      slot.thresholds.push(thresholds[i]!);
       byLang.set(e.lang, slot);
     });
   }
   const languages = [...byLang.keys()].sort().map((lang) => {
     const s = byLang.get(lang)!;
-    return { name: lang, lang, task: "mixed", ...binaryMetrics(s.scores, s.labels) };
+    return { name: lang, lang, task: "mixed", ...binaryMetrics(s.scores, s.labels, s.thresholds) };
   });
   const meanF1 = datasets.length > 0 ? datasets.reduce((a, d) => a + d.f1, 0) / datasets.length : NaN;
   return { model: engine.version, limit: limit ?? null, datasets, languages, meanF1 };
@@ -62,7 +66,7 @@ function table(rows: readonly EvalRow[], first: string, withTask: boolean): stri
 
 export function reportMarkdown(report: EvalReport, command: string): string {
   return [
-    `Model \`${report.model}\`${report.limit ? `, first ${report.limit} rows of each test split` : ", full test splits"}; decision threshold 0.5 on the dataset's own category.`,
+    `Model \`${report.model}\`${report.limit ? `, first ${report.limit} rows of each test split` : ", full test splits"}; each example judged on its dataset's own category, flagged as serving flags it (the review threshold for its detected language).`,
     "",
     `Produced by: \`${command}\``,
     "",

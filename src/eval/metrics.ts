@@ -10,12 +10,13 @@ export interface BinaryMetrics {
   readonly prAuc: number;
 }
 
-export function binaryMetrics(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold = 0.5): BinaryMetrics {
+/** `threshold` is one decision threshold for all, or one per example. */
+export function binaryMetrics(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number | ArrayLike<number> = 0.5): BinaryMetrics {
   const n = scores.length;
   let tp = 0, fp = 0, fn = 0, positives = 0;
   for (let i = 0; i < n; i++) {
     const y = labels[i]! > 0;
-    const yhat = scores[i]! >= threshold;
+    const yhat = scores[i]! >= (typeof threshold === "number" ? threshold : threshold[i]!);
     if (y) positives++;
     if (y && yhat) tp++;
     else if (!y && yhat) fp++;

@@ -15,6 +15,8 @@ export interface FeatureConfig {
   readonly charMax: number;
   /** 1 = word unigrams, 2 = unigrams and bigrams, 0 = no word features. */
   readonly wordNgrams: number;
+  /** Emit every feature a second time in the namespace of the text's language. */
+  readonly languageFeatures?: boolean;
 }
 
 export const DEFAULT_FEATURES: FeatureConfig = { bits: 20, charMin: 1, charMax: 5, wordNgrams: 2 };
@@ -86,6 +88,7 @@ export class FeatureExtractor {
   private readonly mask: number;
   private raw = new Uint32Array(1024);
   private rawLength = 0;
+  private namespace = 0;
 
   constructor(config: FeatureConfig = DEFAULT_FEATURES) {
     if (!Number.isInteger(config.bits) || config.bits < 8 || config.bits > 26) {
@@ -102,21 +105,31 @@ export class FeatureExtractor {
     return 1 << this.config.bits;
   }
 
-  /** Fill `out` with the features of normalized `text`; record occurrences in `trace` when given. */
-  extract(text: string, out: SparseVector, trace?: FeatureTrace): void {
+  /**
+   * Fill `out` with the features of normalized `text`; record occurrences in `trace`
+   * when given. With a `namespace` (a language's hash, say) every feature is emitted a
+   * second time in that namespace, so the model learns shared and per-namespace
+   * weights side by side (Daumé's feature augmentation).
+   */
+  extract(text: string, out: SparseVector, trace?: FeatureTrace, namespace = 0): void {
     this.rawLength = 0;
+    this.namespace = namespace;
     this.charNgrams(text, trace);
     if (this.config.wordNgrams > 0) this.wordNgrams(text, trace);
     this.finish(out);
   }
 
   private emit(h: number, trace: FeatureTrace | undefined, start: number, end: number): void {
+    this.push(h & this.mask, trace, start, end);
+    if (this.namespace !== 0) this.push(fmix32(h ^ this.namespace) & this.mask, trace, start, end);
+  }
+
+  private push(index: number, trace: FeatureTrace | undefined, start: number, end: number): void {
     if (this.rawLength === this.raw.length) {
       const grown = new Uint32Array(this.raw.length * 2);
       grown.set(this.raw);
       this.raw = grown;
     }
-    const index = h & this.mask;
     this.raw[this.rawLength++] = index;
     if (trace) trace.push(index, start, end);
   }

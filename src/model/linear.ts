@@ -18,6 +18,14 @@ export interface LinearModelState {
   readonly weights: Float32Array;
   readonly bias: Float32Array;
   readonly calibration: readonly Platt[];
+  /** Per language, per head: a calibration fitted on that language's validation data (null: use the head's). */
+  readonly languageCalibration?: Readonly<Record<string, ReadonlyArray<Platt | null>>>;
+  /**
+   * Per head, the flag threshold on the calibrated score that maximized F1 on validation;
+   * per language where it had enough data. The policy uses them unless configured.
+   */
+  readonly thresholds?: readonly number[];
+  readonly languageThresholds?: Readonly<Record<string, ReadonlyArray<number | null>>>;
 }
 
 export function sigmoid(z: number): number {
@@ -32,6 +40,9 @@ export class LinearModel {
   readonly weights: Float32Array;
   readonly bias: Float32Array;
   readonly calibration: readonly Platt[];
+  readonly languageCalibration: Readonly<Record<string, ReadonlyArray<Platt | null>>>;
+  readonly thresholds: readonly number[];
+  readonly languageThresholds: Readonly<Record<string, ReadonlyArray<number | null>>>;
 
   constructor(state: LinearModelState) {
     const H = state.heads.length;
@@ -47,6 +58,19 @@ export class LinearModel {
     this.weights = state.weights;
     this.bias = state.bias;
     this.calibration = state.calibration;
+    this.languageCalibration = state.languageCalibration ?? {};
+    this.thresholds = state.thresholds ?? state.heads.map(() => 0.5);
+    this.languageThresholds = state.languageThresholds ?? {};
+  }
+
+  /** The validated flag threshold of `head` for text in `lang`. */
+  thresholdFor(head: number, lang: string): number {
+    return this.languageThresholds[lang]?.[head] ?? this.thresholds[head]!;
+  }
+
+  /** The calibration of `head` for text in `lang`. */
+  calibrationFor(head: number, lang: string): Platt {
+    return this.languageCalibration[lang]?.[head] ?? this.calibration[head]!;
   }
 
   /** Raw margins (before calibration) of every head into `out`. */
@@ -63,11 +87,11 @@ export class LinearModel {
     }
   }
 
-  /** Calibrated probabilities of every head into `out`. */
-  predict(x: SparseVector, out: Float64Array): void {
+  /** Calibrated probabilities of every head into `out`, for text identified as `lang`. */
+  predict(x: SparseVector, lang: string, out: Float64Array): void {
     this.margins(x, out);
     for (let h = 0; h < this.heads.length; h++) {
-      const c = this.calibration[h]!;
+      const c = this.calibrationFor(h, lang);
       out[h] = sigmoid(c.a * out[h]! + c.b);
     }
   }

@@ -11,7 +11,7 @@ import type { BinaryMetrics } from "../eval/metrics.js";
 import { serializeModel, sha256Hex } from "../model/artifact.js";
 import type { Registry } from "../registry/registry.js";
 import { gate, type GateVerdict } from "./gate.js";
-import { trainLinear, type Progress } from "./train.js";
+import { trainModel, type Progress } from "./train.js";
 
 /** Bumped when training code changes what the same data and config produce. */
 export const TRAINER_VERSION = "linear-ftrl/1";
@@ -49,7 +49,7 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
   const training = options.config.training;
   const files = selectDatasets(resolveDatasets(options.data, "train"), training.commercialOnly);
   const examples = files.flatMap((f) => readExamples(f));
-  const result = trainLinear(examples, training, options.progress);
+  const result = trainModel(examples, training, options.progress);
 
   // The artifact holds only what determines its bytes: no timestamps, no absolute paths.
   const datasets = files.map((f) => ({

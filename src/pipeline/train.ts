@@ -1,8 +1,10 @@
 /**
- * Train the linear stage from labeled examples: normalize, carve a deterministic
- * validation split, fit every head with FTRL-Proximal (each example teaches only its
- * dataset's head), calibrate each head on validation, and report validation metrics
- * per dataset. Same examples and config → same weights, bit for bit.
+ * Train a model from labeled examples: normalize, carve a deterministic validation
+ * split, fit the language identifier, fit every classifier head with FTRL-Proximal
+ * (each example teaches only its dataset's head; features are shared across languages
+ * and also namespaced per language), calibrate per head and per language on
+ * validation, and report validation metrics per dataset.
+ * Same examples and config → same weights, bit for bit.
  */
 import type { TrainingConfig } from "../config.js";
 import type { Example } from "../data/datasets.js";
@@ -10,14 +12,17 @@ import { WardenError } from "../errors.js";
 import { binaryMetrics, type BinaryMetrics } from "../eval/metrics.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
 import { hashString } from "../features/hash.js";
-import { fitPlatt } from "../model/calibrate.js";
+import type { WardenModel } from "../model/bundle.js";
+import { languageNamespace } from "../model/bundle.js";
+import { IDENTITY_PLATT, fitPlatt } from "../model/calibrate.js";
 import { FtrlLearner } from "../model/ftrl.js";
 import { LinearModel, sigmoid, type Platt } from "../model/linear.js";
+import { trainLanguageModel } from "../model/langid.js";
 import { seededPermutation } from "../model/shuffle.js";
 import { normalize } from "../text/normalize.js";
 
 export interface TrainResult {
-  readonly model: LinearModel;
+  readonly model: WardenModel;
   readonly trainCount: number;
   readonly validationCount: number;
   /** Validation metrics per dataset (calibrated scores, threshold 0.5). */
@@ -47,7 +52,10 @@ function classWeights(examples: readonly Example[], train: readonly number[], mo
   return weights;
 }
 
-export function trainLinear(examples: readonly Example[], config: TrainingConfig, progress: Progress = () => {}): TrainResult {
+/** Per-language calibration needs this much validation data of the language, per class. */
+const MIN_LANGUAGE_CALIBRATION_PER_CLASS = 30;
+
+export function trainModel(examples: readonly Example[], config: TrainingConfig, progress: Progress = () => {}): TrainResult {
   const heads = config.heads;
   const headOf = examples.map((e) => {
     const h = heads.indexOf(e.task);
@@ -62,6 +70,17 @@ export function trainLinear(examples: readonly Example[], config: TrainingConfig
   normalized.forEach((t, i) => (isValidation(t, config.validationShare, config.seed) ? validation : train).push(i));
   if (train.length === 0) throw new WardenError("DATA_CONTRACT", "no training examples left after the validation split.");
 
+  // Language first: the classifier's per-language features and calibration are keyed by
+  // what the language model says, in training exactly as in serving.
+  progress("language", 0, 1);
+  const language = trainLanguageModel(
+    train.map((i) => normalized[i]!),
+    train.map((i) => examples[i]!.lang),
+  );
+  const langOf = normalized.map((t) => language.identify(t).lang);
+  const ns = langOf.map((l) => (config.features.languageFeatures ? languageNamespace(l) : 0));
+  progress("language", 1, 1);
+
   const extractor = new FeatureExtractor(config.features);
   const learner = new FtrlLearner(extractor.dimension, heads.length, config.ftrl);
   const weights = classWeights(examples, train, config.classWeight);
@@ -72,45 +91,80 @@ export function trainLinear(examples: readonly Example[], config: TrainingConfig
     for (let k = 0; k < order.length; k++) {
       const i = train[order[k]!]!;
       const e = examples[i]!;
-      extractor.extract(normalized[i]!, x);
+      extractor.extract(normalized[i]!, x, undefined, ns[i]);
       learner.update(x, headOf[i]!, e.label, weights.get(e.dataset)![e.label]);
       if ((k & 0x3fff) === 0) progress("train", epoch * order.length + k, total);
     }
   }
   progress("train", total, total);
   const { weights: w, bias } = learner.weights();
-  const raw = new LinearModel({ heads, features: config.features, weights: w, bias, calibration: heads.map(() => ({ a: 1, b: 0 })) });
 
-  // Calibrate each head on the validation margins of the datasets that teach it.
+  // Calibrate each head on the validation margins of the datasets that teach it, and
+  // each (language, head) where the language has enough validation data of both classes.
+  const uncalibrated = new LinearModel({ heads, features: config.features, weights: w, bias, calibration: heads.map(() => IDENTITY_PLATT) });
   const margins = new Float64Array(heads.length);
-  const valMargin = new Float64Array(validation.length);
-  validation.forEach((i, k) => {
-    extractor.extract(normalized[i]!, x);
-    raw.margins(x, margins);
-    valMargin[k] = margins[headOf[i]!]!;
+  const valMargin = validation.map((i) => {
+    extractor.extract(normalized[i]!, x, undefined, ns[i]);
+    uncalibrated.margins(x, margins);
+    return margins[headOf[i]!]!;
   });
-  const calibration: Platt[] = heads.map((_, h) => {
-    const idx = validation.map((_, k) => k).filter((k) => headOf[validation[k]!] === h);
-    return fitPlatt(
-      idx.map((k) => valMargin[k]!),
-      idx.map((k) => examples[validation[k]!]!.label),
-    );
+  const rows = (keep: (i: number) => boolean): number[] => validation.map((_, k) => k).filter((k) => keep(validation[k]!));
+  const enough = (ks: number[]): boolean => {
+    const pos = ks.reduce((a, k) => a + examples[validation[k]!]!.label, 0);
+    return pos >= MIN_LANGUAGE_CALIBRATION_PER_CLASS && ks.length - pos >= MIN_LANGUAGE_CALIBRATION_PER_CLASS;
+  };
+  const fit = (ks: number[]): Platt => fitPlatt(ks.map((k) => valMargin[k]!), ks.map((k) => examples[validation[k]!]!.label));
+  const headRows = heads.map((_, h) => rows((i) => headOf[i] === h));
+  const calibration = headRows.map((ks) => (enough(ks) ? fit(ks) : IDENTITY_PLATT));
+  const thresholds = headRows.map((ks, h) => (enough(ks) ? bestF1Threshold(ks, calibration[h]!) : 0.5));
+  const languageCalibration: Record<string, Array<Platt | null>> = {};
+  const languageThresholds: Record<string, Array<number | null>> = {};
+  for (const lang of [...new Set(validation.map((i) => langOf[i]!))].sort()) {
+    const perHead = heads.map((_, h) => rows((i) => headOf[i] === h && langOf[i] === lang));
+    if (!perHead.some(enough)) continue;
+    const platts = perHead.map((ks) => (enough(ks) ? fit(ks) : null));
+    languageCalibration[lang] = platts;
+    languageThresholds[lang] = perHead.map((ks, h) => (platts[h] ? bestF1Threshold(ks, platts[h]!) : null));
+  }
+  function bestF1Threshold(ks: number[], platt: Platt): number {
+    const scores = ks.map((k) => sigmoid(platt.a * valMargin[k]! + platt.b));
+    const labels = ks.map((k) => examples[validation[k]!]!.label);
+    let best = 0.5;
+    let bestF1 = -1;
+    for (let t = 0.1; t <= 0.9001; t += 0.025) {
+      const f1 = binaryMetrics(scores, labels, t).f1;
+      if (f1 > bestF1 + 1e-9) {
+        bestF1 = f1;
+        best = Math.round(t * 1000) / 1000;
+      }
+    }
+    return best;
+  }
+  const classifier = new LinearModel({
+    heads,
+    features: config.features,
+    weights: w,
+    bias,
+    calibration,
+    languageCalibration,
+    thresholds,
+    languageThresholds,
   });
-  const model = new LinearModel({ heads, features: config.features, weights: w, bias, calibration });
 
-  const byDataset = new Map<string, { scores: number[]; labels: number[] }>();
+  const byDataset = new Map<string, { scores: number[]; labels: number[]; thresholds: number[] }>();
   validation.forEach((i, k) => {
     const e = examples[i]!;
-    const c = calibration[headOf[i]!]!;
-    const slot = byDataset.get(e.dataset) ?? { scores: [], labels: [] };
+    const c = classifier.calibrationFor(headOf[i]!, langOf[i]!);
+    const slot = byDataset.get(e.dataset) ?? { scores: [], labels: [], thresholds: [] };
     slot.scores.push(sigmoid(c.a * valMargin[k]! + c.b));
     slot.labels.push(e.label);
+    slot.thresholds.push(classifier.thresholdFor(headOf[i]!, langOf[i]!));
     byDataset.set(e.dataset, slot);
   });
   const metrics: Record<string, BinaryMetrics> = {};
   for (const name of [...byDataset.keys()].sort()) {
     const s = byDataset.get(name)!;
-    metrics[name] = binaryMetrics(s.scores, s.labels);
+    metrics[name] = binaryMetrics(s.scores, s.labels, s.thresholds);
   }
-  return { model, trainCount: train.length, validationCount: validation.length, validation: metrics };
+  return { model: { classifier, language }, trainCount: train.length, validationCount: validation.length, validation: metrics };
 }

@@ -6,19 +6,32 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { WardenError } from "../../src/errors.js";
 import { deserializeModel, loadModelFile, serializeModel } from "../../src/model/artifact.js";
+import type { WardenModel } from "../../src/model/bundle.js";
+import { LanguageModel } from "../../src/model/langid.js";
 import { LinearModel } from "../../src/model/linear.js";
 
-function tinyModel(): LinearModel {
+function tinyModel(): WardenModel {
   const bits = 8;
   const heads = ["abusive", "hate"];
   const weights = new Float32Array((1 << bits) * heads.length).map((_, i) => Math.sin(i) / 10);
-  return new LinearModel({
-    heads,
-    features: { bits, charMin: 1, charMax: 3, wordNgrams: 1 },
-    weights,
-    bias: new Float32Array([0.1, -0.2]),
-    calibration: [{ a: 1.5, b: -0.1 }, { a: 1, b: 0 }],
-  });
+  const labels = ["de", "en"];
+  return {
+    classifier: new LinearModel({
+      heads,
+      features: { bits, charMin: 1, charMax: 3, wordNgrams: 1, languageFeatures: true },
+      weights,
+      bias: new Float32Array([0.1, -0.2]),
+      calibration: [{ a: 1.5, b: -0.1 }, { a: 1, b: 0 }],
+      languageCalibration: { de: [{ a: 2, b: 0.5 }, null] },
+    }),
+    language: new LanguageModel({
+      labels,
+      features: { bits, charMin: 1, charMax: 2, wordNgrams: 0 },
+      weights: new Float32Array((1 << bits) * labels.length).map((_, i) => Math.cos(i)),
+      bias: new Float32Array([0.3, 0.4]),
+      minConfidence: 0.4,
+    }),
+  };
 }
 
 describe("model artifact", () => {
@@ -26,9 +39,13 @@ describe("model artifact", () => {
     const model = tinyModel();
     const buf = serializeModel(model, { note: "x" });
     const back = deserializeModel(buf, "mem");
-    assert.deepEqual(back.model.weights, model.weights);
-    assert.deepEqual(back.model.bias, model.bias);
-    assert.deepEqual(back.model.calibration, model.calibration);
+    assert.deepEqual(back.model.classifier.weights, model.classifier.weights);
+    assert.deepEqual(back.model.classifier.bias, model.classifier.bias);
+    assert.deepEqual(back.model.classifier.calibration, model.classifier.calibration);
+    assert.deepEqual(back.model.classifier.languageCalibration, model.classifier.languageCalibration);
+    assert.deepEqual(back.model.language.weights, model.language.weights);
+    assert.deepEqual(back.model.language.bias, model.language.bias);
+    assert.deepEqual(back.model.language.labels, model.language.labels);
     assert.deepEqual(back.meta, { note: "x" });
     assert.match(back.sha256, /^[0-9a-f]{64}$/);
   });
@@ -52,7 +69,7 @@ describe("model artifact", () => {
         );
       }
       writeFileSync(path, buf);
-      assert.equal(loadModelFile(path).model.heads.length, 2);
+      assert.equal(loadModelFile(path).model.classifier.heads.length, 2);
       assert.ok(readFileSync(path).equals(buf));
     } finally {
       rmSync(dir, { recursive: true, force: true });

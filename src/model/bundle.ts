@@ -1,0 +1,15 @@
+/** What one artifact holds: the language identifier and the classifier keyed by its answers. */
+import { hashString } from "../features/hash.js";
+import type { LanguageModel } from "./langid.js";
+import { UNKNOWN_LANG } from "./langid.js";
+import type { LinearModel } from "./linear.js";
+
+export interface WardenModel {
+  readonly language: LanguageModel;
+  readonly classifier: LinearModel;
+}
+
+/** The feature namespace of a language (0, no namespace, for "unknown"). */
+export function languageNamespace(lang: string): number {
+  return lang === UNKNOWN_LANG ? 0 : hashString(lang, 0x6c616e67) | 1;
+}
