@@ -15,6 +15,7 @@ import { WardenError } from "../errors.js";
 import { evaluate, reportMarkdown } from "../eval/evaluate.js";
 import { runTraining } from "../pipeline/run.js";
 import { Registry } from "../registry/registry.js";
+import { modelCardMarkdown } from "../report/card.js";
 import { startServer } from "../server/start.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
@@ -141,6 +142,34 @@ function buildProgram(): Command {
         host: opts.host,
         config: loadConfig(opts.config),
       });
+    });
+
+  program
+    .command("report")
+    .description("write the model card (Markdown), with test figures when --data is given")
+    .option("--model <version>", "registered model version (default: champion, else the shipped model)")
+    .option("--out <file>", "where to write it (default: stdout)")
+    .option("--data <paths...>", "test splits to report on (folders' test.jsonl)")
+    .option("--limit <n>", "use only the first N rows of each test split", (v) => parsePositiveInt(v, "--limit"))
+    .option("--config <file>", "config file (JSON)")
+    .addOption(dataDirOption())
+    .action(async (opts: { model?: string; out?: string; data?: string[]; limit?: number; config?: string; dataDir: string }) => {
+      const config = loadConfig(opts.config);
+      const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
+      const engine = new Engine(loaded, config.policy);
+      const evaluation = opts.data
+        ? { report: evaluate(engine, resolveDatasets(opts.data, "test"), opts.limit), command: `warden report ${process.argv.slice(3).join(" ")}` }
+        : undefined;
+      const card = modelCardMarkdown({
+        version: loaded.version,
+        sha256: loaded.sha256,
+        meta: loaded.meta,
+        heads: loaded.model.classifier.heads,
+        languages: loaded.model.language.labels,
+        ...(evaluation ? { evaluation } : {}),
+      });
+      if (opts.out) writeFileSync(opts.out, card);
+      else process.stdout.write(card);
     });
 
   const models = program.command("models").description("the model registry");

@@ -1,0 +1,76 @@
+/**
+ * The model card in Markdown: what the model does, the data it saw and their licences,
+ * how accurate it is per dataset and per language, and when not to trust it. Built
+ * from the artifact's own facts plus an evaluation report.
+ */
+import type { EvalReport } from "../eval/evaluate.js";
+import { reportMarkdown } from "../eval/evaluate.js";
+import type { BinaryMetrics } from "../eval/metrics.js";
+
+interface DatasetFact {
+  name: string;
+  task: string;
+  lang: string | null;
+  licence: string;
+  commercial_use: boolean | null;
+  rows: number;
+  sha256: string;
+}
+
+export interface CardInput {
+  readonly version: string;
+  readonly sha256: string;
+  readonly meta: Record<string, unknown>;
+  readonly heads: readonly string[];
+  readonly languages: readonly string[];
+  readonly evaluation?: { report: EvalReport; command: string };
+}
+
+export function modelCardMarkdown(input: CardInput): string {
+  const datasets = (input.meta.datasets as DatasetFact[] | undefined) ?? [];
+  const validation = (input.meta.validation as Record<string, BinaryMetrics> | undefined) ?? {};
+  const commercial = datasets.filter((d) => d.commercial_use === true).map((d) => d.name);
+  const notCommercial = datasets.filter((d) => d.commercial_use !== true);
+  const lines = [
+    `# Model card: \`${input.version}\``,
+    "",
+    `Artifact sha256 \`${input.sha256}\`.`,
+    "",
+    "## What it does",
+    "",
+    `It reads a message and gives, for each of ${input.heads.map((h) => `**${h}**`).join(", ")}, the probability that a moderator would flag it for that reason. It answers in ${input.languages.length} languages (${input.languages.join(", ")}), identifies the language itself, and points at the words that drove its score.`,
+    "",
+    "**Use it** to sort messages: block the clearest cases, send uncertain ones to human review, let the rest through. **Do not use it** as the only judge of a person, on languages it was not trained on (it answers `lang: \"unknown\"` or a wrong language, and its scores there mean little), or on long documents: it was trained on short posts and comments.",
+    "",
+    "**When not to trust it.** It sees words and letter sequences, not meaning: it can miss insults written without any insulting word, flag a quoted or condemned slur, and confuse an identity term with an attack. Every dataset below has its own idea of what counts as abusive; the model learned an average of them per language. Check the per-language figures before relying on it in a language.",
+    "",
+    "## Data it saw",
+    "",
+    "| dataset | language | teaches | rows | licence | commercial use |",
+    "|---|---|---|---:|---|---|",
+    ...datasets.map((d) => `| ${d.name} | ${d.lang ?? "–"} | ${d.task} | ${d.rows} | ${d.licence} | ${d.commercial_use === true ? "yes" : d.commercial_use === false ? "no" : "not stated"} |`),
+    "",
+    notCommercial.length > 0
+      ? `${notCommercial.length} of these datasets do not clearly allow commercial use (${notCommercial.map((d) => d.name).join(", ")}): for a commercial deployment, retrain with \`training.commercialOnly: true\` (${commercial.length} datasets remain).`
+      : "Every dataset above allows commercial use.",
+    "",
+    "## How it was trained",
+    "",
+    "Hashed character 1–5-grams and word 1–2-grams of the normalized text, each also in a namespace of the detected language; one logistic head per category trained by FTRL-Proximal on 90% of each training split, every dataset teaching only its own head. The held-out 10% calibrates the scores per category and per language (Platt scaling) and chooses each language's flag threshold (the one with the best F1 there).",
+    "",
+    "```json",
+    JSON.stringify(input.meta.training ?? {}, null, 2),
+    "```",
+    "",
+    "## Validation (held out from training data)",
+    "",
+    "| dataset | n | F1 | ROC AUC |",
+    "|---|---:|---:|---:|",
+    ...Object.entries(validation).map(([name, m]) => `| ${name} | ${m.n} | ${m.f1.toFixed(3)} | ${m.rocAuc.toFixed(3)} |`),
+    "",
+  ];
+  if (input.evaluation) {
+    lines.push("## Test splits (never seen in training or tuning)", "", reportMarkdown(input.evaluation.report, input.evaluation.command));
+  }
+  return lines.join("\n");
+}
