@@ -13,6 +13,8 @@ import { resolveDatasets } from "../data/datasets.js";
 import { Engine } from "../engine/engine.js";
 import { WardenError } from "../errors.js";
 import { evaluate, reportMarkdown } from "../eval/evaluate.js";
+import { evaluateRobustness, robustnessMarkdown } from "../eval/robustness.js";
+import { loadWordListFilters } from "../eval/wordlists.js";
 import { runTraining } from "../pipeline/run.js";
 import { Registry } from "../registry/registry.js";
 import { modelCardMarkdown } from "../report/card.js";
@@ -110,16 +112,30 @@ function buildProgram(): Command {
     .requiredOption("--data <paths...>", "JSONL files, dataset folders (test.jsonl), or a folder of them")
     .option("--model <version>", "registered model version (default: champion, else the shipped model)")
     .option("--limit <n>", "use only the first N rows of each test split", (v) => parsePositiveInt(v, "--limit"))
+    .option("--attacks", "F1 under each attack family beside clean F1, word-list filters, language id accuracy")
     .option("--json", "print JSON instead of Markdown")
     .option("--markdown <file>", "also write the Markdown report to this file")
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
-    .action(async (opts: { data: string[]; model?: string; limit?: number; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
+    .action(async (opts: { data: string[]; model?: string; limit?: number; attacks?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
       const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
-      const report = evaluate(new Engine(loaded, config.policy), resolveDatasets(opts.data, "test"), opts.limit);
+      const engine = new Engine(loaded, config.policy);
+      const files = resolveDatasets(opts.data, "test");
       const command = `warden eval ${process.argv.slice(3).join(" ")}`;
-      const markdown = reportMarkdown(report, command);
+      let markdown: string;
+      let report: unknown;
+      if (opts.attacks) {
+        const { filters, missing } = await loadWordListFilters();
+        if (missing.length > 0) process.stderr.write(`word-list filters not installed (devDependencies): ${missing.join(", ")}\n`);
+        const robustness = evaluateRobustness(engine, files, { ...(opts.limit ? { limit: opts.limit } : {}), filters });
+        markdown = robustnessMarkdown(robustness, command, Object.fromEntries(filters.map((f) => [f.name, f.version])));
+        report = robustness;
+      } else {
+        const quality = evaluate(engine, files, opts.limit);
+        markdown = reportMarkdown(quality, command);
+        report = quality;
+      }
       if (opts.markdown) writeFileSync(opts.markdown, markdown);
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + "\n" : markdown);
     });

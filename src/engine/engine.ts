@@ -71,7 +71,7 @@ export class Engine {
   }
 
   classify(text: string, options: ClassifyOptions = {}): Classification {
-    const norm = normalize(text);
+    const norm = normalize(text, this.model.lexicon);
     const lang = this.model.language.identify(norm.text).lang;
     const namespace = this.classifier.features.languageFeatures ? languageNamespace(lang) : 0;
     this.extractor.extract(norm.text, this.x, undefined, namespace);

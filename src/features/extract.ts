@@ -88,6 +88,9 @@ export class FeatureExtractor {
   private readonly mask: number;
   private raw = new Uint32Array(1024);
   private rawLength = 0;
+  /** Occurrences per bucket of the text being extracted; zeroed again by finish(). */
+  private readonly counts: Uint16Array;
+  private unique = new Uint32Array(1024);
   private namespace = 0;
 
   constructor(config: FeatureConfig = DEFAULT_FEATURES) {
@@ -99,6 +102,7 @@ export class FeatureExtractor {
     }
     this.config = config;
     this.mask = (1 << config.bits) - 1;
+    this.counts = new Uint16Array(1 << config.bits);
   }
 
   get dimension(): number {
@@ -176,24 +180,26 @@ export class FeatureExtractor {
     }
   }
 
-  /** Sort, merge duplicates into 1 + ln(count), scale to unit norm. */
+  /** Merge duplicates into 1 + ln(count) (counted in a dense table, no sort of the raw list), sort, scale to unit norm. */
   private finish(out: SparseVector): void {
-    const raw = this.raw.subarray(0, this.rawLength);
-    raw.sort();
-    out.ensure(raw.length);
+    const counts = this.counts;
+    const unique = this.unique.length >= this.rawLength ? this.unique : (this.unique = new Uint32Array(this.rawLength * 2));
     let m = 0;
+    for (let i = 0; i < this.rawLength; i++) {
+      const idx = this.raw[i]!;
+      if (counts[idx] === 0) unique[m++] = idx;
+      if (counts[idx]! < 65535) counts[idx]!++;
+    }
+    const sorted = unique.subarray(0, m).sort();
+    out.ensure(m);
     let sumSq = 0;
-    let i = 0;
-    while (i < raw.length) {
-      const idx = raw[i]!;
-      let j = i + 1;
-      while (j < raw.length && raw[j] === idx) j++;
-      const v = 1 + Math.log(j - i);
-      out.indices[m] = idx;
-      out.values[m] = v;
+    for (let k = 0; k < m; k++) {
+      const idx = sorted[k]!;
+      const v = 1 + Math.log(counts[idx]!);
+      counts[idx] = 0;
+      out.indices[k] = idx;
+      out.values[k] = v;
       sumSq += v * v;
-      m++;
-      i = j;
     }
     const scale = sumSq > 0 ? 1 / Math.sqrt(sumSq) : 0;
     for (let k = 0; k < m; k++) out.values[k]! *= scale;

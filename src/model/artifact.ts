@@ -14,6 +14,7 @@ import { readFileSync } from "node:fs";
 import { WardenError } from "../errors.js";
 import type { FeatureConfig } from "../features/extract.js";
 import type { WardenModel } from "./bundle.js";
+import { Lexicon } from "../text/lexicon.js";
 import { LanguageModel } from "./langid.js";
 import { LinearModel, type Platt } from "./linear.js";
 
@@ -31,6 +32,8 @@ interface ArtifactHeader {
     readonly languageThresholds: Readonly<Record<string, ReadonlyArray<number | null>>>;
   };
   readonly language: { readonly labels: readonly string[]; readonly features: FeatureConfig; readonly minConfidence: number };
+  /** [word, count] pairs, most frequent first. */
+  readonly lexicon: Array<[string, number]>;
   /** Free-form, JSON-serializable facts about the model: training config, data, metrics. */
   readonly meta: Record<string, unknown>;
 }
@@ -53,6 +56,7 @@ export function serializeModel(model: WardenModel, meta: Record<string, unknown>
       languageThresholds: c.languageThresholds,
     },
     language: { labels: l.labels, features: l.features, minConfidence: l.minConfidence },
+    lexicon: model.lexicon.entries(),
     meta,
   };
   const json = Buffer.from(JSON.stringify(header), "utf8");
@@ -110,6 +114,7 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
     return out;
   }) as [Float32Array, Float32Array, Float32Array, Float32Array];
   const model: WardenModel = {
+    lexicon: new Lexicon(header.lexicon),
     classifier: new LinearModel({ ...c, weights: cw, bias: cb }),
     language: new LanguageModel({ ...l, weights: lw, bias: lb }),
   };

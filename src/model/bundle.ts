@@ -1,10 +1,15 @@
-/** What one artifact holds: the language identifier and the classifier keyed by its answers. */
+/**
+ * What one artifact holds: the lexicon the normalizer reads obfuscated words with, the
+ * language identifier, and the classifier keyed by its answers.
+ */
 import { hashString } from "../features/hash.js";
+import type { Lexicon } from "../text/lexicon.js";
 import type { LanguageModel } from "./langid.js";
 import { UNKNOWN_LANG } from "./langid.js";
 import type { LinearModel } from "./linear.js";
 
 export interface WardenModel {
+  readonly lexicon: Lexicon;
   readonly language: LanguageModel;
   readonly classifier: LinearModel;
 }

@@ -19,6 +19,7 @@ import { FtrlLearner } from "../model/ftrl.js";
 import { LinearModel, sigmoid, type Platt } from "../model/linear.js";
 import { trainLanguageModel } from "../model/langid.js";
 import { seededPermutation } from "../model/shuffle.js";
+import { buildLexicon } from "../text/lexicon.js";
 import { normalize } from "../text/normalize.js";
 
 export interface TrainResult {
@@ -64,11 +65,16 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
     }
     return h;
   });
-  const normalized = examples.map((e) => normalize(e.text).text);
+  // The split is decided on rule-normalized text, so it does not depend on the lexicon.
+  const firstPass = examples.map((e) => normalize(e.text));
   const train: number[] = [];
   const validation: number[] = [];
-  normalized.forEach((t, i) => (isValidation(t, config.validationShare, config.seed) ? validation : train).push(i));
+  firstPass.forEach((n, i) => (isValidation(n.text, config.validationShare, config.seed) ? validation : train).push(i));
   if (train.length === 0) throw new WardenError("DATA_CONTRACT", "no training examples left after the validation split.");
+  // The lexicon (known words of the training split) then settles ambiguous obfuscation;
+  // only texts with something it could settle are normalized again.
+  const lexicon = buildLexicon(train.map((i) => firstPass[i]!.text));
+  const normalized = examples.map((e, i) => (firstPass[i]!.signals.ambiguous > 0 ? normalize(e.text, lexicon).text : firstPass[i]!.text));
 
   // Language first: the classifier's per-language features and calibration are keyed by
   // what the language model says, in training exactly as in serving.
@@ -166,5 +172,5 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
     const s = byDataset.get(name)!;
     metrics[name] = binaryMetrics(s.scores, s.labels, s.thresholds);
   }
-  return { model: { classifier, language }, trainCount: train.length, validationCount: validation.length, validation: metrics };
+  return { model: { lexicon, classifier, language }, trainCount: train.length, validationCount: validation.length, validation: metrics };
 }

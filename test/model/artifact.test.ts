@@ -9,6 +9,7 @@ import { deserializeModel, loadModelFile, serializeModel } from "../../src/model
 import type { WardenModel } from "../../src/model/bundle.js";
 import { LanguageModel } from "../../src/model/langid.js";
 import { LinearModel } from "../../src/model/linear.js";
+import { Lexicon } from "../../src/text/lexicon.js";
 
 function tinyModel(): WardenModel {
   const bits = 8;
@@ -16,6 +17,7 @@ function tinyModel(): WardenModel {
   const weights = new Float32Array((1 << bits) * heads.length).map((_, i) => Math.sin(i) / 10);
   const labels = ["de", "en"];
   return {
+    lexicon: new Lexicon([["idiot", 5], ["hello", 3]]),
     classifier: new LinearModel({
       heads,
       features: { bits, charMin: 1, charMax: 3, wordNgrams: 1, languageFeatures: true },
@@ -46,6 +48,7 @@ describe("model artifact", () => {
     assert.deepEqual(back.model.language.weights, model.language.weights);
     assert.deepEqual(back.model.language.bias, model.language.bias);
     assert.deepEqual(back.model.language.labels, model.language.labels);
+    assert.deepEqual(back.model.lexicon.entries(), model.lexicon.entries());
     assert.deepEqual(back.meta, { note: "x" });
     assert.match(back.sha256, /^[0-9a-f]{64}$/);
   });

@@ -1,9 +1,23 @@
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { after, describe, it } from "node:test";
 import fc from "fast-check";
-import { normalize, toInputSpan } from "../../src/text/normalize.js";
+import { ATTACK_FAMILIES, attack, attackWord } from "../../src/eval/attacks.js";
+import { loadDefaultModel } from "../../src/registry/registry.js";
+import { normalize, toInputSpan, type Normalized } from "../../src/text/normalize.js";
+import { REPO_ROOT } from "../helpers/shared.js";
 
-describe("normalize", () => {
+function assertOffsets(input: string, n: Normalized): void {
+  assert.equal(n.starts.length, n.text.length);
+  assert.equal(n.ends.length, n.text.length);
+  for (let i = 0; i < n.text.length; i++) {
+    assert.ok(n.starts[i]! >= 0 && n.starts[i]! < n.ends[i]! && n.ends[i]! <= input.length, `span ${i} out of bounds`);
+    if (i > 0) assert.ok(n.starts[i]! >= n.starts[i - 1]! && n.ends[i]! >= n.ends[i - 1]!, `span ${i} not monotone`);
+  }
+}
+
+describe("normalize: folding", () => {
   it("applies NFKC and case folding, drops invisible characters, collapses spaces", () => {
     assert.equal(normalize("ＨＥＬＬＯ").text, "hello");
     assert.equal(normalize("i\u200bd\u200di\u2060o\u00adt").text, "idiot");
@@ -13,37 +27,121 @@ describe("normalize", () => {
     assert.equal(normalize("e\u0301").text, "\u00e9");
   });
 
-  it("keeps genuine non-Latin text intact apart from case", () => {
+  it("keeps genuine non-Latin text and legitimate accents", () => {
     assert.equal(normalize("Привет МИР").text, "привет мир");
     assert.equal(normalize("你好，世界").text, "你好,世界");
-  });
-
-  it("maps every normalized character back to its input span", () => {
-    const input = "ＢＡＤ\u200b word";
-    const n = normalize(input);
-    assert.equal(n.text, "bad word");
-    assert.equal(input.slice(n.starts[0], n.ends[0]), "Ｂ");
-    const span = toInputSpan(n, 0, 3);
-    assert.equal(input.slice(span.start, span.end), "ＢＡＤ");
+    assert.equal(normalize("Tiếng Việt, café, Straße, über").text, "tiếng việt, café, straße, über");
+    assert.equal(normalize("ты тупой идиот").text, "ты тупой идиот");
+    assert.equal(normalize("Είσαι ηλίθιος").text, "είσαι ηλίθιοσ");
+    assert.equal(normalize("हिन्दी").text, "हिन्दी");
   });
 
   it("replaces lone surrogates instead of throwing", () => {
     assert.equal(normalize("a\ud800b").text, "a\ufffdb");
     assert.equal(normalize("\udc00").text, "\ufffd");
   });
+});
 
-  it("never throws, is idempotent, and its offsets are monotone and in bounds", () => {
+describe("normalize: evasion", () => {
+  const cases: Array<[string, string]> = [
+    ["Ｙｏｕ ａｒｅ ａｎ 1d10t", "you are an idiot"],
+    ["s t u p i d", "stupid"],
+    ["s.t.u.p.i.d", "stupid"],
+    ["s🤬t🤬u🤬p🤬i🤬d", "stupid"],
+    ["idiоt", "idiot"], // Cyrillic о in a Latin word
+    ["идиoт", "идиот"], // Latin o in a Cyrillic word
+    ["stuuuupid", "stupid"],
+    ["ꜱᴍᴀʟʟ ᴄᴀᴘꜱ", "small caps"],
+    ["𝐛𝐨𝐥𝐝", "bold"],
+    ["Ã©tÃ© cafÃ©", "été café"],
+    ["Ð¿Ñ€Ð¸Ð²ÐµÑ‚", "привет"],
+    ["s̶t̶u̶p̶i̶d̶", "stupid"],
+    ["$h1t", "shit"],
+    ["b!tch", "bitch"],
+  ];
+  for (const [input, expected] of cases) {
+    it(`${JSON.stringify(input)} → ${JSON.stringify(expected)}`, () => assert.equal(normalize(input).text, expected));
+  }
+
+  it("leaves numbers, mentions and punctuation alone", () => {
+    assert.equal(normalize("covid19 win10 @user hello!").text, "covid19 win10 @user hello!");
+  });
+
+  it("counts what it undid: hiding is evidence", () => {
+    const s = normalize("y0u 1d10t, s.t.u.p.i.d").signals;
+    assert.ok(s.leet >= 4 && s.split === 6, JSON.stringify(s));
+    assert.equal(normalize("you idiot").signals.leet, 0);
+  });
+
+  it("maps every normalized character back to its input span", () => {
+    const input = "ＢＡＤ\u200b w.o.r.d";
+    const n = normalize(input);
+    assert.equal(n.text, "bad word");
+    assert.equal(input.slice(n.starts[0], n.ends[0]), "Ｂ");
+    const bad = toInputSpan(n, 0, 3);
+    assert.equal(input.slice(bad.start, bad.end), "ＢＡＤ");
+    const word = toInputSpan(n, 4, 8);
+    assert.equal(input.slice(word.start, word.end), "w.o.r.d");
+  });
+});
+
+describe("normalize: properties (fast-check)", () => {
+  it("never throws on any string, is idempotent, and its offsets are monotone and in bounds", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 300 }), (s) => {
         const n = normalize(s);
         assert.equal(normalize(n.text).text, n.text);
-        assert.equal(n.starts.length, n.text.length);
-        for (let i = 0; i < n.text.length; i++) {
-          assert.ok(n.starts[i]! >= 0 && n.starts[i]! < n.ends[i]! && n.ends[i]! <= s.length);
-          if (i > 0) assert.ok(n.starts[i]! >= n.starts[i - 1]!);
-        }
+        assertOffsets(s, n);
       }),
       { numRuns: 2000 },
     );
   });
+
+  it("holds the same on attacked text of every family", () => {
+    const words = fc.constantFrom("idiot", "stupid", "bitch", "Arschloch", "aptal", "идиот", "ηλίθιος", "bodoh", "idiota", "głupi", "hello", "friend");
+    fc.assert(
+      fc.property(fc.array(words, { minLength: 1, maxLength: 8 }), fc.constantFrom(...ATTACK_FAMILIES), fc.integer(), (ws, family, seed) => {
+        const input = attack(ws.join(" "), family, seed);
+        const n = normalize(input);
+        assert.equal(normalize(n.text).text, n.text, `not idempotent on ${JSON.stringify(input)}`);
+        assertOffsets(input, n);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("handles 100,000 characters from every plane", () => {
+    const planes = Array.from({ length: 17 }, (_, p) => String.fromCodePoint(p * 0x10000 + 0x41 + p));
+    const big = Array.from({ length: 100_000 / 4 }, (_, i) => (i % 7 === 0 ? "\ud800" : planes[i % 17]!) + "a\u0301 ").join("").slice(0, 100_000);
+    const n = normalize(big);
+    assertOffsets(big, n);
+  });
+});
+
+describe("normalize: attacked words read like clean words", () => {
+  // 150 frequent words of each of 9 languages of the shared training data (test/fixtures/words.tsv).
+  const words = readFileSync(resolve(REPO_ROOT, "test/fixtures/words.tsv"), "utf8")
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => l.split("\t") as [string, string]);
+  const { lexicon } = loadDefaultModel().model;
+  const shares: string[] = [];
+  after(() => console.log(`# attacked words normalized like the clean word (default model's lexicon):\n# ${shares.join("\n# ")}`));
+
+  for (const family of ATTACK_FAMILIES.filter((f) => f.normalizable)) {
+    it(`${family.name}: at least 95% of ${words.length} words in 9 languages`, () => {
+      const perLang = new Map<string, [number, number]>();
+      for (const [lang, w] of words) {
+        const ok = normalize(attackWord(w, family), lexicon).text === normalize(w, lexicon).text;
+        const c = perLang.get(lang) ?? [0, 0];
+        perLang.set(lang, [c[0] + (ok ? 1 : 0), c[1] + 1]);
+      }
+      const total = [...perLang.values()].reduce((a, [ok, n]) => [a[0] + ok, a[1] + n], [0, 0]);
+      const share = total[0] / total[1];
+      shares.push(`${family.name}: ${(share * 100).toFixed(1)}% (${[...perLang].map(([l, [ok, n]]) => `${l} ${((ok / n) * 100).toFixed(0)}`).join(", ")})`);
+      // A masked letter is often truly ambiguous ("th*n": then or than): the most frequent
+      // known word wins, and that is wrong for a few words in ten.
+      assert.ok(share >= (family.name === "masked" ? 0.9 : 0.95), `${family.name}: ${(share * 100).toFixed(1)}%`);
+    });
+  }
 });

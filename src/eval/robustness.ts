@@ -1,0 +1,163 @@
+/**
+ * Robustness: F1 per dataset under every attack family, beside clean F1, plus the
+ * language identifier's accuracy per language and the word-list filters' F1 on the
+ * same messages. Every message of a test split is attacked (both classes: noise hits
+ * benign text too), deterministically.
+ */
+import { readExamples, type DatasetFile, type Example } from "../data/datasets.js";
+import type { Engine } from "../engine/engine.js";
+import { ATTACK_FAMILIES, attack, type AttackFamily } from "./attacks.js";
+import { binaryMetrics } from "./metrics.js";
+import type { WordListFilter } from "./wordlists.js";
+
+export interface RobustnessRow {
+  readonly dataset: string;
+  readonly lang: string;
+  readonly n: number;
+  readonly clean: number;
+  /** F1 under each family, by family name. */
+  readonly attacked: Record<string, number>;
+  /** Mean over families of (clean − attacked), in F1 points (×100). */
+  readonly meanDrop: number;
+  /** Word-list filters: clean F1 and mean F1 under attack, by filter name. */
+  readonly filters: Record<string, { clean: number; attacked: number }>;
+}
+
+export interface RobustnessReport {
+  readonly model: string;
+  readonly limit: number | null;
+  readonly families: readonly AttackFamily[];
+  readonly rows: RobustnessRow[];
+  /** Per family: mean drop over datasets, in F1 points. */
+  readonly familyDrop: Record<string, number>;
+  /** Language identification on clean test messages: accuracy per labelled language. */
+  readonly langid: Array<{ lang: string; n: number; accuracy: number; confusedWith: string }>;
+  readonly filterNames: string[];
+}
+
+function f1Of(engine: Engine, examples: readonly Example[], texts: readonly string[]): { f1: number; langs: string[] } {
+  const scores: number[] = [];
+  const thresholds: number[] = [];
+  const langs: string[] = [];
+  texts.forEach((t, i) => {
+    const r = engine.classify(t);
+    scores.push(r.categories[examples[i]!.task] ?? 0);
+    thresholds.push(engine.flagThreshold(examples[i]!.task, r.lang));
+    langs.push(r.lang);
+  });
+  return { f1: binaryMetrics(scores, examples.map((e) => e.label), thresholds).f1, langs };
+}
+
+function filterF1(filter: WordListFilter, examples: readonly Example[], texts: readonly string[]): number {
+  return binaryMetrics(texts.map((t) => (filter.flag(t) ? 1 : 0)), examples.map((e) => e.label)).f1;
+}
+
+export function evaluateRobustness(
+  engine: Engine,
+  files: readonly DatasetFile[],
+  options: { limit?: number; filters?: readonly WordListFilter[]; families?: readonly AttackFamily[] } = {},
+): RobustnessReport {
+  const families = options.families ?? ATTACK_FAMILIES;
+  const filters = options.filters ?? [];
+  const rows: RobustnessRow[] = [];
+  const langStats = new Map<string, { n: number; ok: number; confused: Map<string, number> }>();
+  for (const file of files) {
+    let examples = readExamples(file);
+    if (options.limit !== undefined) examples = examples.slice(0, options.limit);
+    const texts = examples.map((e) => e.text);
+    const clean = f1Of(engine, examples, texts);
+    clean.langs.forEach((l, i) => {
+      const want = examples[i]!.lang;
+      const s = langStats.get(want) ?? { n: 0, ok: 0, confused: new Map<string, number>() };
+      s.n++;
+      if (l === want) s.ok++;
+      else s.confused.set(l, (s.confused.get(l) ?? 0) + 1);
+      langStats.set(want, s);
+    });
+    const attacked: Record<string, number> = {};
+    const attackedTexts = new Map<string, string[]>();
+    for (const family of families) {
+      const at = texts.map((t) => attack(t, family));
+      attackedTexts.set(family.name, at);
+      attacked[family.name] = f1Of(engine, examples, at).f1;
+    }
+    const drops = families.map((f) => clean.f1 - attacked[f.name]!);
+    const filterFigures: Record<string, { clean: number; attacked: number }> = {};
+    for (const filter of filters) {
+      const perFamily = families.map((f) => filterF1(filter, examples, attackedTexts.get(f.name)!));
+      filterFigures[filter.name] = { clean: filterF1(filter, examples, texts), attacked: perFamily.reduce((a, b) => a + b, 0) / perFamily.length };
+    }
+    rows.push({
+      dataset: file.name,
+      lang: file.lang ?? examples[0]?.lang ?? "unknown",
+      n: examples.length,
+      clean: clean.f1,
+      attacked,
+      meanDrop: (100 * drops.reduce((a, b) => a + b, 0)) / drops.length,
+      filters: filterFigures,
+    });
+  }
+  const familyDrop: Record<string, number> = {};
+  for (const f of families) familyDrop[f.name] = (100 * rows.reduce((a, r) => a + (r.clean - r.attacked[f.name]!), 0)) / Math.max(1, rows.length);
+  const langid = [...langStats.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([lang, s]) => {
+      const top = [...s.confused.entries()].sort((a, b) => b[1] - a[1])[0];
+      return { lang, n: s.n, accuracy: s.ok / s.n, confusedWith: top ? `${top[0]} (${top[1]})` : "–" };
+    });
+  return { model: engine.version, limit: options.limit ?? null, families, rows, familyDrop, langid, filterNames: filters.map((f) => f.name) };
+}
+
+const pts = (x: number): string => (x >= 0 ? "−" : "+") + Math.abs(x).toFixed(1);
+
+export function robustnessMarkdown(report: RobustnessReport, command: string, filterVersions: Record<string, string> = {}): string {
+  const fams = report.families;
+  const lines = [
+    "# Robustness",
+    "",
+    `How much F1 the model \`${report.model}\` loses when messages are disguised the way people dodge moderation, per dataset and per attack family${report.limit ? ` (first ${report.limit} rows of each test split)` : ""}. Figures in the family columns are the F1 drop in points (clean F1 − attacked F1, ×100; "+" means F1 rose).`,
+    "",
+    `Produced by: \`${command}\``,
+    "",
+    "## Attack families",
+    "",
+    "| family | what it does | undone by normalization | mean drop over datasets (points) |",
+    "|---|---|---|---:|",
+    ...fams.map((f) => `| ${f.name} | ${f.description} | ${f.normalizable ? "yes" : "no (robust features)"} | ${pts(report.familyDrop[f.name]!)} |`),
+    "",
+    "## Per dataset",
+    "",
+    `| dataset | lang | n | clean F1 | mean drop | ${fams.map((f) => f.name).join(" | ")} |`,
+    `|---|---|---:|---:|---:|${fams.map(() => "---:").join("|")}|`,
+    ...report.rows.map(
+      (r) => `| ${r.dataset} | ${r.lang} | ${r.n} | ${r.clean.toFixed(3)} | ${pts(r.meanDrop)} | ${fams.map((f) => pts(100 * (r.clean - r.attacked[f.name]!))).join(" | ")} |`,
+    ),
+    "",
+  ];
+  if (report.filterNames.length > 0) {
+    lines.push(
+      "## Word-list filters on the same messages",
+      "",
+      "The npm profanity filters people reach for first, flagging a message when their default word lists match. F1 clean, and mean F1 over the attack families.",
+      "",
+      `| dataset | Warden clean | Warden attacked | ${report.filterNames.map((n) => `${n}${filterVersions[n] ? ` ${filterVersions[n]}` : ""} clean | attacked`).join(" | ")} |`,
+      `|---|---:|---:|${report.filterNames.map(() => "---:|---:").join("|")}|`,
+      ...report.rows.map((r) => {
+        const warden = r.clean - r.meanDrop / 100;
+        return `| ${r.dataset} | ${r.clean.toFixed(3)} | ${warden.toFixed(3)} | ${report.filterNames.map((n) => `${r.filters[n]!.clean.toFixed(3)} | ${r.filters[n]!.attacked.toFixed(3)}`).join(" | ")} |`;
+      }),
+      "",
+    );
+  }
+  lines.push(
+    "## Language identification",
+    "",
+    "Accuracy of the detected `lang` against each test split's labelled language (clean messages).",
+    "",
+    "| language | n | accuracy | most often mistaken for |",
+    "|---|---:|---:|---|",
+    ...report.langid.map((l) => `| ${l.lang} | ${l.n} | ${l.accuracy.toFixed(3)} | ${l.confusedWith} |`),
+    "",
+  );
+  return lines.join("\n");
+}

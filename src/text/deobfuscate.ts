@@ -1,0 +1,352 @@
+/**
+ * Undo deliberate obfuscation on folded (lower-case, NFKC) text, keeping an offset map:
+ *  - letters split by spaces or symbols rejoined: "s t u p i d", "s.t.u.p.i.d", "s🤬t🤬u"
+ *  - homoglyphs mapped only inside mixed-script words, towards the word's own script:
+ *    "idiоt" (Cyrillic о) → "idiot", "идиoт" (Latin o) → "идиот"; genuine Russian or
+ *    Greek words are never touched. Latin lookalike letters (ꜱᴍᴀʟʟ ᴄᴀᴘꜱ, IPA) → plain.
+ *  - leet digits and symbols mapped only inside otherwise-Latin words: "1d10t", "$h1t"
+ *  - runs of three or more identical letters shortened to one: "stuuuupid"
+ * Each rule counts what it changed: hiding is evidence.
+ */
+import confusables from "unhomoglyph/data.json" with { type: "json" };
+import type { Lexicon } from "./lexicon.js";
+import { MappedTextBuilder, compose, type MappedText } from "./offsets.js";
+
+export interface EvasionCounts {
+  split: number;
+  confusable: number;
+  leet: number;
+  stretched: number;
+  /** Tokens whose reading a lexicon could change (mixed scripts, leet, masks, stretches). */
+  ambiguous: number;
+}
+
+type Script = "latin" | "cyrillic" | "greek" | "other";
+
+function scriptOf(ch: string): Script {
+  const c = ch.charCodeAt(0);
+  if ((c >= 0x61 && c <= 0x7a) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x1e00 && c <= 0x1eff)) return "latin";
+  if (c >= 0x400 && c <= 0x52f) return "cyrillic";
+  if (c >= 0x370 && c <= 0x3ff) return "greek";
+  return "other";
+}
+
+/**
+ * Single-letter confusables between Latin, Cyrillic and Greek lower case (UTS #39 data):
+ * the letters an attacker can swap without the word looking different.
+ */
+const TO_LATIN = new Map<string, string>();
+const FROM_LATIN: Record<"cyrillic" | "greek", Map<string, string>> = { cyrillic: new Map(), greek: new Map() };
+/** Latin letters that only imitate others (small capitals, IPA): always mapped. */
+const LATIN_LOOKALIKE = new Map<string, string>();
+for (const [from, to] of Object.entries(confusables as Record<string, string>)) {
+  // only letters that folding leaves alone (so normalizing twice changes nothing)
+  if (to.length !== 1 || !/[a-z]/.test(to) || from.length !== 1 || from !== from.normalize("NFKC").toLowerCase()) continue;
+  const script = scriptOf(from);
+  const code = from.charCodeAt(0);
+  if (script === "cyrillic" || script === "greek") {
+    if (!TO_LATIN.has(from)) TO_LATIN.set(from, to);
+    if (!FROM_LATIN[script].has(to)) FROM_LATIN[script].set(to, from);
+  } else if ((code >= 0x250 && code <= 0x2af) || (code >= 0x1d00 && code <= 0x1dbf) || (code >= 0xa720 && code <= 0xa7ff)) {
+    LATIN_LOOKALIKE.set(from, to);
+  }
+}
+
+/** A letter that has a look-alike in another of the three scripts. */
+function isConfusable(u: string, script: Script): boolean {
+  if (script === "latin") return FROM_LATIN.cyrillic.has(u) || FROM_LATIN.greek.has(u);
+  return TO_LATIN.has(u);
+}
+
+// Small capitals are not in the confusables table (they do not look like lower case),
+// but ꜱᴍᴀʟʟ ᴄᴀᴘꜱ is a favourite way to dodge filters.
+const SMALL_CAPS = "ᴀaʙbᴄcᴅdᴇeꜰfɢgʜhɪiᴊjᴋkʟlᴍmɴnᴏoᴘpǫqʀrꜱsᴛtᴜuᴠvᴡwʏyᴢz";
+for (let k = 0; k < SMALL_CAPS.length; k += 2) LATIN_LOOKALIKE.set(SMALL_CAPS[k]!, SMALL_CAPS[k + 1]!);
+
+
+const LETTER = /^\p{L}$/u;
+const WORD_UNIT = /^[\p{L}\p{M}\p{N}]$/u;
+const APOSTROPHE = /^['’ʼ`´]$/u;
+/** What may separate the letters of a split word: anything but letters, digits and apostrophes ("i'm a"). */
+function isSplitSeparator(ch: string): boolean {
+  return !WORD_UNIT.test(ch) && !APOSTROPHE.test(ch);
+}
+
+/** Code points of a string with their UTF-16 offsets. */
+function codePoints(text: string): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  let i = 0;
+  for (const ch of text) {
+    out.push([ch, i]);
+    i += ch.length;
+  }
+  return out;
+}
+
+/**
+ * Rejoin runs of ≥ 3 single letters separated by one kind of separator (spaces, or
+ * symbols such as . - _ * / emoji). Returns null when nothing was split.
+ */
+function rejoin(text: string, counts: EvasionCounts): MappedText | null {
+  const cps = codePoints(text);
+  const n = cps.length;
+  const keep = new Uint8Array(n).fill(1);
+  let changed = false;
+  let i = 0;
+  while (i < n) {
+    // a run starts at a letter that is not glued to a preceding letter
+    const glued = (i > 0 && WORD_UNIT.test(cps[i - 1]![0])) || (i + 1 < n && WORD_UNIT.test(cps[i + 1]![0]));
+    if (!LETTER.test(cps[i]![0]) || glued) {
+      i++;
+      continue;
+    }
+    const letters = [i];
+    const separators: number[][] = [];
+    let kind: "space" | "symbol" | null = null;
+    let j = i + 1;
+    while (j < n) {
+      // a separator run of up to 3 units: all spaces, or symbols (spaces allowed among them)
+      const sep: number[] = [];
+      let k = j;
+      while (k < n && sep.length < 3 && isSplitSeparator(cps[k]![0])) sep.push(k++);
+      if (sep.length === 0) break;
+      const sepKind = sep.every((s) => cps[s]![0] === " ") ? "space" : "symbol";
+      if (kind !== null && sepKind !== kind) break;
+      // then a single letter, not glued to another word unit
+      if (k >= n || !LETTER.test(cps[k]![0]) || (k + 1 < n && WORD_UNIT.test(cps[k + 1]![0]))) break;
+      kind = sepKind;
+      separators.push(sep);
+      letters.push(k);
+      j = k + 1;
+    }
+    if (letters.length >= 3) {
+      for (const sep of separators) for (const s of sep) keep[s] = 0;
+      counts.split += letters.length;
+      changed = true;
+      i = letters[letters.length - 1]! + 1;
+    } else {
+      i++;
+    }
+  }
+  if (!changed) return null;
+  const out = new MappedTextBuilder(text.length);
+  cps.forEach(([ch, off], idx) => {
+    if (keep[idx]) out.push(ch, off, off + ch.length);
+  });
+  return out.finish();
+}
+
+/** Leet substitutions; the first reading is the default, the others are tried against the lexicon. */
+const LEET_READINGS: Record<string, string[]> = {
+  "0": ["o"], "1": ["i", "l"], "3": ["e"], "4": ["a"], "5": ["s"], "6": ["g"], "7": ["t"], "8": ["b"], "9": ["g"],
+  "@": ["a"], $: ["s"], "!": ["i", "l"], "|": ["l", "i"],
+};
+const MASKS = new Set(["*", "#", "%"]);
+const MAX_CANDIDATES = 32;
+
+/** Every combination of per-position options (capped), first options first. */
+function combinations(options: string[][]): string[][] {
+  let out: string[][] = [[]];
+  for (const opts of options) {
+    const next: string[][] = [];
+    for (const prefix of out) for (const o of opts) if (next.length < MAX_CANDIDATES) next.push([...prefix, o]);
+    out = next;
+  }
+  return out;
+}
+
+/** The script a mixed-script word is really written in. */
+function targetScript(units: string[], context: Script, lexicon?: Lexicon): Script {
+  const tally = { latin: 0, cyrillic: 0, greek: 0, other: 0 };
+  const distinctive = new Set<Script>();
+  for (const u of units) {
+    if (!LETTER.test(u)) continue;
+    const s = scriptOf(u);
+    tally[s]++;
+    if (s !== "other" && !isConfusable(u, s)) distinctive.add(s);
+  }
+  // letters with no look-alike give the word away; else the spelling the lexicon knows;
+  // else the message's script; else the majority
+  if (distinctive.size === 1) return [...distinctive][0]!;
+  if (distinctive.size === 0 && lexicon) {
+    const scripts = ["latin", "cyrillic", "greek"] as const;
+    const spellings = scripts.map((t) => units.map((u) => toScript(u, t) ?? u).join(""));
+    const known = lexicon.best(spellings);
+    if (known !== undefined) return scripts[spellings.indexOf(known)]!;
+  }
+  if (distinctive.size === 0 && context !== "other" && tally[context] > 0) return context;
+  return (["latin", "cyrillic", "greek"] as const).reduce((a, b) => (tally[b] > tally[a] ? b : a));
+}
+
+function toScript(u: string, target: Script): string | undefined {
+  const s = scriptOf(u);
+  if (s === target || s === "other") return undefined;
+  const latin = s === "latin" ? u : TO_LATIN.get(u);
+  if (latin === undefined) return undefined;
+  return target === "latin" ? latin : target === "other" ? undefined : FROM_LATIN[target].get(latin);
+}
+
+/** Map one token's units (confusables, leet, masks, stretching); "" marks a dropped unit. */
+function deobfuscateToken(units: string[], context: Script, counts: EvasionCounts, lexicon?: Lexicon): string[] {
+  // 1. Latin look-alike letters; homoglyphs towards the word's own script
+  let out = units.map((u) => {
+    const plain = LATIN_LOOKALIKE.get(u);
+    if (plain !== undefined) counts.confusable++;
+    return plain ?? u;
+  });
+  const scripts = new Set(out.filter((u) => LETTER.test(u)).map(scriptOf));
+  scripts.delete("other");
+  if (
+    scripts.size > 1 ||
+    (out.some((u) => u in LEET_READINGS || MASKS.has(u)) && out.some((u) => LETTER.test(u))) ||
+    out.some((u, k) => k >= 2 && u === out[k - 1] && u === out[k - 2])
+  ) {
+    counts.ambiguous++;
+  }
+  const allConfusable = out.every((u) => !LETTER.test(u) || isConfusable(u, scriptOf(u)));
+  if (scripts.size > 1 || (scripts.size === 1 && context === "latin" && !scripts.has("latin") && allConfusable && out.length > 1)) {
+    const target = scripts.size > 1 ? targetScript(out, context, lexicon) : "latin";
+    out = out.map((u) => {
+      const mapped = toScript(u, target);
+      if (mapped === undefined) return u;
+      counts.confusable++;
+      return mapped;
+    });
+  }
+
+  // 2. leet, only in otherwise-Latin words (with one letter only when the lexicon
+  //    confirms the reading: "7h353"); masked letters in words of any script
+  const letters = out.filter((u) => LETTER.test(u));
+  const latin = letters.every((u) => scriptOf(u) === "latin");
+  const leet = latin && out.some((u) => u in LEET_READINGS) && (letters.length >= 2 || (lexicon !== undefined && letters.length === 1 && out.length >= 3));
+  const masked = lexicon !== undefined && letters.length >= 2 && out.some((u, i) => MASKS.has(u) && i > 0 && i < out.length - 1);
+  if (leet || masked) out = resolveLeet(out, counts, lexicon, letters.length >= 2 && latin);
+
+  // 3. runs of ≥ 3 identical letters → one, or two when that spells a known word
+  const runs: Array<[number, number]> = [];
+  for (let k = 0; k < out.length; ) {
+    let r = k;
+    while (r + 1 < out.length && out[r + 1] === out[k]) r++;
+    if (r - k >= 2 && LETTER.test(out[k]!)) runs.push([k, r]);
+    k = r + 1;
+  }
+  if (runs.length === 0) return out;
+  let keep = runs.map(() => 1);
+  if (lexicon) {
+    const choices = combinations(runs.map(() => ["1", "2"]));
+    const spell = (c: string[]): string => {
+      const parts: string[] = [];
+      let k = 0;
+      runs.forEach(([a, b], idx) => {
+        parts.push(out.slice(k, a).join(""), out[a]!.repeat(Number(c[idx])));
+        k = b + 1;
+      });
+      return parts.join("") + out.slice(k).join("");
+    };
+    const spelled = choices.map(spell);
+    const best = lexicon.best(spelled);
+    if (best !== undefined) keep = choices[spelled.indexOf(best)]!.map(Number);
+  }
+  runs.forEach(([a, b], idx) => {
+    counts.stretched += b - a + 1 - keep[idx]!;
+    for (let z = a + keep[idx]!; z <= b; z++) out[z] = "";
+  });
+  return out;
+}
+
+/**
+ * Read leet digits/symbols and masked letters; the lexicon settles ambiguous readings.
+ * Without `trustRules`, only a reading the lexicon confirms is taken.
+ */
+function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | undefined, trustRules: boolean): string[] {
+  const n = units.length;
+  // a trailing number ("covid19", "win10") is a number unless the lexicon knows better
+  let end = n;
+  while (end > 0 && /[0-9]/.test(units[end - 1]!)) end--;
+  const numberTail = n - end >= 2 ? end : n;
+  const options = units.map((u, i) => {
+    const readings = LEET_READINGS[u];
+    if (readings === undefined) return [u];
+    // symbols only between letters: a trailing "!" is punctuation, a leading "@" a mention ("$hit" may lead)
+    const edgeSymbol = (u === "!" || u === "|" || u === "@") && (i === 0 || i === n - 1);
+    const rule = edgeSymbol || i >= numberTail || !trustRules ? [u] : readings;
+    return lexicon ? [...new Set([...rule, ...readings, u])] : rule;
+  });
+  let chosen = options.map((o) => o[0]!);
+  if (lexicon) {
+    const hasMask = units.some((u, i) => MASKS.has(u) && i > 0 && i < n - 1);
+    const candidates = combinations(options);
+    let found: string[] | undefined;
+    for (const c of candidates) {
+      if (hasMask) {
+        const m = lexicon.match(c.map((u, i) => (MASKS.has(u) && i > 0 && i < n - 1 ? null : u)));
+        if (m !== undefined && (!found || lexicon.count(m) > lexicon.count(found.join("")))) found = Array.from(m);
+      } else if (lexicon.count(c.join("")) > (found ? lexicon.count(found.join("")) : 0)) {
+        found = c;
+      }
+    }
+    if (found && found.length === n) chosen = found;
+  }
+  chosen.forEach((u, i) => {
+    if (u !== units[i]) counts.leet++;
+  });
+  return chosen;
+}
+
+const TOKEN_UNIT = /^[\p{L}\p{M}\p{N}@$!|*#%]$/u;
+
+/** The script most letters of the text are in. */
+function dominantScript(text: string): Script {
+  const tally = { latin: 0, cyrillic: 0, greek: 0, other: 0 };
+  for (const ch of text) if (LETTER.test(ch)) tally[scriptOf(ch)]++;
+  return (["latin", "cyrillic", "greek", "other"] as const).reduce((a, b) => (tally[b] > tally[a] ? b : a));
+}
+
+/**
+ * What any rule above could act on; most messages have none of it and skip the token
+ * pass entirely (a single regex scan instead of per-character work).
+ */
+const MIGHT_CHANGE = new RegExp(
+  [
+    "(?<![\\p{L}\\p{M}\\p{N}])\\p{L}[^\\p{L}\\p{M}\\p{N}'’ʼ`´]{1,3}\\p{L}[^\\p{L}\\p{M}\\p{N}'’ʼ`´]{1,3}\\p{L}(?![\\p{L}\\p{M}\\p{N}])", // split letters
+    "[\\p{L}\\p{M}][0-9@$!|*#%]|[0-9$][\\p{L}]", // leet, masks (a leading @, ! or | is never leet)
+    "(\\p{L})\\1\\1", // stretched
+    "[\\u0250-\\u02af\\u1d00-\\u1dbf\\ua720-\\ua7ff]", // Latin look-alike letters
+  ].join("|"),
+  "u",
+);
+const HAS_LATIN = /[a-z\u00c0-\u024f\u1e00-\u1eff]/;
+const HAS_CYRILLIC_OR_GREEK = /[\u0370-\u052f]/;
+
+export function deobfuscate(text: string, lexicon?: Lexicon): { mapped: MappedText | null; counts: EvasionCounts } {
+  const counts: EvasionCounts = { split: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 };
+  if (!MIGHT_CHANGE.test(text) && !(HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text))) return { mapped: null, counts };
+  const joined = rejoin(text, counts);
+  const source = joined ? joined.text : text;
+  const cps = codePoints(source);
+  const context = dominantScript(source);
+  const out = new MappedTextBuilder(source.length);
+  let changed = joined !== null;
+  let i = 0;
+  while (i < cps.length) {
+    if (!TOKEN_UNIT.test(cps[i]![0])) {
+      out.push(cps[i]![0], cps[i]![1], cps[i]![1] + cps[i]![0].length);
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < cps.length && TOKEN_UNIT.test(cps[j]![0])) j++;
+    const units = cps.slice(i, j).map(([u]) => u);
+    const mapped = deobfuscateToken(units, context, counts, lexicon);
+    for (let k = 0; k < mapped.length; k++) {
+      const [orig, off] = cps[i + k]!;
+      if (mapped[k] !== orig) changed = true;
+      if (mapped[k] !== "") out.push(mapped[k]!, off, off + orig.length);
+    }
+    i = j;
+  }
+  if (!changed) return { mapped: null, counts };
+  const inner = out.finish();
+  if (!joined) return { mapped: inner, counts };
+  return { mapped: compose(joined, inner), counts };
+}

@@ -1,0 +1,78 @@
+/**
+ * A lexicon of known words (normalized, with their training-data counts) that lets the
+ * normalizer settle what rules alone cannot: whether "1" in "ki11" is an l or an i,
+ * whether "goooood" was "god" or "good", which letter "f*ck" hides. Among the
+ * candidate spellings, the most frequent known word wins; with no known candidate the
+ * rule-based default stands.
+ */
+export class Lexicon {
+  private readonly counts: Map<string, number>;
+  /** Words by length, for masked-letter matching. */
+  private readonly byLength = new Map<number, string[]>();
+
+  constructor(entries: Iterable<readonly [string, number]>) {
+    this.counts = new Map(entries);
+    for (const w of this.counts.keys()) {
+      const list = this.byLength.get(w.length) ?? [];
+      list.push(w);
+      this.byLength.set(w.length, list);
+    }
+  }
+
+  get size(): number {
+    return this.counts.size;
+  }
+
+  count(word: string): number {
+    return this.counts.get(word) ?? 0;
+  }
+
+  /** The most frequent known word among `candidates` (ties: the first), or undefined. */
+  best(candidates: Iterable<string>): string | undefined {
+    let best: string | undefined;
+    let bestCount = 0;
+    for (const c of candidates) {
+      const n = this.count(c);
+      if (n > bestCount) {
+        best = c;
+        bestCount = n;
+      }
+    }
+    return best;
+  }
+
+  /** The most frequent known word matching `pattern`, where `null` units match any letter. */
+  match(pattern: ReadonlyArray<string | null>): string | undefined {
+    const words = this.byLength.get(pattern.length);
+    if (!words) return undefined;
+    let best: string | undefined;
+    let bestCount = 0;
+    for (const w of words) {
+      let ok = true;
+      for (let i = 0; i < pattern.length && ok; i++) ok = pattern[i] === null || pattern[i] === w[i];
+      if (ok && this.count(w) > bestCount) {
+        best = w;
+        bestCount = this.count(w);
+      }
+    }
+    return best;
+  }
+
+  entries(): Array<[string, number]> {
+    return [...this.counts.entries()];
+  }
+}
+
+/** Count the words of normalized texts: letters only, 3–20 units, kept when seen `minCount` times. */
+export function buildLexicon(normalizedTexts: Iterable<string>, minCount = 3, maxWords = 150_000): Lexicon {
+  const counts = new Map<string, number>();
+  const WORD = /[\p{L}\p{M}]{3,20}/gu;
+  for (const t of normalizedTexts) {
+    for (const m of t.matchAll(WORD)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+  }
+  const kept = [...counts.entries()]
+    .filter(([, n]) => n >= minCount)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, maxWords);
+  return new Lexicon(kept);
+}
