@@ -2,7 +2,7 @@
  * The HTTP face: wires the engine, the store, the registry and metrics into Fastify
  * routes. It holds no classification logic of its own.
  */
-import Fastify, { type FastifyInstance, type FastifyError } from "fastify";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { WardenConfig } from "../config.js";
 import { WardenError, ERROR_STATUS } from "../errors.js";
 import type { Engine } from "../engine/engine.js";
@@ -72,7 +72,15 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     logger: deps.logger ? { level: process.env.LOG_LEVEL ?? "info" } : false,
     bodyLimit: deps.config.limits.bodyLimitBytes,
     disableRequestLogging: true,
+    // Fastify answers a malformed URL (FST_ERR_BAD_URL) before routing, in its own body shape.
+    frameworkErrors: (err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const werr = new WardenError("BAD_REQUEST", err.message);
+      void reply.code(ERROR_STATUS[werr.code]).send(errorBody(werr));
+    },
   });
+  // The API is JSON only: without this, Fastify's default text/plain parser lets a
+  // text/plain body through to validation (400) instead of 415.
+  app.removeContentTypeParser("text/plain");
   const metrics = new ServerMetrics();
   metrics.setModel(deps.slot.current.version);
   const predictionLog = new PredictionLog(deps.store, {

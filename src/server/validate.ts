@@ -20,6 +20,8 @@ export interface BatchRequest {
 export type ClassifyRequest = SingleRequest | BatchRequest;
 
 const LONE_SURROGATE = /[\ud800-\udfff]/u;
+/** Anything but whitespace, control and format (zero-width, bidi, BOM) characters. */
+const VISIBLE = /[^\s\p{Cc}\p{Cf}]/u;
 const MAX_ID_LENGTH = 200;
 
 /** Check one text; `where` names it in the message ("text" or "texts[3]"). */
@@ -27,7 +29,7 @@ export function checkText(value: unknown, where: string, limits: LimitsConfig): 
   if (typeof value !== "string") {
     throw new WardenError("INVALID_TEXT", `${where} must be a string. Got ${value === null ? "null" : typeof value}.`);
   }
-  if (value.trim().length === 0) throw new WardenError("EMPTY_TEXT", `${where} is empty; send at least one visible character.`);
+  if (!VISIBLE.test(value)) throw new WardenError("EMPTY_TEXT", `${where} is empty; send at least one visible character.`);
   if (value.length > limits.maxTextLength) {
     throw new WardenError(
       "TEXT_TOO_LONG",

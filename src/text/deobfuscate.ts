@@ -199,7 +199,8 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   if (
     scripts.size > 1 ||
     (out.some((u) => u in LEET_READINGS || MASKS.has(u)) && out.some((u) => LETTER.test(u))) ||
-    out.some((u, k) => k >= 2 && u === out[k - 1] && u === out[k - 2])
+    out.some((u, k) => k >= 2 && u === out[k - 1] && u === out[k - 2]) ||
+    out.length >= MIN_SEGMENT_LENGTH
   ) {
     counts.ambiguous++;
   }
@@ -230,7 +231,7 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
     if (r - k >= 2 && LETTER.test(out[k]!)) runs.push([k, r]);
     k = r + 1;
   }
-  if (runs.length === 0) return out;
+  if (runs.length === 0) return segmentRun(out, counts, lexicon);
   let keep = runs.map(() => 1);
   if (lexicon) {
     const choices = combinations(runs.map(() => ["1", "2"]));
@@ -251,6 +252,59 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
     counts.stretched += b - a + 1 - keep[idx]!;
     for (let z = a + keep[idx]!; z <= b; z++) out[z] = "";
   });
+  return segmentRun(out, counts, lexicon);
+}
+
+/** Scripts written without spaces: a long run of them is normal text, not deleted spaces. */
+const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const LETTERS_ONLY = /^[\p{L}\p{M}]+$/u;
+/** Shorter runs are left alone: "youidiot" keeps enough shared n-grams as it is. */
+const MIN_SEGMENT_LENGTH = 8;
+const LONG_RUN = /[\p{L}\p{M}]{8,}/u;
+const LONG_RUNS = /[\p{L}\p{M}]{8,}/gu;
+
+/** Insert the deleted spaces into the long letter runs of `text` that the lexicon can split. */
+function segmentLongRuns(text: string, lexicon: Lexicon, counts: EvasionCounts): MappedText | null {
+  let out: MappedTextBuilder | null = null;
+  let copied = 0;
+  for (const m of text.matchAll(LONG_RUNS)) {
+    if (UNSPACED_SCRIPT.test(m[0])) continue;
+    const pieces = lexicon.segment(m[0]);
+    if (!pieces) continue;
+    out ??= new MappedTextBuilder(text.length + 8);
+    for (let k = copied; k < m.index; k++) out.push(text[k]!, k, k + 1);
+    let at = m.index;
+    pieces.forEach((piece, p) => {
+      for (let k = 0; k < piece.length; k++, at++) out!.push(text[at]!, at, at + 1);
+      if (p < pieces.length - 1) out!.push(" ", at - 1, at);
+    });
+    counts.split += pieces.length - 1;
+    copied = at;
+  }
+  if (!out) return null;
+  for (let k = copied; k < text.length; k++) out.push(text[k]!, k, k + 1);
+  return out.finish();
+}
+
+/** 4. deleted spaces: a long letters-only token the lexicon can split gets its spaces back. */
+function segmentRun(units: string[], counts: EvasionCounts, lexicon?: Lexicon): string[] {
+  if (!lexicon || units.length < MIN_SEGMENT_LENGTH) return units;
+  const word = units.join("");
+  if (!LETTERS_ONLY.test(word) || UNSPACED_SCRIPT.test(word)) return units;
+  const pieces = lexicon.segment(word);
+  if (!pieces) return units;
+  counts.split += pieces.length - 1;
+  // a space follows the unit that ends each piece but the last
+  const boundaries = new Set<number>();
+  let length = 0;
+  for (const piece of pieces.slice(0, -1)) boundaries.add((length += piece.length));
+  const out = [...units];
+  let seen = 0;
+  for (let k = 0; k < out.length; k++) {
+    if (out[k] === "") continue;
+    seen += out[k]!.length;
+    if (boundaries.has(seen)) out[k] += " ";
+  }
   return out;
 }
 
@@ -320,7 +374,14 @@ const HAS_CYRILLIC_OR_GREEK = /[\u0370-\u052f]/;
 
 export function deobfuscate(text: string, lexicon?: Lexicon): { mapped: MappedText | null; counts: EvasionCounts } {
   const counts: EvasionCounts = { split: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 };
-  if (!MIGHT_CHANGE.test(text) && !(HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text))) return { mapped: null, counts };
+  const mightChange = MIGHT_CHANGE.test(text) || (HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text));
+  // without a lexicon a long run is not an ambiguity the token pass needs to look at
+  if (!mightChange && !LONG_RUN.test(text)) return { mapped: null, counts };
+  if (!mightChange) {
+    // only long letter runs to look at: the fast path splits just those the lexicon can
+    counts.ambiguous = 1;
+    return { mapped: lexicon ? segmentLongRuns(text, lexicon, counts) : null, counts };
+  }
   const joined = rejoin(text, counts);
   const source = joined ? joined.text : text;
   const cps = codePoints(source);

@@ -10,8 +10,19 @@ export class Lexicon {
   /** Words by length, for masked-letter matching. */
   private readonly byLength = new Map<number, string[]>();
 
+  private readonly logTotal: number;
+  private readonly maxLength: number;
+
   constructor(entries: Iterable<readonly [string, number]>) {
     this.counts = new Map(entries);
+    let total = 0;
+    let maxLength = 0;
+    for (const [w, n] of this.counts) {
+      total += n;
+      maxLength = Math.max(maxLength, w.length);
+    }
+    this.logTotal = Math.log(Math.max(1, total));
+    this.maxLength = maxLength;
     for (const w of this.counts.keys()) {
       const list = this.byLength.get(w.length) ?? [];
       list.push(w);
@@ -58,15 +69,47 @@ export class Lexicon {
     return best;
   }
 
+  /**
+   * Split a run of letters whose spaces were deleted ("youareanidiot") into the most
+   * probable sequence of known words (unigram model, as in Norvig's segmenter), or null
+   * when keeping it whole is more probable: a known word, or an unknown one whose
+   * pieces would be a stretch (a long Turkish or German word stays whole).
+   */
+  segment(token: string): string[] | null {
+    const n = token.length;
+    if (this.counts.has(token)) return null;
+    const best = new Float64Array(n + 1).fill(-Infinity);
+    const from = new Int32Array(n + 1);
+    best[0] = 0;
+    for (let end = 1; end <= n; end++) {
+      for (let start = Math.max(0, end - this.maxLength); start < end; start++) {
+        if (best[start] === -Infinity) continue;
+        const c = this.counts.get(token.slice(start, end));
+        if (c === undefined) continue;
+        const score = best[start]! + Math.log(c) - this.logTotal;
+        if (score > best[end]!) {
+          best[end] = score;
+          from[end] = start;
+        }
+      }
+    }
+    // an unknown word of length n: P = 10 / (N · 10^n)
+    const wholeUnknown = Math.log(10) - this.logTotal - n * Math.log(10);
+    if (best[n] === -Infinity || best[n]! <= wholeUnknown) return null;
+    const pieces: string[] = [];
+    for (let end = n; end > 0; end = from[end]!) pieces.push(token.slice(from[end]!, end));
+    return pieces.length >= 2 ? pieces.reverse() : null;
+  }
+
   entries(): Array<[string, number]> {
     return [...this.counts.entries()];
   }
 }
 
-/** Count the words of normalized texts: letters only, 3–20 units, kept when seen `minCount` times. */
+/** Count the words of normalized texts: letters only, 1–20 units, kept when seen `minCount` times. */
 export function buildLexicon(normalizedTexts: Iterable<string>, minCount = 3, maxWords = 150_000): Lexicon {
   const counts = new Map<string, number>();
-  const WORD = /[\p{L}\p{M}]{3,20}/gu;
+  const WORD = /[\p{L}\p{M}]{1,20}/gu;
   for (const t of normalizedTexts) {
     for (const m of t.matchAll(WORD)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
   }
