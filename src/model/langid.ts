@@ -11,6 +11,7 @@ import { seededPermutation } from "./shuffle.js";
 
 export const LANGID_FEATURES: FeatureConfig = { bits: 16, charMin: 1, charMax: 3, wordNgrams: 1 };
 export const UNKNOWN_LANG = "unknown";
+const KANA = /[\p{Script=Hiragana}\p{Script=Katakana}]/u;
 
 export interface LanguageModelState {
   readonly labels: readonly string[];
@@ -54,6 +55,8 @@ export class LanguageModel {
   /** The most likely language of normalized text, or "unknown" below the confidence floor. */
   identify(normalizedText: string): LanguageGuess {
     if (!/[\p{L}]/u.test(normalizedText)) return { lang: UNKNOWN_LANG, confidence: 0 };
+    // Kana is written only in Japanese: no training data needed to know it.
+    if (KANA.test(normalizedText)) return { lang: "ja", confidence: 1 };
     this.extractor.extract(normalizedText, this.x);
     const { best, confidence } = softmaxArgmax(this.x, this.weights, this.bias, this.scores);
     return confidence < this.minConfidence ? { lang: UNKNOWN_LANG, confidence } : { lang: this.labels[best]!, confidence };

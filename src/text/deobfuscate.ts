@@ -257,7 +257,7 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
 
 /** Scripts written without spaces: a long run of them is normal text, not deleted spaces. */
 const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
-const LETTERS_ONLY = /^[\p{L}\p{M}]+$/u;
+const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
 /** Shorter runs are left alone: "youidiot" keeps enough shared n-grams as it is. */
 const MIN_SEGMENT_LENGTH = 8;
 const LONG_RUN = /[\p{L}\p{M}]{8,}/u;
@@ -286,24 +286,36 @@ function segmentLongRuns(text: string, lexicon: Lexicon, counts: EvasionCounts):
   return out.finish();
 }
 
-/** 4. deleted spaces: a long letters-only token the lexicon can split gets its spaces back. */
+/** 4. deleted spaces: long letter runs in the token that the lexicon can split get their spaces back. */
 function segmentRun(units: string[], counts: EvasionCounts, lexicon?: Lexicon): string[] {
   if (!lexicon || units.length < MIN_SEGMENT_LENGTH) return units;
-  const word = units.join("");
-  if (!LETTERS_ONLY.test(word) || UNSPACED_SCRIPT.test(word)) return units;
-  const pieces = lexicon.segment(word);
-  if (!pieces) return units;
-  counts.split += pieces.length - 1;
-  // a space follows the unit that ends each piece but the last
-  const boundaries = new Set<number>();
-  let length = 0;
-  for (const piece of pieces.slice(0, -1)) boundaries.add((length += piece.length));
   const out = [...units];
-  let seen = 0;
-  for (let k = 0; k < out.length; k++) {
-    if (out[k] === "") continue;
-    seen += out[k]!.length;
-    if (boundaries.has(seen)) out[k] += " ";
+  let k = 0;
+  while (k < out.length) {
+    // a run of letter units ("" units, already dropped, do not break it)
+    if (out[k] !== "" && !LETTER_OR_MARK.test(out[k]!)) {
+      k++;
+      continue;
+    }
+    let end = k;
+    while (end < out.length && (out[end] === "" || LETTER_OR_MARK.test(out[end]!))) end++;
+    const run = out.slice(k, end);
+    const word = run.join("");
+    const pieces = word.length >= MIN_SEGMENT_LENGTH && !UNSPACED_SCRIPT.test(word) ? lexicon.segment(word) : null;
+    if (pieces) {
+      counts.split += pieces.length - 1;
+      // a space follows the unit that ends each piece but the last
+      const boundaries = new Set<number>();
+      let length = 0;
+      for (const piece of pieces.slice(0, -1)) boundaries.add((length += piece.length));
+      let seen = 0;
+      for (let z = k; z < end; z++) {
+        if (out[z] === "") continue;
+        seen += out[z]!.length;
+        if (boundaries.has(seen)) out[z] += " ";
+      }
+    }
+    k = end;
   }
   return out;
 }
