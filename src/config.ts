@@ -14,6 +14,7 @@ const Features = z
     charMax: z.number().int().min(1).max(8).default(5),
     wordNgrams: z.number().int().min(0).max(2).default(2),
     languageFeatures: z.boolean().default(true),
+    evasionFeatures: z.boolean().default(true),
   })
   .strict();
 
@@ -33,6 +34,8 @@ const Training = z
     seed: z.number().int().default(1),
     validationShare: z.number().gt(0).lt(0.5).default(0.1),
     classWeight: z.enum(["none", "balanced"]).default("balanced"),
+    /** "full" undoes obfuscation; "basic" only folds (NFKC, case, invisible characters). */
+    normalization: z.enum(["full", "basic"]).default("full"),
     /** Train only on datasets whose licence allows commercial use. */
     commercialOnly: z.boolean().default(false),
     features: Features.default(Features.parse({})),

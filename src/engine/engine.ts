@@ -9,7 +9,7 @@ import type { PolicyConfig } from "../config.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
 import { languageNamespace, type WardenModel } from "../model/bundle.js";
 import type { LinearModel } from "../model/linear.js";
-import { normalize } from "../text/normalize.js";
+import { evasionFlags, normalize } from "../text/normalize.js";
 import { explain, type Span } from "./explain.js";
 import { Policy, type Action } from "./policy.js";
 
@@ -71,10 +71,11 @@ export class Engine {
   }
 
   classify(text: string, options: ClassifyOptions = {}): Classification {
-    const norm = normalize(text, this.model.lexicon);
+    const norm = normalize(text, this.model.lexicon, this.model.normalization);
     const lang = this.model.language.identify(norm.text).lang;
     const namespace = this.classifier.features.languageFeatures ? languageNamespace(lang) : 0;
-    this.extractor.extract(norm.text, this.x, undefined, namespace);
+    const evasion = this.classifier.features.evasionFeatures ? evasionFlags(norm.signals) : 0;
+    this.extractor.extract(norm.text, this.x, undefined, namespace, evasion);
     this.classifier.predict(this.x, lang, this.probs);
     const decision = this.policy.decide(this.probs, lang);
     const categories: Record<string, number> = {};
@@ -89,7 +90,7 @@ export class Engine {
       stage: STAGE_LINEAR,
       degraded: false,
     };
-    if (options.explain) result.explanation = explain(text, norm, this.extractor, this.classifier, decision.top, this.x, namespace);
+    if (options.explain) result.explanation = explain(text, norm, this.extractor, this.classifier, decision.top, this.x, namespace, evasion);
     return result;
   }
 }

@@ -36,9 +36,10 @@ export function characterContributions(
   head: number,
   x: SparseVector,
   namespace: number,
+  evasion: number,
 ): Float64Array {
   const trace = new FeatureTrace();
-  extractor.extract(input.text, x, trace, namespace);
+  extractor.extract(input.text, x, trace, namespace, evasion);
   const occurrences = new Map<number, number>();
   for (let k = 0; k < trace.length; k++) occurrences.set(trace.index[k]!, (occurrences.get(trace.index[k]!) ?? 0) + 1);
   const perChar = new Float64Array(input.text.length);
@@ -79,9 +80,10 @@ export function explain(
   head: number,
   x: SparseVector,
   namespace: number,
+  evasion: number,
   topK = 5,
 ): Span[] {
-  const perChar = characterContributions(input, extractor, model, head, x, namespace);
+  const perChar = characterContributions(input, extractor, model, head, x, namespace, evasion);
   const spans: Span[] = [];
   for (const [s, e] of tokens(input.text)) {
     let w = 0;

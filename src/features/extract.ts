@@ -17,12 +17,15 @@ export interface FeatureConfig {
   readonly wordNgrams: number;
   /** Emit every feature a second time in the namespace of the text's language. */
   readonly languageFeatures?: boolean;
+  /** Emit one feature per kind of hiding the normalizer undid (hiding is evidence). */
+  readonly evasionFeatures?: boolean;
 }
 
 export const DEFAULT_FEATURES: FeatureConfig = { bits: 20, charMin: 1, charMax: 5, wordNgrams: 2 };
 
 const WORD_SEED = FNV_OFFSET ^ 0x5bd1e995;
 const BIGRAM_SEED = 0x27d4eb2f;
+const EVASION_SEED = 0x165667b1;
 
 /** A sparse vector with unique, sorted indices. */
 export class SparseVector {
@@ -115,8 +118,11 @@ export class FeatureExtractor {
    * second time in that namespace, so the model learns shared and per-namespace
    * weights side by side (Daumé's feature augmentation).
    */
-  extract(text: string, out: SparseVector, trace?: FeatureTrace, namespace = 0): void {
+  extract(text: string, out: SparseVector, trace?: FeatureTrace, namespace = 0, evasion = 0): void {
     this.rawLength = 0;
+    this.namespace = 0;
+    // one feature per kind of hiding (bits of `evasion`); they cover no span of the text
+    for (let bit = 0; evasion >> bit !== 0; bit++) if ((evasion >> bit) & 1) this.push(fmix32(EVASION_SEED + bit) & this.mask, trace, 0, 0);
     this.namespace = namespace;
     this.charNgrams(text, trace);
     if (this.config.wordNgrams > 0) this.wordNgrams(text, trace);

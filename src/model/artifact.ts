@@ -15,6 +15,7 @@ import { WardenError } from "../errors.js";
 import type { FeatureConfig } from "../features/extract.js";
 import type { WardenModel } from "./bundle.js";
 import { Lexicon } from "../text/lexicon.js";
+import type { NormalizationLevel } from "../text/normalize.js";
 import { LanguageModel } from "./langid.js";
 import { LinearModel, type Platt } from "./linear.js";
 
@@ -32,6 +33,7 @@ interface ArtifactHeader {
     readonly languageThresholds: Readonly<Record<string, ReadonlyArray<number | null>>>;
   };
   readonly language: { readonly labels: readonly string[]; readonly features: FeatureConfig; readonly minConfidence: number };
+  readonly normalization: NormalizationLevel;
   /** [word, count] pairs, most frequent first. */
   readonly lexicon: Array<[string, number]>;
   /** Free-form, JSON-serializable facts about the model: training config, data, metrics. */
@@ -56,6 +58,7 @@ export function serializeModel(model: WardenModel, meta: Record<string, unknown>
       languageThresholds: c.languageThresholds,
     },
     language: { labels: l.labels, features: l.features, minConfidence: l.minConfidence },
+    normalization: model.normalization,
     lexicon: model.lexicon.entries(),
     meta,
   };
@@ -114,6 +117,7 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
     return out;
   }) as [Float32Array, Float32Array, Float32Array, Float32Array];
   const model: WardenModel = {
+    normalization: header.normalization,
     lexicon: new Lexicon(header.lexicon),
     classifier: new LinearModel({ ...c, weights: cw, bias: cb }),
     language: new LanguageModel({ ...l, weights: lw, bias: lb }),

@@ -4,11 +4,13 @@
  */
 import { hashString } from "../features/hash.js";
 import type { Lexicon } from "../text/lexicon.js";
+import type { NormalizationLevel } from "../text/normalize.js";
 import type { LanguageModel } from "./langid.js";
 import { UNKNOWN_LANG } from "./langid.js";
 import type { LinearModel } from "./linear.js";
 
 export interface WardenModel {
+  readonly normalization: NormalizationLevel;
   readonly lexicon: Lexicon;
   readonly language: LanguageModel;
   readonly classifier: LinearModel;

@@ -20,7 +20,7 @@ import { LinearModel, sigmoid, type Platt } from "../model/linear.js";
 import { trainLanguageModel } from "../model/langid.js";
 import { seededPermutation } from "../model/shuffle.js";
 import { buildLexicon } from "../text/lexicon.js";
-import { normalize } from "../text/normalize.js";
+import { evasionFlags, normalize } from "../text/normalize.js";
 
 export interface TrainResult {
   readonly model: WardenModel;
@@ -66,7 +66,8 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
     return h;
   });
   // The split is decided on rule-normalized text, so it does not depend on the lexicon.
-  const firstPass = examples.map((e) => normalize(e.text));
+  const level = config.normalization;
+  const firstPass = examples.map((e) => normalize(e.text, undefined, level));
   const train: number[] = [];
   const validation: number[] = [];
   firstPass.forEach((n, i) => (isValidation(n.text, config.validationShare, config.seed) ? validation : train).push(i));
@@ -74,7 +75,9 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
   // The lexicon (known words of the training split) then settles ambiguous obfuscation;
   // only texts with something it could settle are normalized again.
   const lexicon = buildLexicon(train.map((i) => firstPass[i]!.text));
-  const normalized = examples.map((e, i) => (firstPass[i]!.signals.ambiguous > 0 ? normalize(e.text, lexicon).text : firstPass[i]!.text));
+  const final = examples.map((e, i) => (firstPass[i]!.signals.ambiguous > 0 ? normalize(e.text, lexicon, level) : firstPass[i]!));
+  const normalized = final.map((n) => n.text);
+  const evasion = final.map((n) => (config.features.evasionFeatures ? evasionFlags(n.signals) : 0));
 
   // Language first: the classifier's per-language features and calibration are keyed by
   // what the language model says, in training exactly as in serving.
@@ -97,7 +100,7 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
     for (let k = 0; k < order.length; k++) {
       const i = train[order[k]!]!;
       const e = examples[i]!;
-      extractor.extract(normalized[i]!, x, undefined, ns[i]);
+      extractor.extract(normalized[i]!, x, undefined, ns[i], evasion[i]);
       learner.update(x, headOf[i]!, e.label, weights.get(e.dataset)![e.label]);
       if ((k & 0x3fff) === 0) progress("train", epoch * order.length + k, total);
     }
@@ -110,7 +113,7 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
   const uncalibrated = new LinearModel({ heads, features: config.features, weights: w, bias, calibration: heads.map(() => IDENTITY_PLATT) });
   const margins = new Float64Array(heads.length);
   const valMargin = validation.map((i) => {
-    extractor.extract(normalized[i]!, x, undefined, ns[i]);
+    extractor.extract(normalized[i]!, x, undefined, ns[i], evasion[i]);
     uncalibrated.margins(x, margins);
     return margins[headOf[i]!]!;
   });
@@ -172,5 +175,5 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
     const s = byDataset.get(name)!;
     metrics[name] = binaryMetrics(s.scores, s.labels, s.thresholds);
   }
-  return { model: { lexicon, classifier, language }, trainCount: train.length, validationCount: validation.length, validation: metrics };
+  return { model: { normalization: level, lexicon, classifier, language }, trainCount: train.length, validationCount: validation.length, validation: metrics };
 }

@@ -196,16 +196,22 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   });
   const scripts = new Set(out.filter((u) => LETTER.test(u)).map(scriptOf));
   scripts.delete("other");
+  // A word made only of Cyrillic or Greek look-alikes inside a Latin message ("соса") is
+  // read as Latin only when the lexicon knows the Latin reading and not the word itself:
+  // genuine Greek or Russian words stay as they are.
+  const disguisedWhole =
+    scripts.size === 1 && context === "latin" && !scripts.has("latin") && out.length > 1 && out.every((u) => !LETTER.test(u) || isConfusable(u, scriptOf(u)));
   if (
     scripts.size > 1 ||
+    disguisedWhole ||
     (out.some((u) => u in LEET_READINGS || MASKS.has(u)) && out.some((u) => LETTER.test(u))) ||
     out.some((u, k) => k >= 2 && u === out[k - 1] && u === out[k - 2]) ||
     out.length >= MIN_SEGMENT_LENGTH
   ) {
     counts.ambiguous++;
   }
-  const allConfusable = out.every((u) => !LETTER.test(u) || isConfusable(u, scriptOf(u)));
-  if (scripts.size > 1 || (scripts.size === 1 && context === "latin" && !scripts.has("latin") && allConfusable && out.length > 1)) {
+  const readAsLatin = disguisedWhole && lexicon !== undefined && lexicon.count(out.join("")) === 0 && lexicon.count(out.map((u) => toScript(u, "latin") ?? u).join("")) > 0;
+  if (scripts.size > 1 || readAsLatin) {
     const target = scripts.size > 1 ? targetScript(out, context, lexicon) : "latin";
     out = out.map((u) => {
       const mapped = toScript(u, target);

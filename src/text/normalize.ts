@@ -27,16 +27,23 @@ export interface EvasionSignals {
   readonly ambiguous: number;
 }
 
+/** "full": every pass; "basic": folding only (NFKC, case, invisible characters), the baseline. */
+export type NormalizationLevel = "full" | "basic";
+
 export interface Normalized extends MappedText {
   readonly signals: EvasionSignals;
 }
 
 /**
  * Normalize `input`. With a `lexicon` (the model's known words), ambiguous leet ("ki11"),
- * masked letters ("f*ck") and stretched double letters ("goooood") are read as the most
- * frequent known word they can spell.
+ * masked letters ("f*ck"), stretched double letters ("goooood") and deleted spaces
+ * ("youareanidiot") are read as the most probable known words.
  */
-export function normalize(input: string, lexicon?: Lexicon): Normalized {
+export function normalize(input: string, lexicon?: Lexicon, level: NormalizationLevel = "full"): Normalized {
+  if (level === "basic") {
+    const { mapped, invisible, marks } = fold(input);
+    return { ...mapped, signals: { invisible, marks, mojibake: 0, split: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 } };
+  }
   const repaired = repairMojibake(input);
   const folded = fold(repaired ? repaired.mapped.text : input);
   let mapped = repaired ? compose(repaired.mapped, folded.mapped) : folded.mapped;
@@ -53,6 +60,19 @@ export function normalize(input: string, lexicon?: Lexicon): Normalized {
       ...clean.counts,
     },
   };
+}
+
+/** Which kinds of hiding a text shows, one bit each: a compact input for the features. */
+export function evasionFlags(s: EvasionSignals): number {
+  return (
+    (s.invisible > 0 ? 1 : 0) |
+    (s.marks > 0 ? 2 : 0) |
+    (s.mojibake > 0 ? 4 : 0) |
+    (s.split > 0 ? 8 : 0) |
+    (s.confusable > 0 ? 16 : 0) |
+    (s.leet > 0 ? 32 : 0) |
+    (s.stretched > 0 ? 64 : 0)
+  );
 }
 
 /** Map a span of normalized text back to the input span it came from. */

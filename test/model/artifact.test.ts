@@ -17,6 +17,7 @@ function tinyModel(): WardenModel {
   const weights = new Float32Array((1 << bits) * heads.length).map((_, i) => Math.sin(i) / 10);
   const labels = ["de", "en"];
   return {
+    normalization: "full",
     lexicon: new Lexicon([["idiot", 5], ["hello", 3]]),
     classifier: new LinearModel({
       heads,
@@ -49,6 +50,7 @@ describe("model artifact", () => {
     assert.deepEqual(back.model.language.bias, model.language.bias);
     assert.deepEqual(back.model.language.labels, model.language.labels);
     assert.deepEqual(back.model.lexicon.entries(), model.lexicon.entries());
+    assert.equal(back.model.normalization, "full");
     assert.deepEqual(back.meta, { note: "x" });
     assert.match(back.sha256, /^[0-9a-f]{64}$/);
   });
