@@ -264,10 +264,10 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
 /** Scripts written without spaces: a long run of them is normal text, not deleted spaces. */
 const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
-/** Shorter runs are left alone: "youidiot" keeps enough shared n-grams as it is. */
-const MIN_SEGMENT_LENGTH = 8;
-const LONG_RUN = /[\p{L}\p{M}]{8,}/u;
-const LONG_RUNS = /[\p{L}\p{M}]{8,}/gu;
+/** Shorter runs are left alone: "youidiot" keeps enough shared n-grams as it is, and most real words are shorter. */
+const MIN_SEGMENT_LENGTH = 12;
+const LONG_RUN = /[\p{L}\p{M}]{12,}/u;
+const LONG_RUNS = /[\p{L}\p{M}]{12,}/gu;
 
 /** Insert the deleted spaces into the long letter runs of `text` that the lexicon can split. */
 function segmentLongRuns(text: string, lexicon: Lexicon, counts: EvasionCounts): MappedText | null {

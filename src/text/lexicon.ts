@@ -5,6 +5,15 @@
  * candidate spellings, the most frequent known word wins; with no known candidate the
  * rule-based default stands.
  */
+/**
+ * The least mean log10 unigram probability of a segmentation's pieces: stricter for
+ * word-length runs, where a rare compound is likelier than deleted spaces, than for
+ * message-length runs, which no real word reaches.
+ */
+const MIN_MEAN_LOG10_P_WORD = -4.3;
+const MIN_MEAN_LOG10_P_LONG = -4.8;
+const LONG_RUN_LENGTH = 25;
+
 export class Lexicon {
   private readonly counts: Map<string, number>;
   /** Words by length, for masked-letter matching. */
@@ -98,7 +107,13 @@ export class Lexicon {
     if (best[n] === -Infinity || best[n]! <= wholeUnknown) return null;
     const pieces: string[] = [];
     for (let end = n; end > 0; end = from[end]!) pieces.push(token.slice(from[end]!, end));
-    return pieces.length >= 2 ? pieces.reverse() : null;
+    if (pieces.length < 2) return null;
+    // Text whose spaces were deleted falls apart into common words; a long word of a
+    // language the lexicon knows less well (a German compound, a Turkish suffix chain)
+    // only into rare fragments: require the pieces to be common on average.
+    const meanLog10P = best[n]! / pieces.length / Math.LN10;
+    if (meanLog10P < (n >= LONG_RUN_LENGTH ? MIN_MEAN_LOG10_P_LONG : MIN_MEAN_LOG10_P_WORD)) return null;
+    return pieces.reverse();
   }
 
   entries(): Array<[string, number]> {
