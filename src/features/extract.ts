@@ -91,9 +91,12 @@ export class FeatureExtractor {
   private readonly mask: number;
   private raw = new Uint32Array(1024);
   private rawLength = 0;
+  private units = new Uint16Array(256);
   /** Occurrences per bucket of the text being extracted; zeroed again by finish(). */
   private readonly counts: Uint16Array;
   private unique = new Uint32Array(1024);
+  private sortScratch = new Uint32Array(1024);
+  private readonly digitCounts = new Uint32Array(2048);
   private namespace = 0;
 
   constructor(config: FeatureConfig = DEFAULT_FEATURES) {
@@ -120,10 +123,10 @@ export class FeatureExtractor {
    */
   extract(text: string, out: SparseVector, trace?: FeatureTrace, namespace = 0, evasion = 0): void {
     this.rawLength = 0;
-    this.namespace = 0;
-    // one feature per kind of hiding (bits of `evasion`); they cover no span of the text
-    for (let bit = 0; evasion >> bit !== 0; bit++) if ((evasion >> bit) & 1) this.push(fmix32(EVASION_SEED + bit) & this.mask, trace, 0, 0);
     this.namespace = namespace;
+    // one feature per kind of hiding (bits of `evasion`), also per language: "ㅋㅋㅋ" is
+    // ordinary Korean but "stuuupid" is not. They cover no span of the text.
+    for (let bit = 0; evasion >> bit !== 0; bit++) if ((evasion >> bit) & 1) this.emit(fmix32(EVASION_SEED + bit), trace, 0, 0);
     this.charNgrams(text, trace);
     if (this.config.wordNgrams > 0) this.wordNgrams(text, trace);
     this.finish(out);
@@ -148,21 +151,50 @@ export class FeatureExtractor {
     const n = text.length;
     const padded = n + 2;
     const { charMin, charMax } = this.config;
-    // position p in the padded text is text[p - 1]; p = 0 and p = n + 1 are spaces.
+    // The padded text's UTF-16 units, once (a space on each side marks word edges).
+    if (this.units.length < padded) this.units = new Uint16Array(padded * 2);
+    const units = this.units;
+    units[0] = 32;
+    for (let i = 0; i < n; i++) units[i + 1] = text.charCodeAt(i);
+    units[n + 1] = 32;
+    // Room for every n-gram (twice with a namespace), so the loop below needs no checks.
+    const need = this.rawLength + padded * charMax * (this.namespace !== 0 ? 2 : 1);
+    if (need > this.raw.length) {
+      const grown = new Uint32Array(need * 2);
+      grown.set(this.raw.subarray(0, this.rawLength));
+      this.raw = grown;
+    }
+    if (trace) {
+      for (let p = 0; p < padded; p++) {
+        let h = FNV_OFFSET;
+        for (let k = 0; k < charMax && p + k < padded; k++) {
+          h = fnvStep(h, units[p + k]!);
+          const len = k + 1;
+          if (len < charMin || (len === 1 && units[p] === 32)) continue;
+          const start = Math.max(0, p - 1);
+          this.emit(fmix32(h ^ len), trace, start, Math.max(start, Math.min(n, p + k)));
+        }
+      }
+      return;
+    }
+    // The hot path: the same n-grams, without span bookkeeping.
+    const raw = this.raw;
+    const mask = this.mask;
+    const ns = this.namespace;
+    let m = this.rawLength;
     for (let p = 0; p < padded; p++) {
       let h = FNV_OFFSET;
-      for (let k = 0; k < charMax && p + k < padded; k++) {
-        const q = p + k;
-        const unit = q === 0 || q === n + 1 ? 32 : text.charCodeAt(q - 1);
-        h = fnvStep(h, unit);
+      const kMax = Math.min(charMax, padded - p);
+      for (let k = 0; k < kMax; k++) {
+        h = Math.imul(h ^ units[p + k]!, 16777619);
         const len = k + 1;
-        if (len < charMin) continue;
-        if (len === 1 && unit === 32) continue;
-        const start = Math.max(0, p - 1);
-        const end = Math.min(n, q);
-        this.emit(fmix32(h ^ len), trace, start, Math.max(start, end));
+        if (len < charMin || (len === 1 && units[p] === 32)) continue;
+        const g = fmix32(h ^ len);
+        raw[m++] = g & mask;
+        if (ns !== 0) raw[m++] = fmix32(g ^ ns) & mask;
       }
     }
+    this.rawLength = m;
   }
 
   private wordNgrams(text: string, trace: FeatureTrace | undefined): void {
@@ -186,6 +218,33 @@ export class FeatureExtractor {
     }
   }
 
+  /**
+   * Sort the first m indices ascending. An LSD radix sort over 11-bit digits: typed-array
+   * sort() costs ~30 µs for the ~750 indices of a message, this costs a few.
+   */
+  private radixSort(keys: Uint32Array, m: number): Uint32Array<ArrayBufferLike> {
+    if (this.sortScratch.length < m) this.sortScratch = new Uint32Array(keys.length);
+    let from: Uint32Array = keys;
+    let to: Uint32Array = this.sortScratch;
+    const counts = this.digitCounts;
+    for (let shift = 0; shift < this.config.bits; shift += 11) {
+      counts.fill(0);
+      for (let i = 0; i < m; i++) counts[(from[i]! >>> shift) & 0x7ff]!++;
+      let sum = 0;
+      for (let d = 0; d < 2048; d++) {
+        const c = counts[d]!;
+        counts[d] = sum;
+        sum += c;
+      }
+      for (let i = 0; i < m; i++) {
+        const k = from[i]!;
+        to[counts[(k >>> shift) & 0x7ff]!++] = k;
+      }
+      [from, to] = [to, from];
+    }
+    return from.subarray(0, m);
+  }
+
   /** Merge duplicates into 1 + ln(count) (counted in a dense table, no sort of the raw list), sort, scale to unit norm. */
   private finish(out: SparseVector): void {
     const counts = this.counts;
@@ -196,7 +255,7 @@ export class FeatureExtractor {
       if (counts[idx] === 0) unique[m++] = idx;
       if (counts[idx]! < 65535) counts[idx]!++;
     }
-    const sorted = unique.subarray(0, m).sort();
+    const sorted = this.radixSort(unique, m);
     out.ensure(m);
     let sumSq = 0;
     for (let k = 0; k < m; k++) {

@@ -56,7 +56,7 @@ export function modelCardMarkdown(input: CardInput): string {
     "",
     "## How it was trained",
     "",
-    "Hashed character 1–5-grams and word 1–2-grams of the normalized text, each also in a namespace of the detected language; one logistic head per category trained by FTRL-Proximal on 90% of each training split, every dataset teaching only its own head. The held-out 10% calibrates the scores per category and per language (Platt scaling) and chooses each language's flag threshold (the one with the best F1 there).",
+    "Messages are normalized first: broken encodings repaired, fancy Unicode letters, invisible characters and piles of accents removed, and deliberate disguises undone (l33t, look-alike letters from other alphabets, s p a c e d or d.o.t.t.e.d letters, stretched letters, masked letters, deleted spaces), reading ambiguous cases against a lexicon of the training data's words. The model then sees hashed character 1–5-grams and word 1–2-grams of the normalized text, each also in a namespace of the detected language, plus one feature per kind of disguise found; one logistic head per category is trained by FTRL-Proximal on 90% of each training split, every dataset teaching only its own head. The held-out 10% calibrates the scores per category and per language (Platt scaling) and chooses each language's flag threshold (the one with the best F1 there).",
     "",
     "```json",
     JSON.stringify(input.meta.training ?? {}, null, 2),

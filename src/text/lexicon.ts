@@ -13,6 +13,7 @@
 const MIN_MEAN_LOG10_P_WORD = -4.3;
 const MIN_MEAN_LOG10_P_LONG = -4.8;
 const LONG_RUN_LENGTH = 25;
+const SEGMENT_CACHE_LIMIT = 50_000;
 
 export class Lexicon {
   private readonly counts: Map<string, number>;
@@ -20,6 +21,7 @@ export class Lexicon {
   private readonly byLength = new Map<number, string[]>();
 
   private readonly logTotal: number;
+  private readonly segmentCache = new Map<string, string[] | null>();
   private readonly maxLength: number;
 
   constructor(entries: Iterable<readonly [string, number]>) {
@@ -85,8 +87,18 @@ export class Lexicon {
    * pieces would be a stretch (a long Turkish or German word stays whole).
    */
   segment(token: string): string[] | null {
-    const n = token.length;
     if (this.counts.has(token)) return null;
+    const cached = this.segmentCache.get(token);
+    if (cached !== undefined) return cached;
+    const result = this.segmentUncached(token);
+    // bounded memo: long unknown runs (hashtags, handles, URLs) repeat across messages
+    if (this.segmentCache.size >= SEGMENT_CACHE_LIMIT) this.segmentCache.clear();
+    this.segmentCache.set(token, result);
+    return result;
+  }
+
+  private segmentUncached(token: string): string[] | null {
+    const n = token.length;
     const best = new Float64Array(n + 1).fill(-Infinity);
     const from = new Int32Array(n + 1);
     best[0] = 0;
