@@ -87,7 +87,7 @@ function codePoints(text: string): Array<[string, number]> {
  * Rejoin runs of ≥ 3 single letters separated by one kind of separator (spaces, or
  * symbols such as . - _ * / emoji). Returns null when nothing was split.
  */
-function rejoin(text: string, counts: EvasionCounts): MappedText | null {
+function rejoin(text: string, counts: EvasionCounts, lexicon?: Lexicon): MappedText | null {
   const cps = codePoints(text);
   const n = cps.length;
   const keep = new Uint8Array(n).fill(1);
@@ -122,7 +122,19 @@ function rejoin(text: string, counts: EvasionCounts): MappedText | null {
     if (letters.length >= 3) {
       for (const sep of separators) for (const s of sep) keep[s] = 0;
       counts.split += letters.length;
+      counts.ambiguous++;
       changed = true;
+      // Adjacent spaced-out words run together ("d â n k h ổ"): the lexicon puts the
+      // word boundaries back, as a space in place of the separator after each piece.
+      const word = letters.map((l) => cps[l]![0]).join("");
+      const pieces = lexicon && lexicon.count(word) === 0 ? lexicon.segment(word) : null;
+      if (pieces) {
+        let at = 0;
+        for (const piece of pieces.slice(0, -1)) {
+          at += Array.from(piece).length;
+          keep[separators[at - 1]![0]!] = 2;
+        }
+      }
       i = letters[letters.length - 1]! + 1;
     } else {
       i++;
@@ -131,7 +143,8 @@ function rejoin(text: string, counts: EvasionCounts): MappedText | null {
   if (!changed) return null;
   const out = new MappedTextBuilder(text.length);
   cps.forEach(([ch, off], idx) => {
-    if (keep[idx]) out.push(ch, off, off + ch.length);
+    if (keep[idx] === 1) out.push(ch, off, off + ch.length);
+    else if (keep[idx] === 2) out.push(" ", off, off + ch.length);
   });
   return out.finish();
 }
@@ -400,7 +413,7 @@ export function deobfuscate(text: string, lexicon?: Lexicon): { mapped: MappedTe
     counts.ambiguous = 1;
     return { mapped: lexicon ? segmentLongRuns(text, lexicon, counts) : null, counts };
   }
-  const joined = rejoin(text, counts);
+  const joined = rejoin(text, counts, lexicon);
   const source = joined ? joined.text : text;
   const cps = codePoints(source);
   const context = dominantScript(source);

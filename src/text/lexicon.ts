@@ -11,9 +11,10 @@
  * message-length runs, which no real word reaches.
  */
 const MIN_MEAN_LOG10_P_WORD = -4.3;
-const MIN_MEAN_LOG10_P_LONG = -4.8;
+const MIN_MEAN_LOG10_P_LONG = -5;
 const LONG_RUN_LENGTH = 25;
 const SEGMENT_CACHE_LIMIT = 50_000;
+const MAX_UNKNOWN_PIECE = 6;
 
 export class Lexicon {
   private readonly counts: Map<string, number>;
@@ -106,17 +107,20 @@ export class Lexicon {
       for (let start = Math.max(0, end - this.maxLength); start < end; start++) {
         if (best[start] === -Infinity) continue;
         const c = this.counts.get(token.slice(start, end));
-        if (c === undefined) continue;
-        const score = best[start]! + Math.log(c) - this.logTotal;
+        // an unknown piece may stand between known ones, at Norvig's unknown-word odds
+        // (10 / (N · 10^length)); up to 6 letters, so long runs cannot be one unknown piece
+        if (c === undefined && end - start > MAX_UNKNOWN_PIECE) continue;
+        const score = best[start]! + (c === undefined ? Math.log(10) - (end - start) * Math.LN10 : Math.log(c)) - this.logTotal;
         if (score > best[end]!) {
           best[end] = score;
           from[end] = start;
         }
       }
     }
-    // an unknown word of length n: P = 10 / (N · 10^n)
+    // an unknown word of length n: P = 10 / (N · 10^n); past word length, no real word
+    // competes and only the pieces' quality below decides
     const wholeUnknown = Math.log(10) - this.logTotal - n * Math.log(10);
-    if (best[n] === -Infinity || best[n]! <= wholeUnknown) return null;
+    if (best[n] === -Infinity || (n < LONG_RUN_LENGTH && best[n]! <= wholeUnknown)) return null;
     const pieces: string[] = [];
     for (let end = n; end > 0; end = from[end]!) pieces.push(token.slice(from[end]!, end));
     if (pieces.length < 2) return null;
