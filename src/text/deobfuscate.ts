@@ -67,6 +67,7 @@ for (let k = 0; k < SMALL_CAPS.length; k += 2) LATIN_LOOKALIKE.set(SMALL_CAPS[k]
 const LETTER = /^\p{L}$/u;
 const WORD_UNIT = /^[\p{L}\p{M}\p{N}]$/u;
 const APOSTROPHE = /^['’ʼ`´]$/u;
+const MARK_UNIT = /^\p{M}$/u;
 /** What may separate the letters of a split word: anything but letters, digits and apostrophes ("i'm a"). */
 function isSplitSeparator(ch: string): boolean {
   return !WORD_UNIT.test(ch) && !APOSTROPHE.test(ch);
@@ -199,6 +200,27 @@ function toScript(u: string, target: Script): string | undefined {
   return target === "latin" ? latin : target === "other" ? undefined : FROM_LATIN[target].get(latin);
 }
 
+/** Homoglyphs in one run of letters, mapped towards the run's own script. */
+function mapScripts(run: string[], context: Script, counts: EvasionCounts, lexicon?: Lexicon): string[] {
+  const scripts = new Set(run.filter((u) => LETTER.test(u)).map(scriptOf));
+  scripts.delete("other");
+  // A word made only of Cyrillic or Greek look-alikes inside a Latin message ("соса") is
+  // read as Latin only when the lexicon knows the Latin reading and not the word itself:
+  // genuine Greek or Russian words stay as they are.
+  const disguisedWhole =
+    scripts.size === 1 && context === "latin" && !scripts.has("latin") && run.length > 1 && run.every((u) => !LETTER.test(u) || isConfusable(u, scriptOf(u)));
+  const readAsLatin =
+    disguisedWhole && lexicon !== undefined && lexicon.count(run.join("")) === 0 && lexicon.count(run.map((u) => toScript(u, "latin") ?? u).join("")) > 0;
+  if (scripts.size <= 1 && !readAsLatin) return run;
+  const target = scripts.size > 1 ? targetScript(run, context, lexicon) : "latin";
+  return run.map((u) => {
+    const mapped = toScript(u, target);
+    if (mapped === undefined) return u;
+    counts.confusable++;
+    return mapped;
+  });
+}
+
 /** Map one token's units (confusables, leet, masks, stretching); "" marks a dropped unit. */
 function deobfuscateToken(units: string[], context: Script, counts: EvasionCounts, lexicon?: Lexicon): string[] {
   // 1. Latin look-alike letters; homoglyphs towards the word's own script
@@ -209,29 +231,26 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   });
   const scripts = new Set(out.filter((u) => LETTER.test(u)).map(scriptOf));
   scripts.delete("other");
-  // A word made only of Cyrillic or Greek look-alikes inside a Latin message ("соса") is
-  // read as Latin only when the lexicon knows the Latin reading and not the word itself:
-  // genuine Greek or Russian words stay as they are.
-  const disguisedWhole =
-    scripts.size === 1 && context === "latin" && !scripts.has("latin") && out.length > 1 && out.every((u) => !LETTER.test(u) || isConfusable(u, scriptOf(u)));
   if (
     scripts.size > 1 ||
-    disguisedWhole ||
+    (scripts.size === 1 && context === "latin" && !scripts.has("latin")) ||
     (out.some((u) => u in LEET_READINGS || MASKS.has(u)) && out.some((u) => LETTER.test(u))) ||
     out.some((u, k) => k >= 2 && u === out[k - 1] && u === out[k - 2]) ||
     out.length >= MIN_SEGMENT_LENGTH
   ) {
     counts.ambiguous++;
   }
-  const readAsLatin = disguisedWhole && lexicon !== undefined && lexicon.count(out.join("")) === 0 && lexicon.count(out.map((u) => toScript(u, "latin") ?? u).join("")) > 0;
-  if (scripts.size > 1 || readAsLatin) {
-    const target = scripts.size > 1 ? targetScript(out, context, lexicon) : "latin";
-    out = out.map((u) => {
-      const mapped = toScript(u, target);
-      if (mapped === undefined) return u;
-      counts.confusable++;
-      return mapped;
-    });
+  // scripts are settled per run of letters: "σενα!#shopping" is two words, not one mixed one
+  for (let k = 0; k < out.length; ) {
+    if (!LETTER.test(out[k]!)) {
+      k++;
+      continue;
+    }
+    let end = k;
+    while (end < out.length && (LETTER.test(out[end]!) || MARK_UNIT.test(out[end]!))) end++;
+    const mapped = mapScripts(out.slice(k, end), context, counts, lexicon);
+    for (let z = k; z < end; z++) out[z] = mapped[z - k]!;
+    k = end;
   }
 
   // 2. leet, only in otherwise-Latin words (with one letter only when the lexicon
@@ -242,7 +261,7 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   const masked = lexicon !== undefined && letters.length >= 2 && out.some((u, i) => MASKS.has(u) && i > 0 && i < out.length - 1);
   if (leet || masked) out = resolveLeet(out, counts, lexicon, letters.length >= 2 && latin);
 
-  // 3. runs of ≥ 3 identical letters → one, or two when that spells a known word
+  // 3. runs of ≥ 3 identical letters → one (three in other scripts), or two when that spells a known word
   const runs: Array<[number, number]> = [];
   for (let k = 0; k < out.length; ) {
     let r = k;
@@ -251,9 +270,13 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
     k = r + 1;
   }
   if (runs.length === 0) return segmentRun(out, counts, lexicon);
-  let keep = runs.map(() => 1);
+  // A stretched Latin, Greek or Cyrillic letter is squeezed to one, or two where that
+  // spells a known word; elsewhere a run is often a word of its own (ㅋㅋㅋ, ههههه:
+  // laughter), so it keeps three.
+  const other = runs.map(([a]) => scriptOf(out[a]!) === "other");
+  let keep: number[] = other.map((o) => (o ? 3 : 1));
   if (lexicon) {
-    const choices = combinations(runs.map(() => ["1", "2"]));
+    const choices = combinations(runs.map((_, idx) => (other[idx] ? ["3"] : ["1", "2"])));
     const spell = (c: string[]): string => {
       const parts: string[] = [];
       let k = 0;
@@ -357,7 +380,8 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
     const rule = edgeSymbol || i >= numberTail || !trustRules ? [u] : readings;
     return lexicon ? [...new Set([...rule, ...readings, u])] : rule;
   });
-  let chosen = options.map((o) => o[0]!);
+  // with a lexicon only a reading it confirms is taken ("#final4gr" stays); without one, the rules
+  let chosen = lexicon ? [...units] : options.map((o) => o[0]!);
   if (lexicon) {
     const hasMask = units.some((u, i) => MASKS.has(u) && i > 0 && i < n - 1);
     const candidates = combinations(options);
