@@ -10,6 +10,9 @@ import { ATTACK_FAMILIES, attack, type AttackFamily } from "./attacks.js";
 import { binaryMetrics } from "./metrics.js";
 import type { WordListFilter } from "./wordlists.js";
 
+const DEFAULT_FILTER_LIMIT = 300;
+const WARDEN = "warden";
+
 export interface RobustnessRow {
   readonly dataset: string;
   readonly lang: string;
@@ -33,6 +36,8 @@ export interface RobustnessReport {
   /** Language identification on clean test messages: accuracy per labelled language. */
   readonly langid: Array<{ lang: string; n: number; accuracy: number; confusedWith: string }>;
   readonly filterNames: string[];
+  /** Rows per dataset the word-list comparison used. */
+  readonly filterLimit: number;
 }
 
 function f1Of(engine: Engine, examples: readonly Example[], texts: readonly string[]): { f1: number; langs: string[] } {
@@ -55,7 +60,7 @@ function filterF1(filter: WordListFilter, examples: readonly Example[], texts: r
 export function evaluateRobustness(
   engine: Engine,
   files: readonly DatasetFile[],
-  options: { limit?: number; filters?: readonly WordListFilter[]; families?: readonly AttackFamily[] } = {},
+  options: { limit?: number; filters?: readonly WordListFilter[]; filterLimit?: number; families?: readonly AttackFamily[] } = {},
 ): RobustnessReport {
   const families = options.families ?? ATTACK_FAMILIES;
   const filters = options.filters ?? [];
@@ -83,10 +88,17 @@ export function evaluateRobustness(
     }
     const drops = families.map((f) => clean.f1 - attacked[f.name]!);
     const filterFigures: Record<string, { clean: number; attacked: number }> = {};
+    // Some filters are slow (glin-profanity: ~1 ms a call with all its languages): they
+    // see the first `filterLimit` rows, and so does Warden in their columns.
+    const k = Math.min(examples.length, options.filterLimit ?? DEFAULT_FILTER_LIMIT);
+    const few = examples.slice(0, k);
+    const wardenAttacked = families.map((f) => f1Of(engine, few, attackedTexts.get(f.name)!.slice(0, k)).f1);
+    const wardenFigures = { clean: f1Of(engine, few, texts.slice(0, k)).f1, attacked: wardenAttacked.reduce((a, b) => a + b, 0) / wardenAttacked.length };
     for (const filter of filters) {
-      const perFamily = families.map((f) => filterF1(filter, examples, attackedTexts.get(f.name)!));
-      filterFigures[filter.name] = { clean: filterF1(filter, examples, texts), attacked: perFamily.reduce((a, b) => a + b, 0) / perFamily.length };
+      const perFamily = families.map((f) => filterF1(filter, few, attackedTexts.get(f.name)!.slice(0, k)));
+      filterFigures[filter.name] = { clean: filterF1(filter, few, texts.slice(0, k)), attacked: perFamily.reduce((a, b) => a + b, 0) / perFamily.length };
     }
+    if (filters.length > 0) filterFigures[WARDEN] = wardenFigures;
     rows.push({
       dataset: file.name,
       lang: file.lang ?? examples[0]?.lang ?? "unknown",
@@ -105,7 +117,20 @@ export function evaluateRobustness(
       const top = [...s.confused.entries()].sort((a, b) => b[1] - a[1])[0];
       return { lang, n: s.n, accuracy: s.ok / s.n, confusedWith: top ? `${top[0]} (${top[1]})` : "–" };
     });
-  return { model: engine.version, limit: options.limit ?? null, families, rows, familyDrop, langid, filterNames: filters.map((f) => f.name) };
+  return {
+    model: engine.version,
+    limit: options.limit ?? null,
+    families,
+    rows,
+    familyDrop,
+    langid,
+    filterNames: filters.map((f) => f.name),
+    filterLimit: options.filterLimit ?? DEFAULT_FILTER_LIMIT,
+  };
+}
+
+function mean(rows: readonly RobustnessRow[], name: string, k: "clean" | "attacked"): string {
+  return (rows.reduce((a, r) => a + r.filters[name]![k], 0) / Math.max(1, rows.length)).toFixed(3);
 }
 
 const pts = (x: number): string => (x >= 0 ? "−" : "+") + Math.abs(x).toFixed(1);
@@ -138,14 +163,15 @@ export function robustnessMarkdown(report: RobustnessReport, command: string, fi
     lines.push(
       "## Word-list filters on the same messages",
       "",
-      "The npm profanity filters people reach for first, flagging a message when their default word lists match. F1 clean, and mean F1 over the attack families.",
+      `The npm profanity filters people reach for first, each with every language list it ships, flagging a message when a list matches. F1 on clean messages, and mean F1 over the attack families, on the first ${report.filterLimit} rows of each test split (one of them takes about a millisecond a message), with Warden on the same rows.`,
       "",
       `| dataset | Warden clean | Warden attacked | ${report.filterNames.map((n) => `${n}${filterVersions[n] ? ` ${filterVersions[n]}` : ""} clean | attacked`).join(" | ")} |`,
       `|---|---:|---:|${report.filterNames.map(() => "---:|---:").join("|")}|`,
       ...report.rows.map((r) => {
-        const warden = r.clean - r.meanDrop / 100;
-        return `| ${r.dataset} | ${r.clean.toFixed(3)} | ${warden.toFixed(3)} | ${report.filterNames.map((n) => `${r.filters[n]!.clean.toFixed(3)} | ${r.filters[n]!.attacked.toFixed(3)}`).join(" | ")} |`;
+        const w = r.filters[WARDEN]!;
+        return `| ${r.dataset} | ${w.clean.toFixed(3)} | ${w.attacked.toFixed(3)} | ${report.filterNames.map((n) => `${r.filters[n]!.clean.toFixed(3)} | ${r.filters[n]!.attacked.toFixed(3)}`).join(" | ")} |`;
       }),
+      `| **mean** | ${mean(report.rows, WARDEN, "clean")} | ${mean(report.rows, WARDEN, "attacked")} | ${report.filterNames.map((n) => `${mean(report.rows, n, "clean")} | ${mean(report.rows, n, "attacked")}`).join(" | ")} |`,
       "",
     );
   }
