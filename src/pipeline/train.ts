@@ -53,6 +53,9 @@ function classWeights(examples: readonly Example[], train: readonly number[], mo
   return weights;
 }
 
+/** Thresholds whose validation F1 is this close to the best count as equally good. */
+const F1_PLATEAU = 0.01;
+
 /** Per-language calibration needs this much validation data of the language, per class. */
 const MIN_LANGUAGE_CALIBRATION_PER_CLASS = 30;
 
@@ -135,19 +138,22 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
     languageCalibration[lang] = platts;
     languageThresholds[lang] = perHead.map((ks, h) => (platts[h] ? bestF1Threshold(ks, platts[h]!) : null));
   }
+  /**
+   * The flag threshold for one head (and language): the middle of the thresholds whose
+   * validation F1 is within one point of the best. The F1 curve is often flat near its
+   * top, and its exact argmax jumps between retrainings; the middle of the plateau does not.
+   */
   function bestF1Threshold(ks: number[], platt: Platt): number {
     const scores = ks.map((k) => sigmoid(platt.a * valMargin[k]! + platt.b));
     const labels = ks.map((k) => examples[validation[k]!]!.label);
-    let best = 0.5;
-    let bestF1 = -1;
-    for (let t = 0.1; t <= 0.9001; t += 0.025) {
-      const f1 = binaryMetrics(scores, labels, t).f1;
-      if (f1 > bestF1 + 1e-9) {
-        bestF1 = f1;
-        best = Math.round(t * 1000) / 1000;
-      }
+    const grid: Array<[threshold: number, f1: number]> = [];
+    for (let step = 0; step <= 32; step++) {
+      const t = Math.round((0.1 + step * 0.025) * 1000) / 1000;
+      grid.push([t, binaryMetrics(scores, labels, t).f1]);
     }
-    return best;
+    const top = Math.max(...grid.map(([, f1]) => f1));
+    const plateau = grid.filter(([, f1]) => f1 >= top - F1_PLATEAU).map(([t]) => t);
+    return plateau[Math.floor((plateau.length - 1) / 2)]!;
   }
   const classifier = new LinearModel({
     heads,
