@@ -1,0 +1,274 @@
+/**
+ * In-process measurements, no I/O: model load, the classify path stage by stage, and
+ * per-message classify latency with and without the explanation.
+ *
+ * The stage breakdown calls the same functions, with the same arguments, as
+ * Engine.classify (src/engine/engine.ts); keep it in step when that path changes.
+ */
+import { statSync } from "node:fs";
+import type { PolicyConfig } from "../src/config.js";
+import { Engine } from "../src/engine/engine.js";
+import { Policy } from "../src/engine/policy.js";
+import { FeatureExtractor, SparseVector } from "../src/features/extract.js";
+import { languageNamespace } from "../src/model/bundle.js";
+import { DEFAULT_MODEL_PATH, loadDefaultModel } from "../src/registry/registry.js";
+import { evasionFlags, normalize, type Normalized } from "../src/text/normalize.js";
+import { distribution, median, nowNs, type Distribution } from "./stats.js";
+
+export interface ModelLoadResult {
+  readonly path: string;
+  readonly bytes: number;
+  readonly runsMs: number[];
+  readonly medianMs: number;
+  readonly loaded: ReturnType<typeof loadDefaultModel>;
+}
+
+/** loadDefaultModel (read, verify, decode) `runs` times; the last load is returned for use. */
+export function measureModelLoad(runs = 5): ModelLoadResult {
+  const runsMs: number[] = [];
+  let loaded: ReturnType<typeof loadDefaultModel> | undefined;
+  for (let i = 0; i < runs; i++) {
+    const t0 = nowNs();
+    loaded = loadDefaultModel();
+    runsMs.push((nowNs() - t0) / 1e6);
+  }
+  return { path: DEFAULT_MODEL_PATH, bytes: statSync(DEFAULT_MODEL_PATH).size, runsMs, medianMs: median(runsMs), loaded: loaded! };
+}
+
+export interface StageTime {
+  readonly stage: string;
+  /** Wall time: median over passes of the pass's total, divided by the message count. */
+  readonly usPerMessage: number;
+  /** Process CPU time (all threads, so GC helpers too), same median: robust to a busy machine. */
+  readonly cpuUsPerMessage: number;
+}
+
+export interface StageBreakdown {
+  readonly passes: number;
+  readonly messages: number;
+  readonly normalize: StageTime;
+  readonly langid: StageTime;
+  readonly features: StageTime;
+  /** Feature extraction followed by the linear model's calibrated predict. */
+  readonly featuresPredict: StageTime;
+  /** Policy decision and the result's category map (4-decimal rounding). */
+  readonly policy: StageTime;
+  /** All the stages above called back to back per message, as Engine.classify does. */
+  readonly pipeline: StageTime;
+  readonly classify: StageTime;
+  readonly utf8Bytes: number;
+  readonly chars: number;
+  readonly normalizeMBps: number;
+  readonly normalizeMsgsPerSec: number;
+  readonly classifierBits: number;
+  readonly heads: number;
+  readonly langidBits: number;
+  readonly langidLabels: number;
+  /** Messages where the mirrored stages reach the same language as Engine.classify. */
+  readonly mirrorAgrees: number;
+  readonly sink: number;
+}
+
+/**
+ * Each stage alone over the whole sample, `passes` times round-robin (so drift on a
+ * shared machine hits every stage alike); the median pass counts.
+ */
+export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts: readonly string[], utf8Bytes: number, passes = 5): StageBreakdown {
+  const model = engine.model;
+  const features = model.classifier.features;
+  const fx = new FeatureExtractor(features);
+  const x = new SparseVector();
+  // Inputs of the later stages, computed exactly as Engine.classify computes them.
+  const normed: Normalized[] = texts.map((t) => normalize(t, model.lexicon, model.normalization));
+  const normTexts = normed.map((n) => n.text);
+  const langs = normTexts.map((t) => model.language.identify(t).lang);
+  const namespaces = langs.map((l) => (features.languageFeatures ? languageNamespace(l) : 0));
+  const evasions = normed.map((n) => (features.evasionFeatures ? evasionFlags(n.signals) : 0));
+  let mirrorAgrees = 0;
+  texts.forEach((t, i) => {
+    if (engine.classify(t).lang === langs[i]) mirrorAgrees++;
+  });
+
+  let sink = 0;
+  const heads = model.classifier.heads;
+  const probs = new Float64Array(heads.length);
+  // The policy stage's input: each message's calibrated probabilities.
+  const allProbs = normTexts.map((t, i) => {
+    fx.extract(t, x, undefined, namespaces[i], evasions[i]);
+    model.classifier.predict(x, langs[i]!, probs);
+    return Float64Array.from(probs);
+  });
+  const policy = new Policy(model.classifier, policyConfig);
+  const stages: Array<{ name: string; run: () => void; totals: number[]; cpu: number[] }> = [
+    {
+      name: "normalize",
+      run: () => {
+        for (const t of texts) sink += normalize(t, model.lexicon, model.normalization).text.length;
+      },
+      totals: [],
+      cpu: [],
+    },
+    {
+      name: "langid",
+      run: () => {
+        for (const t of normTexts) sink += model.language.identify(t).confidence;
+      },
+      totals: [],
+      cpu: [],
+    },
+    {
+      name: "features",
+      run: () => {
+        for (let i = 0; i < normTexts.length; i++) {
+          fx.extract(normTexts[i]!, x, undefined, namespaces[i], evasions[i]);
+          sink += x.length;
+        }
+      },
+      totals: [],
+      cpu: [],
+    },
+    {
+      name: "features + predict",
+      run: () => {
+        for (let i = 0; i < normTexts.length; i++) {
+          fx.extract(normTexts[i]!, x, undefined, namespaces[i], evasions[i]);
+          model.classifier.predict(x, langs[i]!, probs);
+          sink += probs[0]!;
+        }
+      },
+      totals: [],
+      cpu: [],
+    },
+    {
+      name: "policy + result",
+      run: () => {
+        for (let i = 0; i < allProbs.length; i++) {
+          const p = allProbs[i]!;
+          const decision = policy.decide(p, langs[i]!);
+          const categories: Record<string, number> = {};
+          heads.forEach((h, k) => (categories[h] = Math.round(p[k]! * 1e4) / 1e4));
+          sink += decision.score + categories[heads[0]!]!;
+        }
+      },
+      totals: [],
+      cpu: [],
+    },
+    {
+      name: "stages back to back",
+      run: () => {
+        for (const t of texts) {
+          const n = normalize(t, model.lexicon, model.normalization);
+          const lang = model.language.identify(n.text).lang;
+          fx.extract(n.text, x, undefined, features.languageFeatures ? languageNamespace(lang) : 0, features.evasionFeatures ? evasionFlags(n.signals) : 0);
+          model.classifier.predict(x, lang, probs);
+          const decision = policy.decide(probs, lang);
+          const categories: Record<string, number> = {};
+          heads.forEach((h, k) => (categories[h] = Math.round(probs[k]! * 1e4) / 1e4));
+          sink += decision.score + categories[heads[0]!]!;
+        }
+      },
+      totals: [],
+      cpu: [],
+    },
+    {
+      name: "classify",
+      run: () => {
+        for (const t of texts) sink += engine.classify(t).score;
+      },
+      totals: [],
+      cpu: [],
+    },
+  ];
+  for (const s of stages) s.run(); // warm-up pass, not counted
+  for (let p = 0; p < passes; p++) {
+    for (const s of stages) {
+      const c0 = process.cpuUsage();
+      const t0 = nowNs();
+      s.run();
+      s.totals.push((nowNs() - t0) / 1e3);
+      const c = process.cpuUsage(c0);
+      s.cpu.push(c.user + c.system);
+    }
+  }
+  const n = texts.length;
+  const time = (i: number): StageTime => ({ stage: stages[i]!.name, usPerMessage: median(stages[i]!.totals) / n, cpuUsPerMessage: median(stages[i]!.cpu) / n });
+  const norm = time(0);
+  const normSeconds = (norm.usPerMessage * n) / 1e6;
+  return {
+    passes,
+    messages: n,
+    normalize: norm,
+    langid: time(1),
+    features: time(2),
+    featuresPredict: time(3),
+    policy: time(4),
+    pipeline: time(5),
+    classify: time(6),
+    utf8Bytes,
+    chars: texts.reduce((a, t) => a + t.length, 0),
+    normalizeMBps: utf8Bytes / 1e6 / normSeconds,
+    normalizeMsgsPerSec: n / normSeconds,
+    classifierBits: features.bits,
+    heads: heads.length,
+    langidBits: model.language.features.bits,
+    langidLabels: model.language.labels.length,
+    mirrorAgrees,
+    sink,
+  };
+}
+
+export interface LatencyResult {
+  readonly plain: Distribution;
+  readonly explain: Distribution;
+  /** Process CPU time per call, over the same passes. */
+  readonly plainCpuUs: number;
+  readonly explainCpuUs: number;
+  readonly passes: number;
+  readonly warmup: number;
+}
+
+/**
+ * Per-message wall time of Engine.classify, without and with {explain: true}: a warm-up
+ * of each, then `passes` alternating passes over the sample (plain, explain, plain, ...).
+ */
+export function measureLatency(engine: Engine, texts: readonly string[], passes = 2): LatencyResult {
+  const warmup = Math.min(texts.length, 3000);
+  for (let i = 0; i < warmup; i++) {
+    engine.classify(texts[i]!);
+    engine.classify(texts[i]!, { explain: true });
+  }
+  const n = texts.length;
+  const plain = new Float64Array(n * passes);
+  const explained = new Float64Array(n * passes);
+  const opts = { explain: true } as const;
+  let plainCpu = 0;
+  let explainCpu = 0;
+  const cpuSince = (c0: NodeJS.CpuUsage): number => {
+    const c = process.cpuUsage(c0);
+    return c.user + c.system;
+  };
+  for (let p = 0; p < passes; p++) {
+    let c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      const t0 = nowNs();
+      engine.classify(texts[i]!);
+      plain[p * n + i] = (nowNs() - t0) / 1e3;
+    }
+    plainCpu += cpuSince(c0);
+    c0 = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      const t0 = nowNs();
+      engine.classify(texts[i]!, opts);
+      explained[p * n + i] = (nowNs() - t0) / 1e3;
+    }
+    explainCpu += cpuSince(c0);
+  }
+  return {
+    plain: distribution(plain),
+    explain: distribution(explained),
+    plainCpuUs: plainCpu / (n * passes),
+    explainCpuUs: explainCpu / (n * passes),
+    passes,
+    warmup,
+  };
+}
