@@ -3,6 +3,7 @@ import type { CliResult } from "./cli.js";
 import type { HttpResult } from "./http.js";
 import type { LatencyResult, ModelLoadResult, StageBreakdown, StageTime } from "./inprocess.js";
 import type { MachineInfo } from "./machine.js";
+import { pipelineMarkdown, pipelineSummary, warmShare, type PipelineResult } from "./pipeline.js";
 import { PER_DATASET, type Sample } from "./sample.js";
 import { fmt } from "./stats.js";
 
@@ -18,6 +19,8 @@ export interface Results {
   readonly latency: Outcome<LatencyResult>;
   readonly cli: Outcome<CliResult>;
   readonly http: Outcome<HttpResult>;
+  /** Absent when the run was told to skip it (`--no-pipeline`). */
+  readonly pipeline: Outcome<PipelineResult> | undefined;
   readonly totalSeconds: number;
   readonly loadavgEnd: readonly number[];
 }
@@ -83,6 +86,10 @@ function headline(r: Results): string[] {
   if (r.http.ok) {
     const h = r.http.value;
     rows.push(`| HTTP /v1/classify, Warden vs floor | ${fmt(h.warden.rps)} vs ${fmt(h.floor.rps)} req/s (${pct(h.warden.rps, h.floor.rps)}) |`);
+  }
+  if (r.pipeline?.ok) {
+    const p = r.pipeline.value;
+    rows.push(`| \`warden train\`, 24 datasets, cold / cached rerun | ${fmt(p.cold.seconds, 1)} s, peak RSS ${p.cold.peakRssMb !== null ? `${fmt(p.cold.peakRssMb)} MB` : "n/a"} / ${fmt(warmShare(p).seconds, 1)} s (${fmt(warmShare(p).percent, 1)}%) |`);
   }
   return ["## Headline", "", "| measure | result |", "|---|---|", ...rows, ""];
 }
@@ -216,8 +223,15 @@ function http(r: Results): string[] {
   ];
 }
 
+function pipeline(r: Results): string[] {
+  const out = ["## 6. Training pipeline: `warden train` on all shared datasets", ""];
+  if (!r.pipeline) return [...out, "Skipped in this run (`--no-pipeline`).", ""];
+  if (!r.pipeline.ok) return [...out, ...missing(r.pipeline)];
+  return [...out, "Each run is a child process, as users run it.", "", ...pipelineMarkdown(r.pipeline.value)];
+}
+
 export function renderMarkdown(r: Results): string {
-  return [...header(r), ...headline(r), ...normalization(r), ...latency(r), ...cli(r), ...modelLoad(r), ...http(r)].join("\n");
+  return [...header(r), ...headline(r), ...normalization(r), ...latency(r), ...cli(r), ...modelLoad(r), ...http(r), ...pipeline(r)].join("\n");
 }
 
 export function renderSummary(r: Results): string {
@@ -243,5 +257,7 @@ export function renderSummary(r: Results): string {
     const h = r.http.value;
     lines.push(`  http: warden ${fmt(h.warden.rps)} req/s (p50 ${fmt(h.warden.p50Ms, 1)} ms, p99 ${fmt(h.warden.p99Ms, 1)} ms) vs floor ${fmt(h.floor.rps)} req/s (p50 ${fmt(h.floor.p50Ms, 1)} ms, p99 ${fmt(h.floor.p99Ms, 1)} ms): ${pct(h.warden.rps, h.floor.rps)}`);
   } else lines.push(failed("http", r.http));
+  if (r.pipeline?.ok) lines.push(pipelineSummary(r.pipeline.value));
+  else if (r.pipeline) lines.push(failed("pipeline", r.pipeline));
   return lines.join("\n");
 }

@@ -7,9 +7,11 @@
  *   3. `warden classify` batch throughput and peak RSS (child process)
  *   4. model load time and artifact size (in process)
  *   5. HTTP: the real server against a bare Fastify floor, A/B/A/B (child processes)
+ *   6. the training pipeline on all shared datasets: cold, cached rerun, one parameter
+ *      changed (child processes; skipped with `--no-pipeline`, which takes two minutes off)
  *
  * A section that fails is reported as not measured and the run exits 1; temp files and
- * child processes are cleaned up either way. Kept short (about a minute) on purpose.
+ * child processes are cleaned up either way.
  */
 import { writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -21,6 +23,7 @@ import { measureCli } from "./cli.js";
 import { measureHttp } from "./http.js";
 import { measureLatency, measureModelLoad, measureStages, type ModelLoadResult } from "./inprocess.js";
 import { machineInfo } from "./machine.js";
+import { measurePipeline } from "./pipeline.js";
 import { renderMarkdown, renderSummary, type Outcome, type Results } from "./report.js";
 import { loadSample, type Sample } from "./sample.js";
 import { nowNs } from "./stats.js";
@@ -81,6 +84,10 @@ async function main(): Promise<number> {
     measureHttp({ childScript: join(HERE, "server-child.js"), bodies: httpBodies(sample, HTTP_BODIES, Math.min(2000, config.limits.maxTextLength)) }),
   );
 
+  const pipeline = process.argv.includes("--no-pipeline")
+    ? undefined
+    : await section("training pipeline (cold, cached rerun, one parameter changed)", () => measurePipeline(ROOT, SHARED));
+
   const results: Results = {
     machine,
     sample,
@@ -90,12 +97,13 @@ async function main(): Promise<number> {
     latency,
     cli,
     http,
+    pipeline,
     totalSeconds: (nowNs() - t0) / 1e9,
     loadavgEnd: loadavg(),
   };
   writeFileSync(OUT, renderMarkdown(results));
   process.stdout.write(renderSummary(results) + `\n  wrote ${OUT}\n`);
-  return [modelLoad, stages, latency, cli, http].every((o) => o.ok) ? 0 : 1;
+  return [modelLoad, stages, latency, cli, http, pipeline ?? { ok: true }].every((o) => o.ok) ? 0 : 1;
 }
 
 process.exitCode = await main();

@@ -65,11 +65,39 @@ const Limits = z
   })
   .strict();
 
+/** The data contract's soft limits (warnings) and how leakage counts; see docs/configuration.md. */
+const Contract = z
+  .object({
+    maxDuplicateRate: z.number().min(0).max(1).default(0.05),
+    maxNearDuplicateRate: z.number().min(0).max(1).default(0.1),
+    minClassShare: z.number().min(0).max(0.5).default(0.05),
+    leakage: z.enum(["warn", "fail"]).default("warn"),
+  })
+  .strict();
+
+/** What a candidate must show, against the champion on the same validation rows, to be promoted. */
+const Gate = z
+  .object({
+    /** Largest allowed F1 drop on any dataset (0.01 = one point). */
+    f1Tolerance: z.number().min(0).max(1).default(0.01),
+    /** Largest allowed increase of the mean F1 drop under the attack suite. */
+    attackTolerance: z.number().min(0).max(1).default(0.02),
+    /** Validation rows attacked with every family (0 turns the attack check off). */
+    attackSample: z.number().int().min(0).default(500),
+    /** Largest allowed expected calibration error on validation. */
+    maxEce: z.number().gt(0).max(1).default(0.1),
+    /** Largest allowed p99 of single in-process classify calls. */
+    maxP99LatencyMs: z.number().positive().default(10),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     training: Training.default(Training.parse({})),
     policy: Policy.default(Policy.parse({})),
     limits: Limits.default(Limits.parse({})),
+    contract: Contract.default(Contract.parse({})),
+    gate: Gate.default(Gate.parse({})),
   })
   .strict();
 
@@ -77,6 +105,8 @@ export type WardenConfig = z.infer<typeof ConfigSchema>;
 export type TrainingConfig = WardenConfig["training"];
 export type PolicyConfig = WardenConfig["policy"];
 export type LimitsConfig = WardenConfig["limits"];
+export type ContractConfig = WardenConfig["contract"];
+export type GateConfig = WardenConfig["gate"];
 
 export function parseConfig(raw: unknown, source = "config"): WardenConfig {
   const result = ConfigSchema.safeParse(raw ?? {});

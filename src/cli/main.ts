@@ -15,7 +15,7 @@ import { WardenError } from "../errors.js";
 import { evaluate, reportMarkdown } from "../eval/evaluate.js";
 import { evaluateRobustness, robustnessMarkdown } from "../eval/robustness.js";
 import { loadWordListFilters } from "../eval/wordlists.js";
-import { runTraining } from "../pipeline/run.js";
+import { runTraining, type CodeVersion } from "../pipeline/run.js";
 import { Registry } from "../registry/registry.js";
 import { modelCardMarkdown } from "../report/card.js";
 import { startServer } from "../server/start.js";
@@ -42,11 +42,13 @@ async function withRegistry<T>(dataDir: string, storeUrl: string | undefined, fn
   }
 }
 
-function gitCommit(): string | undefined {
+/** The git commit of the code, and whether tracked files differ from it (lineage). */
+function codeVersion(): CodeVersion {
+  const git = (args: string[]): string => execFileSync("git", args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
   try {
-    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    return { commit: git(["rev-parse", "HEAD"]), dirty: git(["status", "--porcelain", "--untracked-files=no"]) !== "" };
   } catch {
-    return undefined;
+    return { commit: null, dirty: false };
   }
 }
 
@@ -79,7 +81,7 @@ function buildProgram(): Command {
 
   program
     .command("train")
-    .description("train on JSONL files or folders (each folder's train.jsonl), gate, register")
+    .description("train on JSONL files or folders (each folder's train.jsonl): data contract, cached steps (under the data dir), gate, register")
     .requiredOption("--data <paths...>", "JSONL files, dataset folders, or a folder of dataset folders")
     .option("--config <file>", "config file (JSON); see docs/configuration.md")
     .option("--promote", "make the result the champion if it passes the gate")
@@ -88,20 +90,21 @@ function buildProgram(): Command {
     .addOption(dataDirOption())
     .action(async (opts: { data: string[]; config?: string; promote?: boolean; export?: string; store?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
-      const commit = gitCommit();
       const result = await withRegistry(opts.dataDir, opts.store, (registry) =>
         runTraining({
           data: opts.data,
           config,
           registry,
+          dataDir: resolve(opts.dataDir),
           promote: opts.promote ?? false,
           ...(opts.export ? { exportPath: resolve(opts.export) } : {}),
           progress: progressReporter(process.stderr),
-          ...(commit ? { codeCommit: commit } : {}),
+          log: (line) => process.stderr.write(`${line}\n`),
+          code: codeVersion(),
         }),
       );
-      process.stderr.write(`gate ${result.gate}: ${result.verdict.reasons.join("; ")}\n`);
-      if (opts.promote) process.stderr.write(result.promoted ? `promoted ${result.version}\n` : `not promoted: the gate failed\n`);
+      process.stderr.write(`gate ${result.gate}:\n${result.verdict.reasons.map((r) => `  - ${r}\n`).join("")}`);
+      if (opts.promote) process.stderr.write(result.promoted ? `champion: ${result.version}\n` : `not promoted: the gate failed\n`);
       const { version, artifact, sha256, gate, cached_steps } = result;
       process.stdout.write(JSON.stringify({ version, artifact, sha256, gate, cached_steps }) + "\n");
     });

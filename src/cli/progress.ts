@@ -4,7 +4,12 @@ import type { Progress } from "../pipeline/train.js";
 
 export function progressReporter(stream: NodeJS.WriteStream | WriteStream): Progress {
   let lastDecile = -1;
+  let lastStage = "";
   return (stage, done, total) => {
+    if (stage !== lastStage) {
+      lastStage = stage;
+      lastDecile = -1;
+    }
     const share = total > 0 ? done / total : 1;
     if (stream.isTTY) {
       const width = 30;

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { WardenError } from "../errors.js";
+import { parseDatasetFile } from "./schema.js";
 
 export type Split = "train" | "test";
 
@@ -91,32 +92,25 @@ export function resolveDatasets(paths: readonly string[], split: Split): Dataset
 }
 
 /**
- * Read one dataset file. A line that breaks the schema stops with an error naming
- * the file and the line (the data contract's hard rule).
+ * The test split beside a training file (`<folder>/test.jsonl` next to its
+ * `train.jsonl`), described like it; null when there is none.
+ */
+export function testSplitBeside(file: DatasetFile): DatasetFile | null {
+  if (basename(file.path) !== "train.jsonl") return null;
+  const path = join(dirname(file.path), "test.jsonl");
+  return existsSync(path) ? { ...file, path } : null;
+}
+
+/**
+ * Read one dataset file. A line that breaks the contract's line rules (schema.ts) stops
+ * with an error naming the file and the line; `warden train` checks the whole contract
+ * (data/contract.ts) and reports every bad line instead.
  */
 export function readExamples(file: DatasetFile): Example[] {
-  const content = readFileSync(file.path, "utf8");
-  const lines = content.split("\n");
-  const out: Example[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.trim() === "") continue;
-    const where = `${file.path}:${i + 1}`;
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch {
-      throw new WardenError("DATA_CONTRACT", `${where}: not valid JSON.`);
-    }
-    const rec = obj as Record<string, unknown>;
-    if (typeof rec !== "object" || rec === null || typeof rec.text !== "string" || rec.text.trim() === "") {
-      throw new WardenError("DATA_CONTRACT", `${where}: "text" must be a non-empty string.`);
-    }
-    if (rec.label !== 0 && rec.label !== 1) {
-      throw new WardenError("DATA_CONTRACT", `${where}: "label" must be 0 or 1. Got ${JSON.stringify(rec.label)}.`);
-    }
-    const lang = typeof rec.lang === "string" ? rec.lang : file.lang ?? "unknown";
-    out.push({ text: rec.text, label: rec.label, lang, dataset: file.name, task: file.task });
+  const { rows, violations } = parseDatasetFile(file, readFileSync(file.path));
+  if (violations.length > 0) {
+    const more = violations.length > 1 ? ` (and ${violations.length - 1} more bad lines)` : "";
+    throw new WardenError("DATA_CONTRACT", `${violations[0]!.message}${more}`);
   }
-  return out;
+  return rows.map(({ text, label, lang, dataset, task }) => ({ text, label, lang, dataset, task }));
 }

@@ -18,10 +18,17 @@ export const DEFAULT_FTRL: FtrlParams = { alpha: 3, beta: 1, l1: 0, l2: 0 };
 export class FtrlLearner {
   readonly params: FtrlParams;
   readonly heads: number;
-  private readonly z: Float64Array;
-  private readonly n: Float64Array;
+  /**
+   * z and n of each (bucket, head), side by side (z at 2i, n at 2i + 1): an update reads
+   * both for every feature, and on a 2^20-bucket model each read is a cache miss, so one
+   * line instead of two halves the misses of the training loop's hottest part.
+   */
+  private readonly zn: Float64Array;
   private readonly zBias: Float64Array;
   private readonly nBias: Float64Array;
+  /** Per feature of the example being learned: its weight and sqrt(n), from the margin pass. */
+  private wScratch = new Float64Array(256);
+  private sqrtNScratch = new Float64Array(256);
 
   constructor(dimension: number, heads: number, params: FtrlParams = DEFAULT_FTRL) {
     for (const key of ["alpha", "beta", "l1", "l2"] as const) {
@@ -32,8 +39,7 @@ export class FtrlLearner {
     }
     this.params = params;
     this.heads = heads;
-    this.z = new Float64Array(dimension * heads);
-    this.n = new Float64Array(dimension * heads);
+    this.zn = new Float64Array(2 * dimension * heads);
     this.zBias = new Float64Array(heads);
     this.nBias = new Float64Array(heads);
   }
@@ -49,27 +55,52 @@ export class FtrlLearner {
     const H = this.heads;
     let m = this.weightAt(this.zBias[head]!, this.nBias[head]!, 0);
     for (let k = 0; k < x.length; k++) {
-      const i = x.indices[k]! * H + head;
-      m += this.weightAt(this.z[i]!, this.n[i]!, this.params.l1) * x.values[k]!;
+      const i = 2 * (x.indices[k]! * H + head);
+      m += this.weightAt(this.zn[i]!, this.zn[i + 1]!, this.params.l1) * x.values[k]!;
     }
     return m;
   }
 
-  /** One logistic-loss step on (x, label) for one head, scaled by `weight`. Returns p before the step. */
+  /**
+   * One logistic-loss step on (x, label) for one head, scaled by `weight`. Returns p before
+   * the step. x's indices must be unique (FeatureExtractor makes them so): each feature's
+   * weight and sqrt(n) are computed once, for the margin, and reused by its update,
+   * which gives the same numbers as computing them twice, at half the cost.
+   */
   update(x: SparseVector, head: number, label: number, weight = 1): number {
     const H = this.heads;
-    const { alpha, l1 } = this.params;
-    const p = sigmoid(this.margin(x, head));
+    const { alpha, beta, l1, l2 } = this.params;
+    const zn = this.zn;
+    const count = x.length;
+    if (this.wScratch.length < count) {
+      this.wScratch = new Float64Array(count * 2);
+      this.sqrtNScratch = new Float64Array(count * 2);
+    }
+    const ws = this.wScratch;
+    const sqrtN = this.sqrtNScratch;
+    const idx = x.indices;
+    const val = x.values;
+    // The margin, as margin() computes it (same operations, same order).
+    let m = this.weightAt(this.zBias[head]!, this.nBias[head]!, 0);
+    for (let k = 0; k < count; k++) {
+      const i = 2 * (idx[k]! * H + head);
+      const z = zn[i]!;
+      const sn = Math.sqrt(zn[i + 1]!);
+      const w = Math.abs(z) <= l1 ? 0 : -(z - Math.sign(z) * l1) / ((beta + sn) / alpha + l2);
+      ws[k] = w;
+      sqrtN[k] = sn;
+      m += w * val[k]!;
+    }
+    const p = sigmoid(m);
     const g = (p - label) * weight;
     if (g === 0) return p;
-    for (let k = 0; k < x.length; k++) {
-      const i = x.indices[k]! * H + head;
-      const gi = g * x.values[k]!;
-      const ni = this.n[i]!;
-      const w = this.weightAt(this.z[i]!, ni, l1);
-      const sigma = (Math.sqrt(ni + gi * gi) - Math.sqrt(ni)) / alpha;
-      this.z[i] = this.z[i]! + gi - sigma * w;
-      this.n[i] = ni + gi * gi;
+    for (let k = 0; k < count; k++) {
+      const i = 2 * (idx[k]! * H + head);
+      const gi = g * val[k]!;
+      const ni = zn[i + 1]!;
+      const sigma = (Math.sqrt(ni + gi * gi) - sqrtN[k]!) / alpha;
+      zn[i] = zn[i]! + gi - sigma * ws[k]!;
+      zn[i + 1] = ni + gi * gi;
     }
     const nb = this.nBias[head]!;
     const wb = this.weightAt(this.zBias[head]!, nb, 0);
@@ -81,8 +112,8 @@ export class FtrlLearner {
 
   /** The learned weights, interleaved by bucket as LinearModel expects. */
   weights(): { weights: Float32Array; bias: Float32Array } {
-    const weights = new Float32Array(this.z.length);
-    for (let i = 0; i < this.z.length; i++) weights[i] = this.weightAt(this.z[i]!, this.n[i]!, this.params.l1);
+    const weights = new Float32Array(this.zn.length / 2);
+    for (let i = 0; i < weights.length; i++) weights[i] = this.weightAt(this.zn[2 * i]!, this.zn[2 * i + 1]!, this.params.l1);
     const bias = new Float32Array(this.heads);
     for (let h = 0; h < this.heads; h++) bias[h] = this.weightAt(this.zBias[h]!, this.nBias[h]!, 0);
     return { weights, bias };

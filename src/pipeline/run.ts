@@ -1,30 +1,57 @@
 /**
- * `warden train` end to end: read and check data → train → calibrate → gate against
- * the champion → register (with lineage) → promote if asked and passed.
+ * `warden train` end to end, as cached steps (steps/, run by runner.ts):
+ *
+ *   validate → split → language → train → calibrate → evaluate → gate → register
+ *
+ * then export and promote (if asked and passed). Outputs live under
+ * `<data-dir>/cache`; the data report under `<data-dir>/reports`.
  */
-import { createHash } from "node:crypto";
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { WardenConfig } from "../config.js";
-import { readExamples, resolveDatasets, type DatasetFile } from "../data/datasets.js";
+import type { DataReport } from "../data/contract.js";
+import { resolveDatasets, testSplitBeside, type DatasetFile } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
-import type { BinaryMetrics } from "../eval/metrics.js";
-import { serializeModel, sha256Hex } from "../model/artifact.js";
+import type { HoldoutEvaluation } from "../eval/holdout.js";
 import type { Registry } from "../registry/registry.js";
-import { gate, type GateVerdict } from "./gate.js";
-import { trainModel, type Progress } from "./train.js";
+import { sha256Of } from "./cache.js";
+import { unpackJson } from "./codec.js";
+import type { GateVerdict } from "./gate.js";
+import { retryTransient } from "./retry.js";
+import { StepRunner, type StepOutput } from "./runner.js";
+import { TRAINER_VERSION, calibrateStep } from "./steps/calibrate.js";
+import { decodeEvaluated, evaluateStep } from "./steps/evaluate.js";
+import { fitStep } from "./steps/fit.js";
+import { decodeGated, gateStep } from "./steps/gate.js";
+import { languageStep } from "./steps/language.js";
+import { decodeRegistered, registerStep } from "./steps/register.js";
+import { splitStep } from "./steps/split.js";
+import { validateStep, writeDataReport } from "./steps/validate.js";
+import { checkHeads, type Progress } from "./train.js";
 
-/** Bumped when training code changes what the same data and config produce. */
-export const TRAINER_VERSION = "linear-ftrl/1";
+export { TRAINER_VERSION };
+
+export interface CodeVersion {
+  /** The git commit the code was built from, when there is one. */
+  readonly commit: string | null;
+  /** Uncommitted changes to tracked files. */
+  readonly dirty: boolean;
+}
 
 export interface TrainRunOptions {
   readonly data: readonly string[];
   readonly config: WardenConfig;
   readonly registry: Registry;
+  /** Where `cache/` and `reports/` go. */
+  readonly dataDir: string;
   readonly promote: boolean;
   /** Also write the artifact to this path (how the shipped default model is made). */
   readonly exportPath?: string;
   readonly progress?: Progress;
-  readonly codeCommit?: string;
+  /** One line per event worth telling (steps, data report, warnings). */
+  readonly log?: (line: string) => void;
+  readonly code?: CodeVersion;
 }
 
 export interface TrainRunResult {
@@ -35,7 +62,8 @@ export interface TrainRunResult {
   readonly cached_steps: string[];
   readonly promoted: boolean;
   readonly verdict: GateVerdict;
-  readonly validation: Record<string, BinaryMetrics>;
+  readonly evaluation: HoldoutEvaluation;
+  readonly dataReport: { readonly json: string; readonly markdown: string; readonly warnings: number };
 }
 
 function selectDatasets(files: DatasetFile[], commercialOnly: boolean): DatasetFile[] {
@@ -46,57 +74,87 @@ function selectDatasets(files: DatasetFile[], commercialOnly: boolean): DatasetF
 }
 
 export async function runTraining(options: TrainRunOptions): Promise<TrainRunResult> {
-  const training = options.config.training;
-  const files = selectDatasets(resolveDatasets(options.data, "train"), training.commercialOnly);
-  const examples = files.flatMap((f) => readExamples(f));
-  const result = trainModel(examples, training, options.progress);
+  const { config, registry } = options;
+  const training = config.training;
+  const log = options.log ?? (() => {});
+  const resolved = resolveDatasets(options.data, "train");
+  const train = selectDatasets(resolved, training.commercialOnly);
+  checkHeads(train, training.heads); // a config error should not wait for the data to be read
+  // Leakage is checked against every test split beside the data, licensed for training or not.
+  const tests = resolved.map(testSplitBeside).filter((f): f is DatasetFile => f !== null);
+  const hashes = new Map<string, string>();
+  for (const f of [...train, ...tests]) hashes.set(f.path, sha256Of(await retryTransient(() => readFile(f.path))));
 
-  // The artifact holds only what determines its bytes: no timestamps, no absolute paths.
-  const datasets = files.map((f) => ({
-    name: f.name,
-    task: f.task,
-    lang: f.lang ?? null,
-    licence: f.licence ?? "unknown",
-    commercial_use: f.commercialUse ?? null,
-    sha256: createHash("sha256").update(readFileSync(f.path)).digest("hex"),
-    rows: examples.filter((e) => e.dataset === f.name).length,
-  }));
-  const meta = {
-    trainer: TRAINER_VERSION,
-    training,
-    datasets,
-    counts: { train: result.trainCount, validation: result.validationCount },
-    validation: result.validation,
+  const runner = new StepRunner({ cacheDir: join(options.dataDir, "cache"), log, ...(options.progress ? { progress: options.progress } : {}) });
+  const reportDir = join(options.dataDir, "reports");
+
+  // Scoped so that validate's output (the largest) can be freed once split has read it.
+  let split: StepOutput;
+  let dataReport: TrainRunResult["dataReport"];
+  {
+    const validated = await runner.run(
+      validateStep({ train, tests, hashes, normalization: training.normalization, contract: config.contract, maxTextLength: config.limits.maxTextLength, reportDir }),
+    );
+    const report = (unpackJson(validated.payload) as { report: DataReport }).report;
+    const written = writeDataReport(reportDir, report);
+    const warnings = report.findings.filter((f) => f.severity === "warning");
+    // One line per kind of warning: forty lines would bury the one that matters.
+    const byRule = new Map<string, typeof warnings>();
+    for (const w of warnings) byRule.set(w.rule, [...(byRule.get(w.rule) ?? []), w]);
+    for (const [rule, ws] of byRule) log(`data warning (${rule}${ws.length > 1 ? `, ${ws.length} in all` : ""}): ${ws[0]!.message}`);
+    log(`data report: ${written.markdown} (${warnings.length} warnings)`);
+    dataReport = { json: written.json, markdown: written.markdown, warnings: warnings.length };
+    split = await runner.run(splitStep(validated, training));
+  }
+  const language = await runner.run(languageStep(split));
+  const fit = await runner.run(fitStep(split, language, training));
+  const calibrated = await runner.run(calibrateStep(split, language, fit, training));
+  const evaluated = await runner.run(evaluateStep(calibrated, split, config.policy, config.gate));
+
+  const championVersion = await registry.championVersion();
+  const championRecord = championVersion ? await registry.record(championVersion) : null;
+  const champion = championRecord ? { version: championRecord.version, sha256: championRecord.sha256, path: championRecord.path } : null;
+  const gated = await runner.run(gateStep(evaluated, calibrated, split, champion, config.policy, config.gate));
+  const verdict = decodeGated(gated.payload).verdict;
+
+  // Lineage: what made this model. Kept in the registry record, not in the artifact,
+  // because it changes with time (commit, champion) while the bytes must not.
+  const candidateSha = calibrated.sha256;
+  const ownRecord = (await registry.list()).find((m) => m.sha256 === candidateSha);
+  const previousParent = ((ownRecord?.meta.lineage as { parent?: string | null } | undefined)?.parent ?? null) as string | null;
+  const lineage = {
+    parent: championRecord && championRecord.sha256 !== candidateSha ? championRecord.version : previousParent,
+    code: { commit: options.code?.commit ?? null, dirty: options.code?.dirty ?? false, trainer: TRAINER_VERSION },
+    config,
+    data: {
+      files: train.map((f) => ({ name: f.name, path: f.path, sha256: hashes.get(f.path)!, licence: f.licence ?? "unknown", commercial_use: f.commercialUse ?? null })),
+      tests: tests.map((f) => ({ path: f.path, sha256: hashes.get(f.path)! })),
+      excluded_by_licence: resolved.filter((f) => !train.includes(f)).map((f) => f.name),
+      report: dataReport,
+    },
+    steps: Object.fromEntries(runner.history.map((h) => [h.name, h.key])),
   };
-  const artifact = serializeModel(result.model, meta);
-  const sha256 = sha256Hex(artifact);
+  const registered = decodeRegistered((await runner.run(registerStep(calibrated, evaluated, gated, registry, lineage))).payload);
 
-  const championVersion = await options.registry.championVersion();
-  const championMeta = championVersion ? (await options.registry.record(championVersion))?.meta : undefined;
-  const verdict = gate(result.validation, (championMeta?.validation as Record<string, BinaryMetrics> | undefined) ?? null);
-
-  const record = await options.registry.register(artifact, {
-    ...meta,
-    lineage: { parent: championVersion, code_commit: options.codeCommit ?? null, gate: verdict },
-  });
   if (options.exportPath) {
     const tmp = `${options.exportPath}.tmp-${process.pid}`;
-    writeFileSync(tmp, artifact);
+    writeFileSync(tmp, calibrated.payload);
     renameSync(tmp, options.exportPath);
   }
   let promoted = false;
   if (options.promote && verdict.passed) {
-    await options.registry.promote(record.version, "promoted by warden train --promote");
+    if (championVersion !== registered.version) await registry.promote(registered.version, "promoted by warden train --promote (gate passed)");
     promoted = true;
   }
   return {
-    version: record.version,
-    artifact: record.path,
-    sha256,
+    version: registered.version,
+    artifact: registered.path,
+    sha256: registered.sha256,
     gate: verdict.passed ? "passed" : "failed",
-    cached_steps: [],
+    cached_steps: runner.cachedSteps,
     promoted,
     verdict,
-    validation: result.validation,
+    evaluation: decodeEvaluated(evaluated.payload).evaluation,
+    dataReport,
   };
 }

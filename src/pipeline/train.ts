@@ -1,49 +1,121 @@
 /**
- * Train a model from labeled examples: normalize, carve a deterministic validation
- * split, fit the language identifier, fit every classifier head with FTRL-Proximal
- * (each example teaches only its dataset's head; features are shared across languages
- * and also namespaced per language), calibrate per head and per language on
- * validation, and report validation metrics per dataset.
- * Same examples and config → same weights, bit for bit.
+ * Training, as four stages the pipeline caches one by one (steps/) and trainModel runs
+ * back to back in memory:
+ *
+ *   split      carve a deterministic validation split on rule-normalized text, build the
+ *              lexicon from the training split, renormalize what it can settle (split.ts)
+ *   language   fit the language identifier; identify every row
+ *   fit        fit every classifier head with FTRL-Proximal (each example teaches only
+ *              its dataset's head; features shared across languages and namespaced per
+ *              language)
+ *   calibrate  Platt per head and per language on validation, flag thresholds, and
+ *              validation metrics per dataset
+ *
+ * No stage does I/O. Same rows and config → same weights, bit for bit, whether the
+ * stages ran in one process or their outputs came from the cache.
  */
 import type { TrainingConfig } from "../config.js";
 import type { Example } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
 import { binaryMetrics, type BinaryMetrics } from "../eval/metrics.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
-import { hashString } from "../features/hash.js";
 import type { WardenModel } from "../model/bundle.js";
 import { languageNamespace } from "../model/bundle.js";
 import { IDENTITY_PLATT, fitPlatt } from "../model/calibrate.js";
 import { FtrlLearner } from "../model/ftrl.js";
 import { LinearModel, sigmoid, type Platt } from "../model/linear.js";
-import { trainLanguageModel } from "../model/langid.js";
-import { seededPermutation } from "../model/shuffle.js";
-import { buildLexicon } from "../text/lexicon.js";
-import { evasionFlags, normalize } from "../text/normalize.js";
+import { LanguageModel, trainLanguageModel, type LanguageModelState } from "../model/langid.js";
+import { epochOrder, inThreadSource, type FeatureSource, type FitPlan } from "./featurize.js";
+import { mapReporting, type TaskProgress } from "./parallel.js";
+import { firstPassMany, splitStage, type SplitData } from "./split.js";
+
+export type { SplitData } from "./split.js";
+
+export type Progress = (stage: string, done: number, total: number) => void;
 
 export interface TrainResult {
   readonly model: WardenModel;
   readonly trainCount: number;
   readonly validationCount: number;
-  /** Validation metrics per dataset (calibrated scores, threshold 0.5). */
+  /** Validation metrics per dataset (calibrated scores, each row at its language's threshold). */
   readonly validation: Record<string, BinaryMetrics>;
 }
 
-export type Progress = (stage: string, done: number, total: number) => void;
-
-/** Whether an example (by its normalized text) belongs to the validation split. */
-export function isValidation(normalizedText: string, share: number, seed: number): boolean {
-  return hashString(normalizedText, seed) % 10_000 < share * 10_000;
+export interface LanguageStage {
+  readonly model: LanguageModel;
+  /** What the language model says for each row. */
+  readonly langOf: readonly string[];
 }
 
-function classWeights(examples: readonly Example[], train: readonly number[], mode: TrainingConfig["classWeight"]): Map<string, [number, number]> {
+export interface FitStage {
+  readonly weights: Float32Array;
+  readonly bias: Float32Array;
+}
+
+export interface CalibrateStage {
+  readonly classifier: LinearModel;
+  readonly validation: Record<string, BinaryMetrics>;
+}
+
+const PROGRESS_EVERY = 0x3fff;
+
+/** Language first: the classifier's per-language features and calibration are keyed by what it says, in training exactly as in serving. */
+export function fitLanguage(split: SplitData): LanguageModel {
+  return trainLanguageModel(
+    split.train.map((i) => split.normalized[i]!),
+    split.train.map((i) => split.lang[i]!),
+  );
+}
+
+/** What the language model says for each text (a parallel.ts task: the model travels as its state). */
+export function identifyMany(texts: readonly string[], state: unknown, progress?: TaskProgress): string[] {
+  const model = new LanguageModel(state as LanguageModelState);
+  return mapReporting(texts, (t) => model.identify(t).lang, progress);
+}
+
+export const IDENTIFY_TASK = { module: import.meta.url, name: "identifyMany" } as const;
+
+export function languageState(model: LanguageModel): LanguageModelState {
+  const { labels, features, weights, bias, minConfidence } = model;
+  return { labels, features, weights, bias, minConfidence };
+}
+
+export function languageStage(split: SplitData, progress: Progress = () => {}): LanguageStage {
+  const model = fitLanguage(split);
+  return { model, langOf: identifyMany(split.normalized, languageState(model), (d, t) => progress("language", d, t)) };
+}
+
+function headIndex(task: string, dataset: string, heads: readonly string[]): number {
+  const h = heads.indexOf(task);
+  if (h < 0) throw new WardenError("CONFIG_INVALID", `dataset ${dataset} teaches head "${task}", which training.heads (${heads.join(", ")}) does not list; add it.`);
+  return h;
+}
+
+/** Refuse, before any work, datasets whose head the config does not train. */
+export function checkHeads(datasets: Iterable<{ readonly name: string; readonly task: string }>, heads: readonly string[]): void {
+  for (const d of datasets) headIndex(d.task, d.name, heads);
+}
+
+function headsOf(split: SplitData, heads: readonly string[]): Uint16Array {
+  const out = new Uint16Array(split.rows);
+  for (let i = 0; i < split.rows; i++) out[i] = headIndex(split.task[i]!, split.dataset[i]!, heads);
+  return out;
+}
+
+/** Per-row feature inputs: the language namespace and the evasion flags, as configured. */
+function featureInputs(split: SplitData, langOf: readonly string[], config: TrainingConfig): { ns: Uint32Array; evasion: Uint16Array } {
+  const ns = new Uint32Array(split.rows);
+  if (config.features.languageFeatures) for (let i = 0; i < split.rows; i++) ns[i] = languageNamespace(langOf[i]!) >>> 0;
+  return { ns, evasion: config.features.evasionFeatures ? split.evasion : new Uint16Array(split.rows) };
+}
+
+function classWeights(split: SplitData, mode: TrainingConfig["classWeight"]): Map<string, [number, number]> {
   const counts = new Map<string, [number, number]>();
-  for (const i of train) {
-    const e = examples[i]!;
-    const c = counts.get(e.dataset) ?? [0, 0];
-    c[e.label]++;
-    counts.set(e.dataset, c);
+  for (const i of split.train) {
+    const name = split.dataset[i]!;
+    const c = counts.get(name) ?? [0, 0];
+    c[split.label[i]!]++;
+    counts.set(name, c);
   }
   const weights = new Map<string, [number, number]>();
   for (const [name, [neg, pos]] of counts) {
@@ -53,99 +125,91 @@ function classWeights(examples: readonly Example[], train: readonly number[], mo
   return weights;
 }
 
+/**
+ * `features` makes the vectors the loop learns from (default: extraction on this thread;
+ * the pipeline passes a worker thread's, featurize.ts). Either gives the same weights.
+ */
+export function fitStage(
+  split: SplitData,
+  language: LanguageStage,
+  config: TrainingConfig,
+  progress: Progress = () => {},
+  features: (plan: FitPlan) => FeatureSource = inThreadSource,
+): FitStage {
+  const headOf = headsOf(split, config.heads);
+  const { ns, evasion } = featureInputs(split, language.langOf, config);
+  const learner = new FtrlLearner(1 << config.features.bits, config.heads.length, config.ftrl);
+  const weights = classWeights(split, config.classWeight);
+  const x = new SparseVector();
+  const { train } = split;
+  const source = features({
+    texts: train.map((i) => split.normalized[i]!),
+    ns: Uint32Array.from(train, (i) => ns[i]!),
+    evasion: Uint16Array.from(train, (i) => evasion[i]!),
+    features: config.features,
+    epochs: config.epochs,
+    seed: config.seed,
+  });
+  const total = train.length * config.epochs;
+  try {
+    for (let epoch = 0; epoch < config.epochs; epoch++) {
+      const order = epochOrder(train.length, config.seed, epoch);
+      for (let k = 0; k < order.length; k++) {
+        const p = order[k]!;
+        const i = train[p]!;
+        const label = split.label[i]!;
+        source.next(p, x);
+        learner.update(x, headOf[i]!, label, weights.get(split.dataset[i]!)![label]);
+        if ((k & PROGRESS_EVERY) === 0) progress("train", epoch * order.length + k, total);
+      }
+    }
+  } finally {
+    source.close();
+  }
+  progress("train", total, total);
+  return learner.weights();
+}
+
 /** Thresholds whose validation F1 is this close to the best count as equally good. */
 const F1_PLATEAU = 0.01;
 
 /** Per-language calibration needs this much validation data of the language, per class. */
 const MIN_LANGUAGE_CALIBRATION_PER_CLASS = 30;
 
-export function trainModel(examples: readonly Example[], config: TrainingConfig, progress: Progress = () => {}): TrainResult {
+/**
+ * Calibrate each head on the validation margins of the datasets that teach it, and each
+ * (language, head) where the language has enough validation data of both classes.
+ */
+export function calibrateStage(split: SplitData, language: LanguageStage, fit: FitStage, config: TrainingConfig): CalibrateStage {
   const heads = config.heads;
-  const headOf = examples.map((e) => {
-    const h = heads.indexOf(e.task);
-    if (h < 0) {
-      throw new WardenError("CONFIG_INVALID", `dataset ${e.dataset} teaches head "${e.task}", which training.heads (${heads.join(", ")}) does not list; add it.`);
-    }
-    return h;
-  });
-  // The split is decided on rule-normalized text, so it does not depend on the lexicon.
-  const level = config.normalization;
-  const firstPass = examples.map((e) => normalize(e.text, undefined, level));
-  const train: number[] = [];
-  const validation: number[] = [];
-  firstPass.forEach((n, i) => (isValidation(n.text, config.validationShare, config.seed) ? validation : train).push(i));
-  if (train.length === 0) throw new WardenError("DATA_CONTRACT", "no training examples left after the validation split.");
-  // The lexicon (known words of the training split) then settles ambiguous obfuscation;
-  // only texts with something it could settle are normalized again.
-  const lexicon = buildLexicon(train.map((i) => firstPass[i]!.text));
-  const final = examples.map((e, i) => (firstPass[i]!.signals.ambiguous > 0 ? normalize(e.text, lexicon, level) : firstPass[i]!));
-  const normalized = final.map((n) => n.text);
-  const evasion = final.map((n) => (config.features.evasionFeatures ? evasionFlags(n.signals) : 0));
-
-  // Language first: the classifier's per-language features and calibration are keyed by
-  // what the language model says, in training exactly as in serving.
-  progress("language", 0, 1);
-  const language = trainLanguageModel(
-    train.map((i) => normalized[i]!),
-    train.map((i) => examples[i]!.lang),
-  );
-  const langOf = normalized.map((t) => language.identify(t).lang);
-  const ns = langOf.map((l) => (config.features.languageFeatures ? languageNamespace(l) : 0));
-  progress("language", 1, 1);
-
+  const headOf = headsOf(split, heads);
+  const { langOf } = language;
+  const { ns, evasion } = featureInputs(split, langOf, config);
+  const { validation } = split;
+  const label = (i: number): number => split.label[i]!;
   const extractor = new FeatureExtractor(config.features);
-  const learner = new FtrlLearner(extractor.dimension, heads.length, config.ftrl);
-  const weights = classWeights(examples, train, config.classWeight);
   const x = new SparseVector();
-  const total = train.length * config.epochs;
-  for (let epoch = 0; epoch < config.epochs; epoch++) {
-    const order = seededPermutation(train.length, config.seed * 1000 + epoch);
-    for (let k = 0; k < order.length; k++) {
-      const i = train[order[k]!]!;
-      const e = examples[i]!;
-      extractor.extract(normalized[i]!, x, undefined, ns[i], evasion[i]);
-      learner.update(x, headOf[i]!, e.label, weights.get(e.dataset)![e.label]);
-      if ((k & 0x3fff) === 0) progress("train", epoch * order.length + k, total);
-    }
-  }
-  progress("train", total, total);
-  const { weights: w, bias } = learner.weights();
-
-  // Calibrate each head on the validation margins of the datasets that teach it, and
-  // each (language, head) where the language has enough validation data of both classes.
-  const uncalibrated = new LinearModel({ heads, features: config.features, weights: w, bias, calibration: heads.map(() => IDENTITY_PLATT) });
+  const uncalibrated = new LinearModel({ heads, features: config.features, weights: fit.weights, bias: fit.bias, calibration: heads.map(() => IDENTITY_PLATT) });
   const margins = new Float64Array(heads.length);
   const valMargin = validation.map((i) => {
-    extractor.extract(normalized[i]!, x, undefined, ns[i], evasion[i]);
+    extractor.extract(split.normalized[i]!, x, undefined, ns[i], evasion[i]);
     uncalibrated.margins(x, margins);
     return margins[headOf[i]!]!;
   });
   const rows = (keep: (i: number) => boolean): number[] => validation.map((_, k) => k).filter((k) => keep(validation[k]!));
   const enough = (ks: number[]): boolean => {
-    const pos = ks.reduce((a, k) => a + examples[validation[k]!]!.label, 0);
+    const pos = ks.reduce((a, k) => a + label(validation[k]!), 0);
     return pos >= MIN_LANGUAGE_CALIBRATION_PER_CLASS && ks.length - pos >= MIN_LANGUAGE_CALIBRATION_PER_CLASS;
   };
-  const fit = (ks: number[]): Platt => fitPlatt(ks.map((k) => valMargin[k]!), ks.map((k) => examples[validation[k]!]!.label));
-  const headRows = heads.map((_, h) => rows((i) => headOf[i] === h));
-  const calibration = headRows.map((ks) => (enough(ks) ? fit(ks) : IDENTITY_PLATT));
-  const thresholds = headRows.map((ks, h) => (enough(ks) ? bestF1Threshold(ks, calibration[h]!) : 0.5));
-  const languageCalibration: Record<string, Array<Platt | null>> = {};
-  const languageThresholds: Record<string, Array<number | null>> = {};
-  for (const lang of [...new Set(validation.map((i) => langOf[i]!))].sort()) {
-    const perHead = heads.map((_, h) => rows((i) => headOf[i] === h && langOf[i] === lang));
-    if (!perHead.some(enough)) continue;
-    const platts = perHead.map((ks) => (enough(ks) ? fit(ks) : null));
-    languageCalibration[lang] = platts;
-    languageThresholds[lang] = perHead.map((ks, h) => (platts[h] ? bestF1Threshold(ks, platts[h]!) : null));
-  }
+  const fitOn = (ks: number[]): Platt => fitPlatt(ks.map((k) => valMargin[k]!), ks.map((k) => label(validation[k]!)));
   /**
    * The flag threshold for one head (and language): the middle of the thresholds whose
    * validation F1 is within one point of the best. The F1 curve is often flat near its
    * top, and its exact argmax jumps between retrainings; the middle of the plateau does not.
    */
-  function bestF1Threshold(ks: number[], platt: Platt): number {
+  const bestF1Threshold = (ks: number[], platt: Platt): number => {
     const scores = ks.map((k) => sigmoid(platt.a * valMargin[k]! + platt.b));
-    const labels = ks.map((k) => examples[validation[k]!]!.label);
+    const labels = ks.map((k) => label(validation[k]!));
     const grid: Array<[threshold: number, f1: number]> = [];
     for (let step = 0; step <= 32; step++) {
       const t = Math.round((0.1 + step * 0.025) * 1000) / 1000;
@@ -154,12 +218,24 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
     const top = Math.max(...grid.map(([, f1]) => f1));
     const plateau = grid.filter(([, f1]) => f1 >= top - F1_PLATEAU).map(([t]) => t);
     return plateau[Math.floor((plateau.length - 1) / 2)]!;
+  };
+  const headRows = heads.map((_, h) => rows((i) => headOf[i] === h));
+  const calibration = headRows.map((ks) => (enough(ks) ? fitOn(ks) : IDENTITY_PLATT));
+  const thresholds = headRows.map((ks, h) => (enough(ks) ? bestF1Threshold(ks, calibration[h]!) : 0.5));
+  const languageCalibration: Record<string, Array<Platt | null>> = {};
+  const languageThresholds: Record<string, Array<number | null>> = {};
+  for (const lang of [...new Set(validation.map((i) => langOf[i]!))].sort()) {
+    const perHead = heads.map((_, h) => rows((i) => headOf[i] === h && langOf[i] === lang));
+    if (!perHead.some(enough)) continue;
+    const platts = perHead.map((ks) => (enough(ks) ? fitOn(ks) : null));
+    languageCalibration[lang] = platts;
+    languageThresholds[lang] = perHead.map((ks, h) => (platts[h] ? bestF1Threshold(ks, platts[h]!) : null));
   }
   const classifier = new LinearModel({
     heads,
     features: config.features,
-    weights: w,
-    bias,
+    weights: fit.weights,
+    bias: fit.bias,
     calibration,
     languageCalibration,
     thresholds,
@@ -168,18 +244,34 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
 
   const byDataset = new Map<string, { scores: number[]; labels: number[]; thresholds: number[] }>();
   validation.forEach((i, k) => {
-    const e = examples[i]!;
     const c = classifier.calibrationFor(headOf[i]!, langOf[i]!);
-    const slot = byDataset.get(e.dataset) ?? { scores: [], labels: [], thresholds: [] };
+    const slot = byDataset.get(split.dataset[i]!) ?? { scores: [], labels: [], thresholds: [] };
     slot.scores.push(sigmoid(c.a * valMargin[k]! + c.b));
-    slot.labels.push(e.label);
+    slot.labels.push(label(i));
     slot.thresholds.push(classifier.thresholdFor(headOf[i]!, langOf[i]!));
-    byDataset.set(e.dataset, slot);
+    byDataset.set(split.dataset[i]!, slot);
   });
   const metrics: Record<string, BinaryMetrics> = {};
   for (const name of [...byDataset.keys()].sort()) {
     const s = byDataset.get(name)!;
     metrics[name] = binaryMetrics(s.scores, s.labels, s.thresholds);
   }
-  return { model: { normalization: level, lexicon, classifier, language }, trainCount: train.length, validationCount: validation.length, validation: metrics };
+  return { classifier, validation: metrics };
+}
+
+/** All four stages in memory (tests and library use; `warden train` runs them as cached steps). */
+export function trainModel(examples: readonly Example[], config: TrainingConfig, progress: Progress = () => {}): TrainResult {
+  checkHeads(examples.map((e) => ({ name: e.dataset, task: e.task })), config.heads);
+  progress("split", 0, 1);
+  const split = splitStage(examples, firstPassMany(examples.map((e) => e.text), config.normalization), config);
+  progress("split", 1, 1);
+  const language = languageStage(split, progress);
+  const fit = fitStage(split, language, config, progress);
+  const { classifier, validation } = calibrateStage(split, language, fit, config);
+  return {
+    model: { normalization: split.normalization, lexicon: split.lexicon, classifier, language: language.model },
+    trainCount: split.train.length,
+    validationCount: split.validation.length,
+    validation,
+  };
 }

@@ -30,12 +30,15 @@ export class Registry {
     private readonly dataDir: string,
   ) {}
 
-  /** Store an artifact (idempotent: the same bytes are the same version). */
+  /**
+   * Store an artifact (idempotent: the same bytes are the same version). Registering a
+   * version again replaces its meta: the record tells the latest lineage (a rerun's gate
+   * verdict against a newer champion, say) and keeps its first registration time.
+   */
   async register(artifact: Buffer, meta: Record<string, unknown>): Promise<ModelRecord> {
     const sha256 = sha256Hex(artifact);
     const version = versionOf(sha256);
     const existing = await this.store.getModel(version);
-    if (existing && existsSync(existing.path)) return existing;
     const dir = join(this.dataDir, "artifacts");
     mkdirSync(dir, { recursive: true });
     const path = join(dir, `${sha256}.wdn`);
@@ -45,7 +48,7 @@ export class Registry {
       writeFileSync(tmp, artifact);
       renameSync(tmp, path);
     }
-    const record: ModelRecord = { version, sha256, path, createdAt: Date.now(), meta };
+    const record: ModelRecord = { version, sha256, path, createdAt: existing?.createdAt ?? Date.now(), meta };
     await this.store.putModel(record);
     return (await this.store.getModel(version)) ?? record;
   }

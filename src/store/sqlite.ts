@@ -91,7 +91,9 @@ export class SqliteStore implements Store {
 
   async putModel(m: ModelRecord): Promise<void> {
     this.db
-      .prepare("INSERT OR IGNORE INTO models (version, sha256, path, created_at, meta) VALUES (?, ?, ?, ?, ?)")
+      .prepare(
+        "INSERT INTO models (version, sha256, path, created_at, meta) VALUES (?, ?, ?, ?, ?) ON CONFLICT(version) DO UPDATE SET path = excluded.path, meta = excluded.meta",
+      )
       .run(m.version, m.sha256, m.path, m.createdAt, JSON.stringify(m.meta));
   }
 

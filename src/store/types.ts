@@ -45,6 +45,7 @@ export interface Store {
   insertFeedback(row: FeedbackRecord): Promise<void>;
   /** Feedback joined to its prediction (null where the prediction is not logged). */
   listFeedback(limit: number): Promise<Array<FeedbackRecord & { prediction: PredictionRecord | null }>>;
+  /** Insert, or replace the path and meta of the same version (its created time stays). */
   putModel(model: ModelRecord): Promise<void>;
   getModel(version: string): Promise<ModelRecord | null>;
   listModels(): Promise<ModelRecord[]>;
