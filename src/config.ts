@@ -38,6 +38,8 @@ const Training = z
     normalization: z.enum(["full", "basic"]).default("full"),
     /** Train only on datasets whose licence allows commercial use. */
     commercialOnly: z.boolean().default(false),
+    /** Languages the identifier also learns from the Universal Declaration of Human Rights (the data has none of them). */
+    extraLanguages: z.array(z.string().regex(/^[a-z]{2,3}$/)).default(["es", "it", "nl"]),
     features: Features.default(Features.parse({})),
     ftrl: Ftrl.default(Ftrl.parse({})),
   })

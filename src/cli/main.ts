@@ -184,7 +184,7 @@ function buildProgram(): Command {
         sha256: loaded.sha256,
         meta: loaded.meta,
         heads: loaded.model.classifier.heads,
-        languages: loaded.model.language.labels,
+        identifiable: loaded.model.language.labels,
         ...(evaluation ? { evaluation } : {}),
       });
       if (opts.out) writeFileSync(opts.out, card);

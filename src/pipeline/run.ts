@@ -106,7 +106,7 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
     dataReport = { json: written.json, markdown: written.markdown, warnings: warnings.length };
     split = await runner.run(splitStep(validated, training));
   }
-  const language = await runner.run(languageStep(split));
+  const language = await runner.run(languageStep(split, training.extraLanguages));
   const fit = await runner.run(fitStep(split, language, training));
   const calibrated = await runner.run(calibrateStep(split, language, fit, training));
   const evaluated = await runner.run(evaluateStep(calibrated, split, config.policy, config.gate));

@@ -28,6 +28,8 @@ import { LanguageModel, trainLanguageModel, type LanguageModelState } from "../m
 import { epochOrder, inThreadSource, type FeatureSource, type FitPlan } from "./featurize.js";
 import { mapReporting, type TaskProgress } from "./parallel.js";
 import { firstPassMany, splitStage, type SplitData } from "./split.js";
+import { udhrWindows } from "../data/udhr.js";
+import { normalize } from "../text/normalize.js";
 
 export type { SplitData } from "./split.js";
 
@@ -60,11 +62,20 @@ export interface CalibrateStage {
 const PROGRESS_EVERY = 0x3fff;
 
 /** Language first: the classifier's per-language features and calibration are keyed by what it says, in training exactly as in serving. */
-export function fitLanguage(split: SplitData): LanguageModel {
-  return trainLanguageModel(
-    split.train.map((i) => split.normalized[i]!),
-    split.train.map((i) => split.lang[i]!),
-  );
+/**
+ * The identifier learns the training split's languages, plus `extraLanguages` from the
+ * Universal Declaration of Human Rights (data/udhr.ts), normalized as serving will.
+ */
+export function fitLanguage(split: SplitData, extraLanguages: readonly string[]): LanguageModel {
+  const texts = split.train.map((i) => split.normalized[i]!);
+  const langs = split.train.map((i) => split.lang[i]!);
+  for (const lang of extraLanguages) {
+    for (const window of udhrWindows(lang, "train")) {
+      texts.push(normalize(window, split.lexicon, split.normalization).text);
+      langs.push(lang);
+    }
+  }
+  return trainLanguageModel(texts, langs);
 }
 
 /** What the language model says for each text (a parallel.ts task: the model travels as its state). */
@@ -80,8 +91,8 @@ export function languageState(model: LanguageModel): LanguageModelState {
   return { labels, features, weights, bias, minConfidence };
 }
 
-export function languageStage(split: SplitData, progress: Progress = () => {}): LanguageStage {
-  const model = fitLanguage(split);
+export function languageStage(split: SplitData, extraLanguages: readonly string[], progress: Progress = () => {}): LanguageStage {
+  const model = fitLanguage(split, extraLanguages);
   return { model, langOf: identifyMany(split.normalized, languageState(model), (d, t) => progress("language", d, t)) };
 }
 
@@ -265,7 +276,7 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
   progress("split", 0, 1);
   const split = splitStage(examples, firstPassMany(examples.map((e) => e.text), config.normalization), config);
   progress("split", 1, 1);
-  const language = languageStage(split, progress);
+  const language = languageStage(split, config.extraLanguages, progress);
   const fit = fitStage(split, language, config, progress);
   const { classifier, validation } = calibrateStage(split, language, fit, config);
   return {

@@ -15,7 +15,7 @@ import { writeData } from "./helpers.js";
 function fitBothWays(examples: Example[], bits: number, epochs: number): [Buffer, Buffer] {
   const config = parseConfig({ training: { epochs, features: { bits } } }).training;
   const split = splitStage(examples, firstPassMany(examples.map((e) => e.text), config.normalization), config);
-  const language = languageStage(split);
+  const language = languageStage(split, config.extraLanguages);
   const bytes = (f: { weights: Float32Array; bias: Float32Array }): Buffer => Buffer.concat([Buffer.from(f.weights.buffer), Buffer.from(f.bias.buffer)]);
   return [bytes(fitStage(split, language, config)), bytes(fitStage(split, language, config, () => {}, workerSource))];
 }

@@ -14,18 +14,18 @@ import { decodeSplit } from "./split.js";
 /** This module's code version, taken as it loads (runner.ts). */
 const CODE = codeFingerprint(import.meta.url);
 
-export function languageStep(split: StepOutput): Step {
+export function languageStep(split: StepOutput, extraLanguages: readonly string[]): Step {
   return {
     name: "language",
     version: 1,
     code: CODE,
-    params: DEFAULT_LANGID_TRAINING,
+    params: { ...DEFAULT_LANGID_TRAINING, extraLanguages },
     inputs: { split: split.sha256 },
     // languageStage's parts, identification on two threads.
     async run(progress: Progress): Promise<Buffer> {
       const s = decodeSplit(split.payload).split;
       progress("language", 0, s.rows);
-      const model = fitLanguage(s);
+      const model = fitLanguage(s, extraLanguages);
       const langOf = await mapOnTwoThreads<string, string>(IDENTIFY_TASK, s.normalized, languageState(model), (d, t) => progress("language", d, t));
       return encodeLanguage({ model, langOf });
     },
