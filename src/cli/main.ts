@@ -22,6 +22,7 @@ import { startServer } from "../server/start.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
 import { classifyStream, openInput, openOutput } from "./classify.js";
+import { registerExperimentCommands } from "./experiment.js";
 import { progressReporter } from "./progress.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -31,7 +32,7 @@ function dataDirOption(): Option {
   return new Option("--data-dir <dir>", "where the registry, store and cache live").env("WARDEN_DATA_DIR").default("./warden-data");
 }
 
-async function withRegistry<T>(dataDir: string, storeUrl: string | undefined, fn: (registry: Registry, store: Store) => Promise<T>): Promise<T> {
+export async function withRegistry<T>(dataDir: string, storeUrl: string | undefined, fn: (registry: Registry, store: Store) => Promise<T>): Promise<T> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const store = openStore(storeUrl, dir);
@@ -220,6 +221,7 @@ function buildProgram(): Command {
       const version = await withRegistry(opts.dataDir, undefined, (r) => r.rollback());
       process.stdout.write(`champion: ${version}\n`);
     });
+  registerExperimentCommands(program, withRegistry, dataDirOption);
   return program;
 }
 

@@ -6,12 +6,14 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { WardenConfig } from "../config.js";
 import { WardenError, ERROR_STATUS } from "../errors.js";
 import type { Engine } from "../engine/engine.js";
+import { ExperimentManager } from "../experiments/manager.js";
 import { PredictionLog } from "../log/prediction-log.js";
 import type { Registry } from "../registry/registry.js";
 import type { Store } from "../store/types.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerClassifyRoutes } from "./routes/classify.js";
+import { registerExperimentRoutes } from "./routes/experiments.js";
 import { registerFeedbackRoutes } from "./routes/feedback.js";
 import { registerHealthRoutes } from "./routes/health.js";
 
@@ -39,6 +41,7 @@ export interface ServerDeps {
 export interface ServerContext extends ServerDeps {
   readonly metrics: ServerMetrics;
   readonly predictionLog: PredictionLog;
+  readonly experiments: ExperimentManager;
 }
 
 /** Map Fastify's own errors (parser, body limit, media type) to the contract's error body. */
@@ -90,7 +93,9 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     onDrop: (n) => metrics.logDropped.inc(n),
     onError: (err) => app.log.error({ err }, "prediction log write failed"),
   });
-  const context: ServerContext = { ...deps, metrics, predictionLog };
+  const experiments = new ExperimentManager(deps.store, () => deps.slot.current, deps.loadEngine);
+  await experiments.sync();
+  const context: ServerContext = { ...deps, metrics, predictionLog, experiments };
 
   app.setErrorHandler((err: FastifyError | WardenError, request, reply) => {
     const werr = toWardenError(err);
@@ -106,6 +111,7 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
   });
   app.addHook("onClose", async () => {
+    experiments.close();
     await predictionLog.close();
   });
 
@@ -113,5 +119,6 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   registerClassifyRoutes(app, context);
   registerFeedbackRoutes(app, context);
   registerAdminRoutes(app, context);
+  registerExperimentRoutes(app, context);
   return { app, context };
 }

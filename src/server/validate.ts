@@ -3,6 +3,7 @@
  * message tell the caller what was wrong and how to fix it.
  */
 import type { LimitsConfig } from "../config.js";
+import { DEFAULT_GUARDRAILS, type Guardrails } from "../experiments/decision.js";
 import { WardenError } from "../errors.js";
 
 export interface SingleRequest {
@@ -97,4 +98,35 @@ export function parseFeedback(body: unknown): { id: string; label: 0 | 1 } {
   if (id === undefined) throw new WardenError("BAD_REQUEST", '"id" is required: the id of the classification being labelled.');
   if (b.label !== 0 && b.label !== 1) throw new WardenError("BAD_REQUEST", `"label" must be 0 or 1. Got ${JSON.stringify(b.label)}.`);
   return { id, label: b.label };
+}
+
+/** POST /v1/admin/experiments: {"name", "challenger", "mode": "ab" | "shadow", "traffic"?: (0, 1]}. */
+export function parseExperimentStart(body: unknown): { name: string; challenger: string; mode: "ab" | "shadow"; traffic: number; guardrails?: Partial<Guardrails> } {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new WardenError("BAD_REQUEST", 'the body must be a JSON object {"name", "challenger", "mode": "ab" | "shadow", "traffic"}.');
+  }
+  const b = body as Record<string, unknown>;
+  const name = optionalString(b, "name");
+  if (name === undefined || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) {
+    throw new WardenError("BAD_REQUEST", '"name" is required: 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit.');
+  }
+  const challenger = optionalString(b, "challenger");
+  if (challenger === undefined) throw new WardenError("BAD_REQUEST", '"challenger" is required: the model version to test against the champion.');
+  if (b.mode !== "ab" && b.mode !== "shadow") throw new WardenError("BAD_REQUEST", '"mode" must be "ab" or "shadow".');
+  const traffic = b.traffic ?? (b.mode === "ab" ? 0.5 : 1);
+  if (typeof traffic !== "number" || !(traffic > 0 && traffic <= 1)) throw new WardenError("BAD_REQUEST", '"traffic" must be a number in (0, 1]: the challenger\'s share.');
+  const guardrails = parseGuardrails(b.guardrails);
+  return { name, challenger, mode: b.mode, traffic, ...(guardrails ? { guardrails } : {}) };
+}
+
+function parseGuardrails(value: unknown): Partial<Guardrails> | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new WardenError("BAD_REQUEST", '"guardrails" must be an object.');
+  const out: Record<string, number> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (!(key in DEFAULT_GUARDRAILS)) throw new WardenError("BAD_REQUEST", `unknown guardrail "${key}"; known: ${Object.keys(DEFAULT_GUARDRAILS).join(", ")}.`);
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new WardenError("BAD_REQUEST", `guardrail "${key}" must be a number >= 0.`);
+    out[key] = v;
+  }
+  return out as Partial<Guardrails>;
 }

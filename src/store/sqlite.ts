@@ -2,7 +2,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { ChampionChange, FeedbackRecord, ModelRecord, PredictionRecord, Store } from "./types.js";
+import type { ChampionChange, ExperimentRecord, FeedbackRecord, ModelRecord, PredictionRecord, Store } from "./types.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS predictions (
@@ -21,7 +21,16 @@ CREATE TABLE IF NOT EXISTS models (
 CREATE TABLE IF NOT EXISTS champion_history (
   seq INTEGER PRIMARY KEY AUTOINCREMENT, version TEXT NOT NULL, ts INTEGER NOT NULL, reason TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS experiments (
+  name TEXT PRIMARY KEY, spec TEXT NOT NULL, state TEXT NOT NULL, stopped_by TEXT, result TEXT, updated_at INTEGER NOT NULL
+);
 `;
+
+interface ExperimentRow { name: string; spec: string; state: "running" | "stopped"; stopped_by: string | null; result: string | null; updated_at: number }
+
+function toExperiment(r: ExperimentRow): ExperimentRecord {
+  return { name: r.name, spec: JSON.parse(r.spec) as Record<string, unknown>, state: r.state, stoppedBy: r.stopped_by, result: r.result === null ? null : (JSON.parse(r.result) as Record<string, unknown>), updatedAt: r.updated_at };
+}
 
 interface PredictionRow {
   id: string; ts: number; model: string; stage: string; score: number; action: string;
@@ -115,6 +124,25 @@ export class SqliteStore implements Store {
     return this.db
       .prepare("SELECT version, ts, reason FROM champion_history ORDER BY seq DESC LIMIT ?")
       .all(limit) as ChampionChange[];
+  }
+
+  async putExperiment(e: ExperimentRecord): Promise<void> {
+    this.db
+      .prepare("INSERT OR REPLACE INTO experiments (name, spec, state, stopped_by, result, updated_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(e.name, JSON.stringify(e.spec), e.state, e.stoppedBy, e.result === null ? null : JSON.stringify(e.result), e.updatedAt);
+  }
+
+  async getExperiment(name: string): Promise<ExperimentRecord | null> {
+    const row = this.db.prepare("SELECT * FROM experiments WHERE name = ?").get(name) as ExperimentRow | undefined;
+    return row ? toExperiment(row) : null;
+  }
+
+  async setExperimentResult(name: string, result: Record<string, unknown>, updatedAt: number): Promise<void> {
+    this.db.prepare("UPDATE experiments SET result = ?, updated_at = ? WHERE name = ?").run(JSON.stringify(result), updatedAt, name);
+  }
+
+  async listExperiments(): Promise<ExperimentRecord[]> {
+    return (this.db.prepare("SELECT * FROM experiments ORDER BY updated_at DESC, name").all() as ExperimentRow[]).map(toExperiment);
   }
 
   async close(): Promise<void> {

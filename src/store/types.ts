@@ -37,6 +37,18 @@ export interface ChampionChange {
   readonly reason: string;
 }
 
+/** An experiment's definition and state, shared by every replica through the store. */
+export interface ExperimentRecord {
+  readonly name: string;
+  /** The ExperimentSpec as JSON (experiments/experiment.ts). */
+  readonly spec: Record<string, unknown>;
+  readonly state: "running" | "stopped";
+  readonly stoppedBy: string | null;
+  /** The status when it was last written by a server that ran it (null before). */
+  readonly result: Record<string, unknown> | null;
+  readonly updatedAt: number;
+}
+
 export interface Store {
   /** Answers when the store is reachable (readiness). */
   ping(): Promise<void>;
@@ -52,5 +64,12 @@ export interface Store {
   pushChampion(change: ChampionChange): Promise<void>;
   /** Newest first. */
   championHistory(limit: number): Promise<ChampionChange[]>;
+  /** Insert or replace by name. */
+  putExperiment(e: ExperimentRecord): Promise<void>;
+  getExperiment(name: string): Promise<ExperimentRecord | null>;
+  /** Update only the last recorded figures (a server's periodic snapshot never undoes a stop made elsewhere). */
+  setExperimentResult(name: string, result: Record<string, unknown>, updatedAt: number): Promise<void>;
+  /** Newest first. */
+  listExperiments(): Promise<ExperimentRecord[]>;
   close(): Promise<void>;
 }

@@ -13,13 +13,18 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  const guard = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+/** preHandler of every admin route: 404 without a configured token, 401 without the right one. */
+export function adminGuard(ctx: ServerContext): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (request) => {
     if (!ctx.adminToken) throw new WardenError("NOT_FOUND", `no route ${request.method} ${request.url}.`);
     if (!tokenMatches(request.headers.authorization, ctx.adminToken)) {
       throw new WardenError("UNAUTHORIZED", "admin routes need Authorization: Bearer <WARDEN_ADMIN_TOKEN>.");
     }
   };
+}
+
+export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const guard = adminGuard(ctx);
 
   const serve = async (version: string): Promise<void> => {
     const next = await ctx.loadEngine(version);

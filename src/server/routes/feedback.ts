@@ -7,6 +7,7 @@ export function registerFeedbackRoutes(app: FastifyInstance, ctx: ServerContext)
   app.post("/v1/feedback", async (request, reply) => {
     const { id, label } = parseFeedback(request.body);
     await ctx.store.insertFeedback({ id, label, ts: Date.now() });
+    ctx.experiments.running?.experiment.recordFeedback(id, label);
     ctx.metrics.feedback.inc({ label: String(label) });
     return reply.code(202).send({ id, label, status: "accepted" });
   });
