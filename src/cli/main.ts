@@ -207,10 +207,11 @@ function buildProgram(): Command {
     });
   models
     .command("promote <version>")
-    .description("make VERSION the champion")
+    .description("make VERSION the champion (a model its gate failed only with --force)")
+    .option("--force", "promote even though the model failed its gate")
     .addOption(dataDirOption())
-    .action(async (version: string, opts: { dataDir: string }) => {
-      await withRegistry(opts.dataDir, undefined, (r) => r.promote(version, "promoted by warden models promote"));
+    .action(async (version: string, opts: { dataDir: string; force?: boolean }) => {
+      await withRegistry(opts.dataDir, undefined, (r) => r.promote(version, opts.force ? "promoted by warden models promote --force" : "promoted by warden models promote", opts.force === true));
       process.stdout.write(`champion: ${version}\n`);
     });
   models

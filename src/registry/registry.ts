@@ -67,9 +67,15 @@ export class Registry {
     return latest?.version ?? null;
   }
 
-  async promote(version: string, reason = "promoted"): Promise<ModelRecord> {
+  /** Make VERSION the champion; a model its gate failed only with `force` (a person overriding the gate on purpose). */
+  async promote(version: string, reason = "promoted", force = false): Promise<ModelRecord> {
     const record = await this.store.getModel(version);
     if (!record) throw new WardenError("MODEL_NOT_FOUND", `no model ${version} in the registry; see \`warden models list\`.`);
+    const gate = (record.meta.lineage as { gate?: { passed: boolean; reasons?: string[] } } | undefined)?.gate;
+    if (gate?.passed === false && !force) {
+      const failed = (gate.reasons ?? []).filter((r) => r.startsWith("FAILED")).join("; ");
+      throw new WardenError("GATE_FAILED", `${version} failed its promotion gate (${failed || "see its lineage"}); promote it anyway only on purpose (warden models promote --force).`);
+    }
     loadModelFile(record.path); // refuse to promote an artifact that does not verify
     await this.store.pushChampion({ version, ts: Date.now(), reason });
     return record;

@@ -112,6 +112,8 @@ describe("warden train", () => {
       assert.equal(lineage.parent, good.last!.version);
       assert.equal(lineage.gate.passed, false);
       assert.ok(lineage.gate.reasons.some((r) => r.startsWith("FAILED")));
+      await assert.rejects(registry.promote(worse.last!.version), /failed its promotion gate \(FAILED fixture_/);
+      assert.equal(await registry.championVersion(), good.last!.version);
     });
   });
 
