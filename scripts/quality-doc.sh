@@ -7,6 +7,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --markdown "$tmp/full.md" >/dev/null
 node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/first1000.md" >/dev/null
+node bin/warden.js eval --deletion --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/deletion.md" >/dev/null
 {
   cat <<'HEAD'
 # Quality
@@ -29,5 +30,13 @@ The comparison the quality issue uses: the practitioner's reference (a TF-IDF ch
 
 MID
   cat "$tmp/first1000.md"
+  cat <<'EXPL'
+
+## Explanations
+
+Every answer of `POST /v1/classify` comes with the words that pushed its deciding category up most (`explanation`, exact offsets into the text as sent, also when the words were disguised) and a plain sentence (`reason`). Are those words really what the score rests on? The deletion test below checks it on the first 1,000 rows of each test split.
+
+EXPL
+  cat "$tmp/deletion.md"
 } > docs/quality.md
 echo "wrote docs/quality.md"

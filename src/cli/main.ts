@@ -12,6 +12,7 @@ import { loadConfig } from "../config.js";
 import { resolveDatasets } from "../data/datasets.js";
 import { Engine } from "../engine/engine.js";
 import { WardenError } from "../errors.js";
+import { deletionMarkdown, deletionTest } from "../eval/deletion.js";
 import { evaluate, reportMarkdown } from "../eval/evaluate.js";
 import { evaluateRobustness, robustnessMarkdown } from "../eval/robustness.js";
 import { loadWordListFilters } from "../eval/wordlists.js";
@@ -117,11 +118,12 @@ function buildProgram(): Command {
     .option("--model <version>", "registered model version (default: champion, else the shipped model)")
     .option("--limit <n>", "use only the first N rows of each test split", (v) => parsePositiveInt(v, "--limit"))
     .option("--attacks", "F1 under each attack family beside clean F1, word-list filters, language id accuracy")
+    .option("--deletion", "the deletion test of the explanations on flagged messages (first --limit rows, default 1000)")
     .option("--json", "print JSON instead of Markdown")
     .option("--markdown <file>", "also write the Markdown report to this file")
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
-    .action(async (opts: { data: string[]; model?: string; limit?: number; attacks?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
+    .action(async (opts: { data: string[]; model?: string; limit?: number; attacks?: boolean; deletion?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
       const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
       const engine = new Engine(loaded, config.policy);
@@ -129,7 +131,11 @@ function buildProgram(): Command {
       const command = `warden eval ${process.argv.slice(3).join(" ")}`;
       let markdown: string;
       let report: unknown;
-      if (opts.attacks) {
+      if (opts.deletion) {
+        const rows = deletionTest(engine, files, opts.limit);
+        markdown = deletionMarkdown(rows, command);
+        report = rows;
+      } else if (opts.attacks) {
         const { filters, missing } = await loadWordListFilters();
         if (missing.length > 0) process.stderr.write(`word-list filters not installed (devDependencies): ${missing.join(", ")}\n`);
         const robustness = evaluateRobustness(engine, files, { ...(opts.limit ? { limit: opts.limit } : {}), filters });

@@ -12,6 +12,7 @@ import type { LinearModel } from "../model/linear.js";
 import { evasionFlags, normalize } from "../text/normalize.js";
 import { explain, type Span } from "./explain.js";
 import { Policy, type Action } from "./policy.js";
+import { reasonFor } from "./reason.js";
 
 export interface Classification {
   score: number;
@@ -23,6 +24,8 @@ export interface Classification {
   stage: string;
   degraded: boolean;
   explanation?: Span[];
+  /** With an explanation: one plain-language sentence saying why. */
+  reason?: string;
 }
 
 export interface ClassifyOptions {
@@ -90,7 +93,10 @@ export class Engine {
       stage: STAGE_LINEAR,
       degraded: false,
     };
-    if (options.explain) result.explanation = explain(text, norm, this.extractor, this.classifier, decision.top, this.x, namespace, evasion);
+    if (options.explain) {
+      result.explanation = explain(text, norm, this.extractor, this.classifier, decision.top, this.x, namespace, evasion);
+      result.reason = reasonFor(decision.action, this.classifier.heads[decision.top]!, this.probs[decision.top]!, result.explanation, norm.signals);
+    }
     return result;
   }
 }

@@ -55,7 +55,11 @@ export function characterContributions(
   return perChar;
 }
 
-/** Words (runs of letters/digits) and runs of other visible symbols, in normalized offsets. */
+/** Scripts written without spaces between words: a run of them is split into dictionary words. */
+const UNSPACED = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+const WORDS = new Intl.Segmenter(undefined, { granularity: "word" });
+
+/** Words (runs of letters/digits; ICU's dictionary words in unspaced scripts) and runs of other visible symbols, in normalized offsets. */
 function tokens(text: string): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   let i = 0;
@@ -67,7 +71,9 @@ function tokens(text: string): Array<[number, number]> {
     const word = isWordUnit(text.charCodeAt(i));
     const start = i;
     while (i < text.length && text[i] !== " " && isWordUnit(text.charCodeAt(i)) === word) i++;
-    out.push([start, i]);
+    const run = text.slice(start, i);
+    if (word && UNSPACED.test(run)) for (const s of WORDS.segment(run)) out.push([start + s.index, start + s.index + s.segment.length]);
+    else out.push([start, i]);
   }
   return out;
 }
