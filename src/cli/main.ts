@@ -14,11 +14,12 @@ import { Engine } from "../engine/engine.js";
 import { WardenError } from "../errors.js";
 import { deletionMarkdown, deletionTest } from "../eval/deletion.js";
 import { evaluate, reportMarkdown } from "../eval/evaluate.js";
-import { evaluateRobustness, robustnessMarkdown } from "../eval/robustness.js";
+import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
 import { loadWordListFilters } from "../eval/wordlists.js";
 import { runTraining, type CodeVersion } from "../pipeline/run.js";
 import { Registry } from "../registry/registry.js";
-import { modelCardMarkdown } from "../report/card.js";
+import { modelCard } from "../report/card.js";
+import { cardFacts } from "../report/facts.js";
 import { startServer } from "../server/start.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
@@ -172,30 +173,35 @@ function buildProgram(): Command {
 
   program
     .command("report")
-    .description("write the model card (Markdown), with test figures when --data is given")
+    .description("write the model card (HTML or Markdown by the file's ending), with test figures when --data is given")
     .option("--model <version>", "registered model version (default: champion, else the shipped model)")
-    .option("--out <file>", "where to write it (default: stdout)")
+    .option("--out <files...>", "where to write it: FILE.html and/or FILE.md (default: Markdown on stdout); it is also kept in the registry")
     .option("--data <paths...>", "test splits to report on (folders' test.jsonl)")
     .option("--limit <n>", "use only the first N rows of each test split", (v) => parsePositiveInt(v, "--limit"))
+    .option("--attacks", "with --data: also measure robustness per attack family (slower)")
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
-    .action(async (opts: { model?: string; out?: string; data?: string[]; limit?: number; config?: string; dataDir: string }) => {
+    .action(async (opts: { model?: string; out?: string[]; data?: string[]; limit?: number; attacks?: boolean; config?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
       const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
       const engine = new Engine(loaded, config.policy);
-      const evaluation = opts.data
-        ? { report: evaluate(engine, resolveDatasets(opts.data, "test"), opts.limit), command: `warden report ${process.argv.slice(3).join(" ")}` }
-        : undefined;
-      const card = modelCardMarkdown({
+      const command = `warden report ${process.argv.slice(3).join(" ")}`;
+      const files = opts.data ? resolveDatasets(opts.data, "test") : undefined;
+      const card = modelCard({
         version: loaded.version,
         sha256: loaded.sha256,
         meta: loaded.meta,
         heads: loaded.model.classifier.heads,
         identifiable: loaded.model.language.labels,
-        ...(evaluation ? { evaluation } : {}),
+        ...(files ? { evaluation: { report: evaluate(engine, files, opts.limit), facts: cardFacts(engine, files, opts.limit), command } } : {}),
+        ...(files && opts.attacks ? { robustness: robustnessSummary(engine, files, opts.limit, command) } : {}),
       });
-      if (opts.out) writeFileSync(opts.out, card);
-      else process.stdout.write(card);
+      for (const out of opts.out ?? []) writeFileSync(out, out.toLowerCase().endsWith(".html") ? card.html : card.markdown);
+      if (!opts.out) process.stdout.write(card.markdown);
+      await withRegistry(opts.dataDir, undefined, async (registry) => {
+        registry.storeCard(loaded.version, "html", card.html);
+        registry.storeCard(loaded.version, "md", card.markdown);
+      });
     });
 
   const models = program.command("models").description("the model registry");

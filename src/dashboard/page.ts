@@ -1,7 +1,5 @@
 /** The page at `/`. A placeholder until the dashboard lands: it says what is served and where to look. */
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
+import { escapeHtml } from "../html.js";
 
 export function dashboardPage(modelVersion: string): string {
   return `<!doctype html>
@@ -15,6 +13,7 @@ export function dashboardPage(modelVersion: string): string {
 <ul>
 <li><a href="/readyz">/readyz</a>: is a model loaded and the store reachable</li>
 <li><a href="/metrics">/metrics</a>: Prometheus metrics</li>
+<li><a href="/v1/models/${escapeHtml(modelVersion)}/card">the model card</a>: what the model does, how accurate it is per language, when not to trust it</li>
 </ul>
 <p>The full dashboard (traffic, quality, drift, review queue) is on the roadmap.</p>
 </body></html>`;

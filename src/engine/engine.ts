@@ -73,6 +73,12 @@ export class Engine {
     return head < 0 ? 0.5 : this.policy.reviewThreshold(head, lang);
   }
 
+  /** The score at or above which `category` is blocked for text in `lang`. */
+  blockThreshold(category: string, lang: string): number {
+    const head = this.classifier.heads.indexOf(category);
+    return head < 0 ? 1 : this.policy.blockThreshold(head, lang);
+  }
+
   classify(text: string, options: ClassifyOptions = {}): Classification {
     const norm = normalize(text, this.model.lexicon, this.model.normalization);
     const lang = this.model.language.identify(norm.text).lang;

@@ -36,6 +36,11 @@ export class Policy {
     return this.review[head] ?? this.model.thresholdFor(head, lang);
   }
 
+  /** The score at or above which `head` blocks (never below its review threshold). */
+  blockThreshold(head: number, lang: string): number {
+    return Math.max(this.block[head]!, this.reviewThreshold(head, lang));
+  }
+
   decide(probabilities: ArrayLike<number>, lang: string): Decision {
     let score = 0;
     let top = 0;
@@ -47,7 +52,7 @@ export class Policy {
         score = p;
         top = i;
       }
-      if (p >= Math.max(this.block[i]!, this.reviewThreshold(i, lang))) {
+      if (p >= this.blockThreshold(i, lang)) {
         if (action !== "block" || p > probabilities[decidedBy]!) decidedBy = i;
         action = "block";
       } else if (p >= this.reviewThreshold(i, lang) && action !== "block") {

@@ -199,3 +199,9 @@ export function robustnessMarkdown(report: RobustnessReport, command: string, fi
   );
   return lines.join("\n");
 }
+
+/** Mean F1 drop per attack family with each family's description, for the model card. */
+export function robustnessSummary(engine: Engine, files: readonly DatasetFile[], limit: number | undefined, command: string): { familyDrop: Record<string, number>; descriptions: Record<string, string>; command: string } {
+  const report = evaluateRobustness(engine, files, limit === undefined ? {} : { limit });
+  return { familyDrop: report.familyDrop, descriptions: Object.fromEntries(report.families.map((f) => [f.name, f.description])), command };
+}

@@ -4,7 +4,7 @@
  * makes rollback one step. With no champion, the default model shipped in the
  * repository serves.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WardenError } from "../errors.js";
@@ -91,6 +91,26 @@ export class Registry {
     return previous;
   }
 
+  /** Keep a model card beside the artifacts (written by `warden report`), replacing an older one. */
+  storeCard(version: string, format: CardFormat, text: string): string {
+    const dir = join(this.dataDir, "cards");
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${version}.${format}`);
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+    return path;
+  }
+
+  /** A stored model card; for the shipped default model, the card shipped beside it. Null when there is none. */
+  card(version: string, format: CardFormat): string | null {
+    if (!/^m-[0-9a-f]{12}$/.test(version)) return null;
+    const stored = join(this.dataDir, "cards", `${version}.${format}`);
+    if (existsSync(stored)) return readFileSync(stored, "utf8");
+    const shipped = join(dirname(DEFAULT_MODEL_PATH), `MODEL_CARD.${format}`);
+    return existsSync(shipped) && version === defaultModelVersion() ? readFileSync(shipped, "utf8") : null;
+  }
+
   /** Load a version, the champion, or (with neither) the shipped default model. */
   async load(version?: string): Promise<LoadedModel & { meta: Record<string, unknown>; sha256: string }> {
     const wanted = version ?? (await this.championVersion());
@@ -102,6 +122,15 @@ export class Registry {
     }
     return loadDefaultModel();
   }
+}
+
+export type CardFormat = "html" | "md";
+
+let defaultVersion: string | undefined;
+/** The shipped default model's version, from its bytes (computed once). */
+function defaultModelVersion(): string {
+  defaultVersion ??= versionOf(sha256Hex(readFileSync(DEFAULT_MODEL_PATH)));
+  return defaultVersion;
 }
 
 export function loadDefaultModel(path = DEFAULT_MODEL_PATH): LoadedModel & { meta: Record<string, unknown>; sha256: string } {

@@ -12,6 +12,7 @@ import type { Registry } from "../registry/registry.js";
 import type { Store } from "../store/types.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerAdminRoutes } from "./routes/admin.js";
+import { registerCardRoutes } from "./routes/cards.js";
 import { registerClassifyRoutes } from "./routes/classify.js";
 import { registerExperimentRoutes } from "./routes/experiments.js";
 import { registerFeedbackRoutes } from "./routes/feedback.js";
@@ -120,5 +121,6 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   registerFeedbackRoutes(app, context);
   registerAdminRoutes(app, context);
   registerExperimentRoutes(app, context);
+  registerCardRoutes(app, context);
   return { app, context };
 }

@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { parseConfig } from "../../src/config.js";
+import { resolveDatasets } from "../../src/data/datasets.js";
+import { Engine } from "../../src/engine/engine.js";
+import { evaluate } from "../../src/eval/evaluate.js";
+import { deserializeModel } from "../../src/model/artifact.js";
+import { modelCard } from "../../src/report/card.js";
+import { paragraph, table, toHtml, toMarkdown } from "../../src/report/document.js";
+import { cardFacts } from "../../src/report/facts.js";
+import { fixtureArtifact, startTestServer, writeFixtureDataset } from "../helpers/fixture.js";
+
+describe("report documents", () => {
+  it("escape everything but **bold** and `code` in HTML, and table pipes in Markdown", () => {
+    const blocks = [paragraph('**ok** `x` <img src=x onerror="alert(1)">'), table(["a|b", "<script>"], [["1|2", "</td><script>alert(1)</script>"]])];
+    const html = toHtml("<title>", blocks, []);
+    assert.ok(!/<script>|<img/i.test(html), html);
+    assert.match(html, /<strong>ok<\/strong> <code>x<\/code> &lt;img/);
+    assert.match(html, /<title>&lt;title&gt;<\/title>/);
+    const md = toMarkdown(blocks);
+    assert.match(md, /\| a\\\|b \| <script> \|/);
+    assert.match(md, /\| 1\\\|2 \|/);
+  });
+});
+
+describe("the model card", () => {
+  const dir = mkdtempSync(join(tmpdir(), "warden-card-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFixtureDataset(dir);
+  const files = resolveDatasets([dir], "test");
+  const artifact = deserializeModel(fixtureArtifact(), "fixture");
+  const engine = new Engine({ version: "m-0123456789ab", model: artifact.model }, parseConfig({}, "test").policy);
+  const input = {
+    version: "m-0123456789ab",
+    sha256: "ab".repeat(32),
+    meta: {
+      ...artifact.meta,
+      datasets: [{ name: "fixture_<b>abuse</b>", task: "abusive", lang: "en", licence: "CC BY 4.0", commercial_use: true, rows: 100 }],
+      lineage: { parent: null, code: { commit: "c".repeat(40), dirty: false }, gate: { passed: true, reasons: ["ok"] }, data: { files: [{ name: "fixture_abuse", sha256: "d".repeat(64) }] } },
+    },
+    heads: engine.categories,
+    identifiable: artifact.model.language.labels,
+    evaluation: { report: evaluate(engine, files), facts: cardFacts(engine, files), command: "warden report --data fixture" },
+  };
+  const card = modelCard(input);
+
+  it("opens with what the model does, its accuracy per language and when not to trust it, for non-experts", () => {
+    const first = card.html.slice(card.html.indexOf('<section class="card-first">'), card.html.indexOf("</section>"));
+    for (const h of ["What it does", "How accurate it is, per language", "When not to trust it"]) assert.ok(first.includes(h), h);
+    assert.match(first, /of 100 messages it flags, truly flaggable/);
+  });
+
+  it("draws the calibration plot and says the thresholds in plain words", () => {
+    assert.match(card.html, /<svg[^>]*aria-label="calibration plot"[\s\S]*<circle/);
+    assert.match(card.markdown, /expected calibration error/);
+    assert.match(card.markdown, /\*\*abusive, en\*\* \(\d+ test messages, \d+ abusive\): (of 100 messages it blocks, about \d+ are truly abusive|it blocked only \d+ test messages|no test message reached)/);
+  });
+
+  it("names its data with licences and its lineage, and escapes what the data says", () => {
+    assert.match(card.markdown, /\| fixture_<b>abuse<\/b> \| en \| abusive \| 100 \| CC BY 4.0 \| yes \|/);
+    assert.ok(card.html.includes("fixture_&lt;b&gt;abuse&lt;/b&gt;") && !card.html.includes("<b>abuse"));
+    assert.match(card.markdown, /git commit `c{40}`/);
+    assert.match(card.markdown, /promotion gate: passed/);
+  });
+});
+
+describe("GET /v1/models/{version}/card", () => {
+  it("serves the card kept in the registry, as static HTML or Markdown, and 404s with a hint otherwise", async () => {
+    const server = await startTestServer();
+    try {
+      server.registry.storeCard(server.version, "html", "<!doctype html><p>card</p>");
+      server.registry.storeCard(server.version, "md", "# card");
+      const html = await server.app.inject({ method: "GET", url: `/v1/models/${server.version}/card` });
+      assert.equal(html.statusCode, 200);
+      assert.match(String(html.headers["content-type"]), /text\/html/);
+      assert.match(String(html.headers["content-security-policy"]), /default-src 'none'/);
+      assert.equal(html.body, "<!doctype html><p>card</p>");
+      const md = await server.app.inject({ method: "GET", url: `/v1/models/${server.version}/card?format=md` });
+      assert.equal(md.body, "# card");
+      const missing = await server.app.inject({ method: "GET", url: "/v1/models/m-000000000000/card" });
+      assert.equal(missing.statusCode, 404);
+      assert.match(missing.json().error.message, /warden report --model m-000000000000/);
+      assert.equal((await server.app.inject({ method: "GET", url: "/v1/models/..%2F..%2Fetc/card" })).statusCode, 404);
+      assert.equal((await server.app.inject({ method: "GET", url: `/v1/models/${server.version}/card?format=pdf` })).statusCode, 400);
+    } finally {
+      await server.close();
+    }
+  });
+});
