@@ -26,6 +26,7 @@ import type { Store } from "../store/types.js";
 import { classifyStream, openInput, openOutput } from "./classify.js";
 import { registerExperimentCommands } from "./experiment.js";
 import { progressReporter } from "./progress.js";
+import { registerWorkerCommand } from "./worker.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const PACKAGE_VERSION = (JSON.parse(readFileSync(resolve(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -235,6 +236,7 @@ function buildProgram(): Command {
       process.stdout.write(`champion: ${version}\n`);
     });
   registerExperimentCommands(program, withRegistry, dataDirOption);
+  registerWorkerCommand(program, withRegistry, dataDirOption);
   return program;
 }
 

@@ -1,0 +1,59 @@
+/** `warden worker`: classify a Redis stream with a consumer group (the contract's scale-out path). */
+import { hostname } from "node:os";
+import { CommanderError, Option, type Command } from "commander";
+import { Redis } from "ioredis";
+import { loadConfig } from "../config.js";
+import { Engine } from "../engine/engine.js";
+import type { Registry } from "../registry/registry.js";
+import type { Store } from "../store/types.js";
+import { WorkerMetrics } from "../worker/metrics.js";
+import { StreamWorker } from "../worker/stream-worker.js";
+
+type WithRegistry = <T>(dataDir: string, storeUrl: string | undefined, fn: (registry: Registry, store: Store) => Promise<T>) => Promise<T>;
+
+const int = (name: string, min: number) => (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new CommanderError(2, "warden.usage", `${name} must be an integer >= ${min}. Got ${v}.`);
+  return n;
+};
+
+export function registerWorkerCommand(program: Command, withRegistry: WithRegistry, dataDirOption: () => Option): void {
+  program
+    .command("worker")
+    .description("classify a Redis stream with a consumer group; answers go to --out-stream as {id, result}, each id once")
+    .requiredOption("--redis <url>", "redis://host:port")
+    .requiredOption("--stream <name>", "input stream: entries with a field text (and optional id, user)")
+    .requiredOption("--group <name>", "consumer group (created from the start of the stream when missing)")
+    .requiredOption("--out-stream <name>", "output stream")
+    .option("--consumer <name>", "this worker's name in the group (default: host and process id)")
+    .option("--model <version>", "registered model version (default: champion, else the shipped model)")
+    .option("--store <url>", "sqlite:PATH or postgres://… (where the registry lives)")
+    .option("--batch <n>", "entries read per batch", int("--batch", 1), 256)
+    .option("--block-ms <n>", "how long a read waits for new entries", int("--block-ms", 1), 1000)
+    .option("--claim-idle-ms <n>", "take over entries another consumer left pending this long", int("--claim-idle-ms", 1), 30_000)
+    .option("--max-out-backlog <n>", "pause while the output stream holds more entries than this (0: no limit)", int("--max-out-backlog", 0), 0)
+    .option("--max-rate <n>", "at most this many messages a second (0: no limit)", int("--max-rate", 0), 0)
+    .option("--metrics-port <n>", "serve Prometheus metrics on this port (127.0.0.1)", int("--metrics-port", 0))
+    .option("--config <file>", "config file (JSON)")
+    .addOption(dataDirOption())
+    .action(async (opts: { redis: string; stream: string; group: string; outStream: string; consumer?: string; model?: string; store?: string; batch: number; blockMs: number; claimIdleMs: number; maxOutBacklog: number; maxRate: number; metricsPort?: number; config?: string; dataDir: string }) => {
+      const config = loadConfig(opts.config);
+      const loaded = await withRegistry(opts.dataDir, opts.store, (registry) => registry.load(opts.model));
+      const engine = new Engine(loaded, config.policy);
+      const redis = new Redis(opts.redis, { maxRetriesPerRequest: null, lazyConnect: true });
+      await redis.connect();
+      const metrics = new WorkerMetrics(redis, opts.stream, opts.group);
+      const server = opts.metricsPort !== undefined ? await metrics.listen(opts.metricsPort, "127.0.0.1") : undefined;
+      const consumer = opts.consumer ?? `${hostname()}-${process.pid}`;
+      const worker = new StreamWorker(redis, engine, { ...opts, consumer, answeredTtlSeconds: 7 * 24 * 3600, limits: config.limits }, metrics);
+      // SIGTERM/SIGINT: finish the batch in hand, acknowledge it, then leave.
+      const stop = (): void => worker.stop();
+      process.once("SIGTERM", stop);
+      process.once("SIGINT", stop);
+      process.stderr.write(`worker ${consumer}: ${opts.stream} → ${opts.outStream} (group ${opts.group}), model ${engine.version}\n`);
+      const summary = await worker.run();
+      server?.close();
+      await redis.quit();
+      process.stderr.write(`worker ${consumer} stopped: ${JSON.stringify(summary)}\n`);
+    });
+}

@@ -1,0 +1,152 @@
+/**
+ * `warden worker`: classify a Redis stream with a consumer group. Each loop claims
+ * entries that a dead consumer left pending too long (XAUTOCLAIM), else reads new ones
+ * (XREADGROUP), classifies the batch, and answers it atomically (commit.ts). One batch
+ * is in flight at a time, and reading pauses while the output stream's backlog is over
+ * its limit: that is the backpressure. `stop()` finishes the batch in hand, then returns.
+ */
+import type { Redis } from "ioredis";
+import type { LimitsConfig } from "../config.js";
+import type { Engine } from "../engine/engine.js";
+import { commitBatch, defineCommit, type Answer } from "./commit.js";
+import type { WorkerMetrics } from "./metrics.js";
+
+export interface WorkerOptions {
+  readonly stream: string;
+  readonly group: string;
+  readonly outStream: string;
+  readonly consumer: string;
+  readonly batch: number;
+  readonly blockMs: number;
+  /** An entry pending this long on another consumer is taken over (that consumer is presumed dead). */
+  readonly claimIdleMs: number;
+  /** Pause reading while the output stream holds more than this many entries (0: no limit). */
+  readonly maxOutBacklog: number;
+  /** At most this many messages a second (0: no limit), to protect what reads the output. */
+  readonly maxRate: number;
+  /** How long an answered id is remembered for de-duplication. */
+  readonly answeredTtlSeconds: number;
+  readonly limits: Pick<LimitsConfig, "maxTextLength">;
+}
+
+type Entry = [id: string, fields: string[]];
+
+export interface WorkerSummary {
+  readonly processed: number;
+  readonly answered: number;
+  readonly duplicates: number;
+  readonly claimed: number;
+  readonly errors: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function fieldsOf(flat: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
+export class StreamWorker {
+  private stopping = false;
+  private claimCursor = "0-0";
+  private lastClaim = 0;
+  private readonly summary = { processed: 0, answered: 0, duplicates: 0, claimed: 0, errors: 0 };
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly engine: Engine,
+    private readonly options: WorkerOptions,
+    private readonly metrics?: WorkerMetrics,
+  ) {
+    defineCommit(redis);
+  }
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  async run(): Promise<WorkerSummary> {
+    const { stream, group } = this.options;
+    // From the start of the stream: a queue filled before the first worker came is work too.
+    await this.redis.xgroup("CREATE", stream, group, "0", "MKSTREAM").catch((err: Error) => {
+      if (!err.message.includes("BUSYGROUP")) throw err;
+    });
+    let windowStart = Date.now();
+    let windowCount = 0;
+    while (!this.stopping) {
+      if (this.options.maxOutBacklog > 0 && (await this.redis.xlen(this.options.outStream)) > this.options.maxOutBacklog) {
+        this.metrics?.backpressure.inc();
+        await sleep(100);
+        continue;
+      }
+      const entries = (await this.claim()) ?? (await this.read());
+      if (entries.length === 0) continue;
+      if (this.options.maxRate > 0) {
+        // Hold the batch (it stays pending, claimable if we die) until the rate allows it.
+        const elapsed = Date.now() - windowStart;
+        if (elapsed >= 1000) {
+          windowStart = Date.now();
+          windowCount = 0;
+        } else if (windowCount + entries.length > this.options.maxRate) {
+          await sleep(1000 - elapsed);
+          windowStart = Date.now();
+          windowCount = 0;
+        }
+        windowCount += entries.length;
+      }
+      await this.answer(entries);
+    }
+    return { ...this.summary };
+  }
+
+  /** Entries another consumer left pending for longer than claimIdleMs (checked at most once per claimIdleMs / 2). */
+  private async claim(): Promise<Entry[] | null> {
+    const now = Date.now();
+    if (now - this.lastClaim < this.options.claimIdleMs / 2 && this.claimCursor === "0-0") return null;
+    this.lastClaim = now;
+    const [cursor, entries] = (await this.redis.xautoclaim(this.options.stream, this.options.group, this.options.consumer, this.options.claimIdleMs, this.claimCursor, "COUNT", this.options.batch)) as [string, Array<Entry | null>];
+    this.claimCursor = cursor;
+    // Entries deleted from the stream while pending come back as null: nothing to answer.
+    const live = entries.filter((e): e is Entry => e !== null);
+    if (live.length === 0) return null;
+    this.summary.claimed += live.length;
+    this.metrics?.claimed.inc(live.length);
+    return live;
+  }
+
+  private async read(): Promise<Entry[]> {
+    const res = (await this.redis.xreadgroup("GROUP", this.options.group, this.options.consumer, "COUNT", this.options.batch, "BLOCK", this.options.blockMs, "STREAMS", this.options.stream, ">")) as Array<[string, Entry[]]> | null;
+    return res?.[0]?.[1] ?? [];
+  }
+
+  private async answer(entries: readonly Entry[]): Promise<void> {
+    const t0 = performance.now();
+    const answers: Answer[] = entries.map(([entryId, flat]) => {
+      const f = fieldsOf(flat);
+      const id = f.id ?? entryId;
+      return { id, entryId, result: JSON.stringify(this.resultFor(f)) };
+    });
+    const fresh = await commitBatch(this.redis, { in: this.options.stream, out: this.options.outStream, group: this.options.group }, answers, this.options.answeredTtlSeconds);
+    this.summary.processed += entries.length;
+    this.summary.answered += fresh;
+    this.summary.duplicates += entries.length - fresh;
+    this.metrics?.messages.inc({ outcome: "answered" }, fresh);
+    this.metrics?.messages.inc({ outcome: "duplicate" }, entries.length - fresh);
+    this.metrics?.batchSeconds.observe((performance.now() - t0) / 1000);
+  }
+
+  /** The classification, or a reason the entry cannot be classified (reported, never dropped). */
+  private resultFor(f: Record<string, string>): Record<string, unknown> {
+    const bad = (code: string, message: string): Record<string, unknown> => {
+      this.summary.errors++;
+      this.metrics?.messages.inc({ outcome: "error" });
+      return { error: { code, message } };
+    };
+    if (f.text === undefined) return bad("INVALID_TEXT", 'the entry has no "text" field.');
+    if (!/\S/.test(f.text)) return bad("EMPTY_TEXT", '"text" is empty or only whitespace.');
+    if (f.text.length > this.options.limits.maxTextLength) return bad("TEXT_TOO_LONG", `"text" has ${f.text.length} characters; the limit is ${this.options.limits.maxTextLength}.`);
+    const r = this.engine.classify(f.text);
+    return { score: r.score, flagged: r.flagged, action: r.action, categories: r.categories, lang: r.lang, model: r.model, stage: r.stage, degraded: r.degraded, ...(f.user !== undefined ? { user: f.user } : {}) };
+  }
+}
