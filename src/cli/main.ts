@@ -38,7 +38,7 @@ function dataDirOption(): Option {
 export async function withRegistry<T>(dataDir: string, storeUrl: string | undefined, fn: (registry: Registry, store: Store) => Promise<T>): Promise<T> {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
-  const store = openStore(storeUrl, dir);
+  const store = await openStore(storeUrl, dir);
   try {
     return await fn(new Registry(store, dir), store);
   } finally {
@@ -90,7 +90,7 @@ function buildProgram(): Command {
     .option("--config <file>", "config file (JSON); see docs/configuration.md")
     .option("--promote", "make the result the champion if it passes the gate")
     .option("--export <file>", "also write the artifact to this path")
-    .option("--store <url>", "sqlite:PATH (default: under the data dir)")
+    .option("--store <url>", "sqlite:PATH (default: warden.db under the data dir) or postgres://user@host:port/db[?schema=NAME], shared by replicas")
     .addOption(dataDirOption())
     .action(async (opts: { data: string[]; config?: string; promote?: boolean; export?: string; store?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
@@ -157,7 +157,7 @@ function buildProgram(): Command {
     .description("serve the API and dashboard (what npm start runs)")
     .addOption(new Option("--port <n>", "port").env("PORT").default(8080).argParser((v) => parsePort(v)))
     .option("--host <host>", "address to bind", "127.0.0.1")
-    .option("--store <url>", "sqlite:PATH (default: under the data dir)")
+    .option("--store <url>", "sqlite:PATH (default: warden.db under the data dir) or postgres://user@host:port/db[?schema=NAME], shared by replicas")
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
     .action(async (opts: { port: number; host: string; store?: string; config?: string; dataDir: string }) => {

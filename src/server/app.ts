@@ -10,6 +10,7 @@ import { ExperimentManager } from "../experiments/manager.js";
 import { PredictionLog } from "../log/prediction-log.js";
 import type { Registry } from "../registry/registry.js";
 import type { Store } from "../store/types.js";
+import { followChampion } from "./champion-sync.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerCardRoutes } from "./routes/cards.js";
@@ -111,7 +112,9 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
   });
+  const stopFollowing = followChampion(context);
   app.addHook("onClose", async () => {
+    stopFollowing();
     experiments.close();
     await predictionLog.close();
   });

@@ -47,6 +47,12 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly championSyncErrors = new Counter({
+    name: "warden_champion_sync_errors_total",
+    help: "Failed attempts to load the registry's champion (the current model keeps serving).",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "warden_" });
   }

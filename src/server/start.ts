@@ -20,7 +20,7 @@ export interface StartOptions {
 }
 
 export async function startServer(options: StartOptions): Promise<{ app: FastifyInstance; url: string }> {
-  const store = openStore(options.storeUrl, options.dataDir);
+  const store = await openStore(options.storeUrl, options.dataDir);
   const registry = new Registry(store, options.dataDir);
   const loadEngine = async (version?: string): Promise<Engine> => new Engine(await registry.load(version), options.config.policy);
   const slot = new EngineSlot(await loadEngine());

@@ -1,11 +1,13 @@
-/** Choose a store from `--store URL`: `sqlite:PATH` (default: warden.db under the data dir). */
+/** Choose a store from `--store URL`: `sqlite:PATH` (default: warden.db under the data dir) or `postgres://…`. */
 import { join } from "node:path";
 import { WardenError } from "../errors.js";
+import { PostgresStore } from "./postgres.js";
 import { SqliteStore } from "./sqlite.js";
 import type { Store } from "./types.js";
 
-export function openStore(url: string | undefined, dataDir: string): Store {
+export async function openStore(url: string | undefined, dataDir: string): Promise<Store> {
   if (!url) return new SqliteStore(join(dataDir, "warden.db"));
   if (url.startsWith("sqlite:")) return new SqliteStore(url.slice("sqlite:".length));
-  throw new WardenError("CONFIG_INVALID", `--store ${url}: only sqlite:PATH is supported in this version.`);
+  if (url.startsWith("postgres://") || url.startsWith("postgresql://")) return PostgresStore.open(url);
+  throw new WardenError("CONFIG_INVALID", `--store ${url}: use sqlite:PATH or postgres://user@host:port/database.`);
 }

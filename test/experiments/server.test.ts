@@ -17,6 +17,7 @@ import { EngineSlot, buildServer } from "../../src/server/app.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { FIXTURE_INSULT, startTestServer, trainFixtureModel, type TestServer } from "../helpers/fixture.js";
 import { REPO_ROOT } from "../helpers/shared.js";
+import { waitFor } from "../helpers/wait.js";
 
 const TOKEN = "experiment-token";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -47,15 +48,6 @@ async function classify(app: FastifyInstance, body: Json): Promise<Json> {
 const start = (app: FastifyInstance, body: Json) => app.inject({ method: "POST", url: "/v1/admin/experiments", headers: auth, payload: body });
 const status = async (app: FastifyInstance, name: string): Promise<Json> => (await app.inject({ method: "GET", url: `/v1/admin/experiments/${name}`, headers: auth })).json() as Json;
 const stop = (app: FastifyInstance, name: string) => app.inject({ method: "POST", url: `/v1/admin/experiments/${name}/stop`, headers: auth });
-
-async function waitFor(what: string, check: () => Promise<boolean>, seconds = 5): Promise<void> {
-  const until = Date.now() + seconds * 1000;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`${what} within ${seconds} s`);
-}
 
 describe("experiments on a real server", () => {
   let server: TestServer;
@@ -132,7 +124,7 @@ describe("experiments on a real server", () => {
     const s = await status(server.app, "slow");
     assert.equal(s.state, "stopped");
     assert.match(s.decision, /^stopped: p99 latency/);
-    await waitFor("the stop is in the store", async () => (await server.store.getExperiment("slow"))?.state === "stopped");
+    await waitFor("the stop is in the store", async () => (await server.store.getExperiment("slow"))?.state === "stopped", 5);
   });
 
   it("runs a shadow challenger off the response path, never answering, and obeys a stop from the CLI", async () => {
@@ -142,11 +134,11 @@ describe("experiments on a real server", () => {
       assert.equal(r.model, server.version);
       assert.equal(r.arm, "champion");
     }
-    await waitFor("the shadow scores", async () => ((await status(server.app, "shadow")).arms as Json[])[1]!.requests === 40);
+    await waitFor("the shadow scores", async () => ((await status(server.app, "shadow")).arms as Json[])[1]!.requests === 40, 5);
     const s = await status(server.app, "shadow");
     assert.equal(typeof s.arms[1].disagreement, "number");
     execFileSync(process.execPath, [join(REPO_ROOT, "bin/warden.js"), "experiment", "stop", "shadow", "--data-dir", server.dataDir]);
-    await waitFor("the server sees the CLI's stop", async () => (await classify(server.app, { text: "hi" })).arm === undefined);
+    await waitFor("the server sees the CLI stop", async () => (await classify(server.app, { text: "hi" })).arm === undefined, 5);
     const cli = JSON.parse(execFileSync(process.execPath, [join(REPO_ROOT, "bin/warden.js"), "experiment", "status", "shadow", "--data-dir", server.dataDir]).toString()) as Json;
     assert.equal(cli.state, "stopped");
     // The requests made while waiting for the stop were shadowed too.

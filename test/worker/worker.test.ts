@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { REDIS_URL, redisSkip } from "../helpers/services.js";
 import { REPO_ROOT } from "../helpers/shared.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip = await redisSkip();
 const MESSAGES = 5000;
@@ -52,15 +53,6 @@ describe("warden worker on Redis Streams", { skip }, () => {
     });
     children.push(child);
     return child;
-  }
-
-  async function waitFor(what: string, check: () => Promise<boolean>, seconds: number): Promise<void> {
-    const until = Date.now() + seconds * 1000;
-    while (Date.now() < until) {
-      if (await check()) return;
-      await sleep(20);
-    }
-    assert.fail(`${what} within ${seconds} s`);
   }
 
   it("answers 5,000 messages exactly once although a worker is killed with kill -9 mid-stream", async () => {

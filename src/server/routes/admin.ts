@@ -6,6 +6,7 @@ import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { WardenError } from "../../errors.js";
 import type { ServerContext } from "../app.js";
+import { serveVersion } from "../champion-sync.js";
 
 function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.startsWith("Bearer ") ? header.slice(7) : "");
@@ -26,11 +27,7 @@ export function adminGuard(ctx: ServerContext): (request: FastifyRequest, reply:
 export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const guard = adminGuard(ctx);
 
-  const serve = async (version: string): Promise<void> => {
-    const next = await ctx.loadEngine(version);
-    ctx.slot.swap(next);
-    ctx.metrics.setModel(next.version);
-  };
+  const serve = (version: string): Promise<void> => serveVersion(ctx, version);
 
   app.get("/v1/admin/models", { preHandler: guard }, async () => ({ models: await ctx.registry.list() }));
 

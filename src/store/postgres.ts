@@ -1,0 +1,180 @@
+/**
+ * The store on PostgreSQL (`--store postgres://…`), so that many replicas share one
+ * registry, champion pointer, prediction log, feedback and experiments. Same interface
+ * and semantics as the SQLite store. The schema is versioned: `open` applies the
+ * migrations not yet applied, under an advisory lock, so replicas starting together
+ * migrate once. A `schema` query parameter puts Warden's tables in their own schema.
+ */
+import pg from "pg";
+import { WardenError } from "../errors.js";
+import type { ChampionChange, ExperimentRecord, FeedbackRecord, ModelRecord, PredictionRecord, Store } from "./types.js";
+
+/** Append-only: a released migration is never edited, a change is a new one. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE predictions (
+     id TEXT PRIMARY KEY, ts BIGINT NOT NULL, model TEXT NOT NULL, stage TEXT NOT NULL, score DOUBLE PRECISION NOT NULL,
+     action TEXT NOT NULL, categories JSONB NOT NULL, lang TEXT NOT NULL, latency_ms DOUBLE PRECISION NOT NULL,
+     text_hash TEXT NOT NULL, text TEXT);
+   CREATE INDEX predictions_ts ON predictions(ts);
+   CREATE TABLE feedback (seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL, label SMALLINT NOT NULL, ts BIGINT NOT NULL);
+   CREATE INDEX feedback_id ON feedback(id);
+   CREATE TABLE models (version TEXT PRIMARY KEY, sha256 TEXT NOT NULL, path TEXT NOT NULL, created_at BIGINT NOT NULL, meta JSONB NOT NULL);
+   CREATE TABLE champion_history (seq BIGSERIAL PRIMARY KEY, version TEXT NOT NULL, ts BIGINT NOT NULL, reason TEXT NOT NULL);`,
+  `CREATE TABLE experiments (name TEXT PRIMARY KEY, spec JSONB NOT NULL, state TEXT NOT NULL, stopped_by TEXT, result JSONB, updated_at BIGINT NOT NULL);`,
+];
+
+/** Any number: the advisory lock that serializes migrations across replicas. */
+const MIGRATION_LOCK = 0x57a2d;
+
+interface PredictionRow {
+  id: string; ts: string; model: string; stage: string; score: number; action: string;
+  categories: Record<string, number>; lang: string; latency_ms: number; text_hash: string; text: string | null;
+}
+
+function toPrediction(r: PredictionRow): PredictionRecord {
+  return {
+    id: r.id, ts: Number(r.ts), model: r.model, stage: r.stage, score: r.score, action: r.action, categories: r.categories,
+    lang: r.lang, latencyMs: r.latency_ms, textHash: r.text_hash, text: r.text,
+  };
+}
+
+function toModel(r: { version: string; sha256: string; path: string; created_at: string; meta: Record<string, unknown> }): ModelRecord {
+  return { version: r.version, sha256: r.sha256, path: r.path, createdAt: Number(r.created_at), meta: r.meta };
+}
+
+function toExperiment(r: { name: string; spec: Record<string, unknown>; state: "running" | "stopped"; stopped_by: string | null; result: Record<string, unknown> | null; updated_at: string }): ExperimentRecord {
+  return { name: r.name, spec: r.spec, state: r.state, stoppedBy: r.stopped_by, result: r.result, updatedAt: Number(r.updated_at) };
+}
+
+export class PostgresStore implements Store {
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connect, check the server answers, and bring the schema up to date. */
+  static async open(url: string): Promise<PostgresStore> {
+    const parsed = new URL(url);
+    const schema = parsed.searchParams.get("schema");
+    parsed.searchParams.delete("schema");
+    if (schema !== null && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new WardenError("CONFIG_INVALID", `--store: schema "${schema}" must be a lower-case SQL identifier.`);
+    const pool = new pg.Pool({ connectionString: parsed.toString(), max: 10 });
+    if (schema) pool.on("connect", (client) => void client.query(`SET search_path TO ${schema}`));
+    const store = new PostgresStore(pool);
+    try {
+      await store.migrate(schema);
+    } catch (err) {
+      await pool.end();
+      throw new WardenError("CONFIG_INVALID", `--store ${parsed.host}: PostgreSQL could not be opened: ${(err as Error).message}`);
+    }
+    return store;
+  }
+
+  /** The schema version this database is at (the number of migrations applied). */
+  async schemaVersion(): Promise<number> {
+    const r = await this.pool.query<{ v: number | null }>("SELECT max(version) AS v FROM warden_schema_migrations");
+    return r.rows[0]?.v ?? 0;
+  }
+
+  private async migrate(schema: string | null): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+      if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await client.query("CREATE TABLE IF NOT EXISTS warden_schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
+      const done = (await client.query<{ v: number | null }>("SELECT max(version) AS v FROM warden_schema_migrations")).rows[0]?.v ?? 0;
+      for (let v = done + 1; v <= MIGRATIONS.length; v++) {
+        await client.query(MIGRATIONS[v - 1]!);
+        await client.query("INSERT INTO warden_schema_migrations (version, applied_at) VALUES ($1, $2)", [v, Date.now()]);
+      }
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
+  async insertPredictions(rows: readonly PredictionRecord[]): Promise<void> {
+    if (rows.length === 0) return;
+    // One statement per batch: arrays unnested into rows.
+    const col = <T>(f: (r: PredictionRecord) => T): T[] => rows.map(f);
+    await this.pool.query(
+      `INSERT INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::jsonb[], $8::text[], $9::float8[], $10::text[], $11::text[])
+       ON CONFLICT (id) DO UPDATE SET ts = excluded.ts, model = excluded.model, stage = excluded.stage, score = excluded.score, action = excluded.action,
+         categories = excluded.categories, lang = excluded.lang, latency_ms = excluded.latency_ms, text_hash = excluded.text_hash, text = excluded.text`,
+      [col((r) => r.id), col((r) => r.ts), col((r) => r.model), col((r) => r.stage), col((r) => r.score), col((r) => r.action), col((r) => JSON.stringify(r.categories)), col((r) => r.lang), col((r) => r.latencyMs), col((r) => r.textHash), col((r) => r.text)],
+    );
+  }
+
+  async getPrediction(id: string): Promise<PredictionRecord | null> {
+    const r = await this.pool.query<PredictionRow>("SELECT * FROM predictions WHERE id = $1", [id]);
+    return r.rows[0] ? toPrediction(r.rows[0]) : null;
+  }
+
+  async insertFeedback(row: FeedbackRecord): Promise<void> {
+    await this.pool.query("INSERT INTO feedback (id, label, ts) VALUES ($1, $2, $3)", [row.id, row.label, row.ts]);
+  }
+
+  async listFeedback(limit: number): Promise<Array<FeedbackRecord & { prediction: PredictionRecord | null }>> {
+    const r = await this.pool.query<{ fid: string; label: number; fts: string } & Partial<PredictionRow>>(
+      `SELECT f.id AS fid, f.label, f.ts AS fts, p.* FROM feedback f LEFT JOIN predictions p ON p.id = f.id ORDER BY f.seq DESC LIMIT $1`,
+      [limit],
+    );
+    return r.rows.map((row) => ({ id: row.fid, label: row.label as 0 | 1, ts: Number(row.fts), prediction: row.id ? toPrediction(row as PredictionRow) : null }));
+  }
+
+  async putModel(m: ModelRecord): Promise<void> {
+    await this.pool.query(
+      "INSERT INTO models (version, sha256, path, created_at, meta) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version) DO UPDATE SET path = excluded.path, meta = excluded.meta",
+      [m.version, m.sha256, m.path, m.createdAt, JSON.stringify(m.meta)],
+    );
+  }
+
+  async getModel(version: string): Promise<ModelRecord | null> {
+    const r = await this.pool.query("SELECT * FROM models WHERE version = $1", [version]);
+    return r.rows[0] ? toModel(r.rows[0]) : null;
+  }
+
+  async listModels(): Promise<ModelRecord[]> {
+    return (await this.pool.query("SELECT * FROM models ORDER BY created_at, version")).rows.map(toModel);
+  }
+
+  async pushChampion(c: ChampionChange): Promise<void> {
+    await this.pool.query("INSERT INTO champion_history (version, ts, reason) VALUES ($1, $2, $3)", [c.version, c.ts, c.reason]);
+  }
+
+  async championHistory(limit: number): Promise<ChampionChange[]> {
+    const r = await this.pool.query<{ version: string; ts: string; reason: string }>("SELECT version, ts, reason FROM champion_history ORDER BY seq DESC LIMIT $1", [limit]);
+    return r.rows.map((c) => ({ version: c.version, ts: Number(c.ts), reason: c.reason }));
+  }
+
+  async putExperiment(e: ExperimentRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO experiments (name, spec, state, stopped_by, result, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, state = excluded.state, stopped_by = excluded.stopped_by, result = excluded.result, updated_at = excluded.updated_at`,
+      [e.name, JSON.stringify(e.spec), e.state, e.stoppedBy, e.result === null ? null : JSON.stringify(e.result), e.updatedAt],
+    );
+  }
+
+  async getExperiment(name: string): Promise<ExperimentRecord | null> {
+    const r = await this.pool.query("SELECT * FROM experiments WHERE name = $1", [name]);
+    return r.rows[0] ? toExperiment(r.rows[0]) : null;
+  }
+
+  async setExperimentResult(name: string, result: Record<string, unknown>, updatedAt: number): Promise<void> {
+    await this.pool.query("UPDATE experiments SET result = $1, updated_at = $2 WHERE name = $3", [JSON.stringify(result), updatedAt, name]);
+  }
+
+  async listExperiments(): Promise<ExperimentRecord[]> {
+    return (await this.pool.query("SELECT * FROM experiments ORDER BY updated_at DESC, name")).rows.map(toExperiment);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
