@@ -4,6 +4,7 @@ import type { HttpResult } from "./http.js";
 import type { LatencyResult, ModelLoadResult, StageBreakdown, StageTime } from "./inprocess.js";
 import type { MachineInfo } from "./machine.js";
 import { pipelineMarkdown, pipelineSummary, warmShare, type PipelineResult } from "./pipeline.js";
+import type { WorkerBenchResult } from "./worker.js";
 import { PER_DATASET, type Sample } from "./sample.js";
 import { fmt } from "./stats.js";
 
@@ -21,6 +22,7 @@ export interface Results {
   readonly http: Outcome<HttpResult>;
   /** Absent when the run was told to skip it (`--no-pipeline`). */
   readonly pipeline: Outcome<PipelineResult> | undefined;
+  readonly worker: Outcome<WorkerBenchResult>;
   readonly totalSeconds: number;
   readonly loadavgEnd: readonly number[];
 }
@@ -230,8 +232,24 @@ function pipeline(r: Results): string[] {
   return [...out, "Each run is a child process, as users run it.", "", ...pipelineMarkdown(r.pipeline.value)];
 }
 
+function worker(r: Results): string[] {
+  const out = ["## 7. `warden worker` on Redis Streams", ""];
+  if (!r.worker.ok) return [...out, ...missing(r.worker)];
+  const w = r.worker.value;
+  return [
+    ...out,
+    `${fmt(w.messages)} messages queued in a stream on the local Redis, then one \`warden worker\` process (batches of ${w.batch}) answers them into an output stream, each answer committed atomically with its acknowledgement. Its rate comes from the Redis server's clock (first to last answer, start-up excluded); the in-process figure is the same engine classifying the same messages in this process.`,
+    "",
+    "| | messages/s (one core) |",
+    "|---|---:|",
+    `| in process (Engine.classify in a loop) | ${fmt(w.inProcessPerSec)} |`,
+    `| \`warden worker\` via Redis Streams | ${fmt(w.workerPerSec)} (${pct(w.workerPerSec, w.inProcessPerSec)}) |`,
+    "",
+  ];
+}
+
 export function renderMarkdown(r: Results): string {
-  return [...header(r), ...headline(r), ...normalization(r), ...latency(r), ...cli(r), ...modelLoad(r), ...http(r), ...pipeline(r)].join("\n");
+  return [...header(r), ...headline(r), ...normalization(r), ...latency(r), ...cli(r), ...modelLoad(r), ...http(r), ...pipeline(r), ...worker(r)].join("\n");
 }
 
 export function renderSummary(r: Results): string {
@@ -257,6 +275,8 @@ export function renderSummary(r: Results): string {
     const h = r.http.value;
     lines.push(`  http: warden ${fmt(h.warden.rps)} req/s (p50 ${fmt(h.warden.p50Ms, 1)} ms, p99 ${fmt(h.warden.p99Ms, 1)} ms) vs floor ${fmt(h.floor.rps)} req/s (p50 ${fmt(h.floor.p50Ms, 1)} ms, p99 ${fmt(h.floor.p99Ms, 1)} ms): ${pct(h.warden.rps, h.floor.rps)}`);
   } else lines.push(failed("http", r.http));
+  if (r.worker.ok) lines.push(`  worker: ${fmt(r.worker.value.workerPerSec)} msg/s via Redis vs ${fmt(r.worker.value.inProcessPerSec)} in process (${pct(r.worker.value.workerPerSec, r.worker.value.inProcessPerSec)})`);
+  else lines.push(failed("worker", r.worker));
   if (r.pipeline?.ok) lines.push(pipelineSummary(r.pipeline.value));
   else if (r.pipeline) lines.push(failed("pipeline", r.pipeline));
   return lines.join("\n");

@@ -9,6 +9,7 @@
  *   5. HTTP: the real server against a bare Fastify floor, A/B/A/B (child processes)
  *   6. the training pipeline on all shared datasets: cold, cached rerun, one parameter
  *      changed (child processes; skipped with `--no-pipeline`, which takes two minutes off)
+ *   7. `warden worker` on Redis Streams against in-process classification (needs Redis)
  *
  * A section that fails is reported as not measured and the run exits 1; temp files and
  * child processes are cleaned up either way.
@@ -24,6 +25,7 @@ import { measureHttp } from "./http.js";
 import { measureLatency, measureModelLoad, measureStages, type ModelLoadResult } from "./inprocess.js";
 import { machineInfo } from "./machine.js";
 import { measurePipeline } from "./pipeline.js";
+import { measureWorker } from "./worker.js";
 import { renderMarkdown, renderSummary, type Outcome, type Results } from "./report.js";
 import { loadSample, type Sample } from "./sample.js";
 import { nowNs } from "./stats.js";
@@ -84,6 +86,7 @@ async function main(): Promise<number> {
     measureHttp({ childScript: join(HERE, "server-child.js"), bodies: httpBodies(sample, HTTP_BODIES, Math.min(2000, config.limits.maxTextLength)) }),
   );
 
+  const worker = await section("warden worker on Redis Streams", () => (engine ? measureWorker(ROOT, engine, sample.texts) : noEngine()));
   const pipeline = process.argv.includes("--no-pipeline")
     ? undefined
     : await section("training pipeline (cold, cached rerun, one parameter changed)", () => measurePipeline(ROOT, SHARED));
@@ -98,12 +101,13 @@ async function main(): Promise<number> {
     cli,
     http,
     pipeline,
+    worker,
     totalSeconds: (nowNs() - t0) / 1e9,
     loadavgEnd: loadavg(),
   };
   writeFileSync(OUT, renderMarkdown(results));
   process.stdout.write(renderSummary(results) + `\n  wrote ${OUT}\n`);
-  return [modelLoad, stages, latency, cli, http, pipeline ?? { ok: true }].every((o) => o.ok) ? 0 : 1;
+  return [modelLoad, stages, latency, cli, http, worker, pipeline ?? { ok: true }].every((o) => o.ok) ? 0 : 1;
 }
 
 process.exitCode = await main();

@@ -51,9 +51,13 @@ export function registerWorkerCommand(program: Command, withRegistry: WithRegist
       process.once("SIGTERM", stop);
       process.once("SIGINT", stop);
       process.stderr.write(`worker ${consumer}: ${opts.stream} → ${opts.outStream} (group ${opts.group}), model ${engine.version}\n`);
-      const summary = await worker.run();
-      server?.close();
-      await redis.quit();
-      process.stderr.write(`worker ${consumer} stopped: ${JSON.stringify(summary)}\n`);
+      try {
+        const summary = await worker.run();
+        process.stderr.write(`worker ${consumer} stopped: ${JSON.stringify(summary)}\n`);
+      } finally {
+        // Also on an error (the stream deleted under us, say): release the connection so the process can exit.
+        server?.close();
+        redis.disconnect();
+      }
     });
 }

@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export class WorkerMetrics {
   readonly registry = new Registry();
   readonly messages = new Counter({ name: "warden_worker_messages_total", help: "Stream entries handled, by outcome (answered, duplicate: answered before, error: not classifiable)", labelNames: ["outcome"], registers: [this.registry] });
-  readonly batchSeconds = new Histogram({ name: "warden_worker_batch_seconds", help: "Time to classify and commit one batch", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
+  readonly commitSeconds = new Histogram({ name: "warden_worker_commit_seconds", help: "Time to commit one batch of answers to Redis", buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5], registers: [this.registry] });
   readonly claimed = new Counter({ name: "warden_worker_claimed_total", help: "Entries taken over from consumers that left them pending too long", registers: [this.registry] });
   readonly backpressure = new Counter({ name: "warden_worker_backpressure_pauses_total", help: "Pauses because the output stream's backlog was over its limit", registers: [this.registry] });
 

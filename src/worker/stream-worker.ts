@@ -1,9 +1,10 @@
 /**
  * `warden worker`: classify a Redis stream with a consumer group. Each loop claims
  * entries that a dead consumer left pending too long (XAUTOCLAIM), else reads new ones
- * (XREADGROUP), classifies the batch, and answers it atomically (commit.ts). One batch
- * is in flight at a time, and reading pauses while the output stream's backlog is over
- * its limit: that is the backpressure. `stop()` finishes the batch in hand, then returns.
+ * (XREADGROUP), classifies the batch, and answers it atomically (commit.ts). At most one
+ * batch is read ahead and one being committed, and reading pauses while the output
+ * stream's backlog is over its limit: that is the backpressure. `stop()` finishes the
+ * batches in hand, then returns.
  */
 import type { Redis } from "ioredis";
 import type { LimitsConfig } from "../config.js";
@@ -74,13 +75,19 @@ export class StreamWorker {
     });
     let windowStart = Date.now();
     let windowCount = 0;
+    // Overlap Redis round trips with classification: the next batch is being read, and the
+    // previous one committed, while this one is classified. At most one of each in flight.
+    let prefetch: Promise<Entry[]> | null = null;
+    let committing: Promise<void> = Promise.resolve();
     while (!this.stopping) {
       if (this.options.maxOutBacklog > 0 && (await this.redis.xlen(this.options.outStream)) > this.options.maxOutBacklog) {
         this.metrics?.backpressure.inc();
         await sleep(100);
         continue;
       }
-      const entries = (await this.claim()) ?? (await this.read());
+      const claimed = await this.claim();
+      const entries = claimed ?? (await (prefetch ?? this.read()));
+      prefetch = claimed || this.stopping ? prefetch : this.read();
       if (entries.length === 0) continue;
       if (this.options.maxRate > 0) {
         // Hold the batch (it stays pending, claimable if we die) until the rate allows it.
@@ -95,8 +102,14 @@ export class StreamWorker {
         }
         windowCount += entries.length;
       }
-      await this.answer(entries);
+      const answers = this.classify(entries);
+      await committing;
+      committing = this.commit(entries.length, answers);
     }
+    await committing;
+    // A batch read ahead before the stop is ours (pending on this consumer): answer it rather than leave it to be claimed.
+    const last = prefetch ? await prefetch : [];
+    if (last.length > 0) await this.commit(last.length, this.classify(last));
     return { ...this.summary };
   }
 
@@ -120,20 +133,22 @@ export class StreamWorker {
     return res?.[0]?.[1] ?? [];
   }
 
-  private async answer(entries: readonly Entry[]): Promise<void> {
-    const t0 = performance.now();
-    const answers: Answer[] = entries.map(([entryId, flat]) => {
+  private classify(entries: readonly Entry[]): Answer[] {
+    return entries.map(([entryId, flat]) => {
       const f = fieldsOf(flat);
-      const id = f.id ?? entryId;
-      return { id, entryId, result: JSON.stringify(this.resultFor(f)) };
+      return { id: f.id ?? entryId, entryId, result: JSON.stringify(this.resultFor(f)) };
     });
+  }
+
+  private async commit(count: number, answers: readonly Answer[]): Promise<void> {
+    const t0 = performance.now();
     const fresh = await commitBatch(this.redis, { in: this.options.stream, out: this.options.outStream, group: this.options.group }, answers, this.options.answeredTtlSeconds);
-    this.summary.processed += entries.length;
+    this.summary.processed += count;
     this.summary.answered += fresh;
-    this.summary.duplicates += entries.length - fresh;
+    this.summary.duplicates += count - fresh;
     this.metrics?.messages.inc({ outcome: "answered" }, fresh);
-    this.metrics?.messages.inc({ outcome: "duplicate" }, entries.length - fresh);
-    this.metrics?.batchSeconds.observe((performance.now() - t0) / 1000);
+    this.metrics?.messages.inc({ outcome: "duplicate" }, count - fresh);
+    this.metrics?.commitSeconds.observe((performance.now() - t0) / 1000);
   }
 
   /** The classification, or a reason the entry cannot be classified (reported, never dropped). */
