@@ -33,10 +33,11 @@ export function registerWorkerCommand(program: Command, withRegistry: WithRegist
     .option("--claim-idle-ms <n>", "take over entries another consumer left pending this long", int("--claim-idle-ms", 1), 30_000)
     .option("--max-out-backlog <n>", "pause while the output stream holds more entries than this (0: no limit)", int("--max-out-backlog", 0), 0)
     .option("--max-rate <n>", "at most this many messages a second (0: no limit)", int("--max-rate", 0), 0)
+    .option("--dedupe-ttl-s <n>", "how long an answered id is remembered, so a redelivered or resent entry is not answered twice", int("--dedupe-ttl-s", 1), 3600)
     .option("--metrics-port <n>", "serve Prometheus metrics on this port (127.0.0.1)", int("--metrics-port", 0))
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
-    .action(async (opts: { redis: string; stream: string; group: string; outStream: string; consumer?: string; model?: string; store?: string; batch: number; blockMs: number; claimIdleMs: number; maxOutBacklog: number; maxRate: number; metricsPort?: number; config?: string; dataDir: string }) => {
+    .action(async (opts: { redis: string; stream: string; group: string; outStream: string; consumer?: string; model?: string; store?: string; batch: number; blockMs: number; claimIdleMs: number; maxOutBacklog: number; maxRate: number; dedupeTtlS: number; metricsPort?: number; config?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
       const loaded = await withRegistry(opts.dataDir, opts.store, (registry) => registry.load(opts.model));
       const engine = new Engine(loaded, config.policy);
@@ -45,7 +46,7 @@ export function registerWorkerCommand(program: Command, withRegistry: WithRegist
       const metrics = new WorkerMetrics(redis, opts.stream, opts.group);
       const server = opts.metricsPort !== undefined ? await metrics.listen(opts.metricsPort, "127.0.0.1") : undefined;
       const consumer = opts.consumer ?? `${hostname()}-${process.pid}`;
-      const worker = new StreamWorker(redis, engine, { ...opts, consumer, answeredTtlSeconds: 7 * 24 * 3600, limits: config.limits }, metrics);
+      const worker = new StreamWorker(redis, engine, { ...opts, consumer, answeredTtlSeconds: opts.dedupeTtlS, limits: config.limits }, metrics);
       // SIGTERM/SIGINT: finish the batch in hand, acknowledge it, then leave.
       const stop = (): void => worker.stop();
       process.once("SIGTERM", stop);
