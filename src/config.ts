@@ -93,11 +93,40 @@ const Gate = z
   })
   .strict();
 
+const Band = z.object({ warn: z.number().min(0), alert: z.number().min(0) }).strict();
+
+/** Monitoring: windows, alert thresholds, where alerts go, what the prediction log keeps; see docs/monitoring.md. */
+const Monitoring = z
+  .object({
+    windowSize: z.number().int().min(10).default(500),
+    windowSeconds: z.number().int().min(1).default(300),
+    minMessages: z.number().int().min(1).default(200),
+    /** Evaluations in a row over (under) a threshold before an alert fires (resolves). */
+    consecutive: z.number().int().min(1).default(2),
+    webhookUrl: z.string().url().optional(),
+    /** "hash": never keep message text; "review": keep it for messages sent to review or blocked; "all": keep every text. */
+    retention: z.enum(["hash", "review", "all"]).default("review"),
+    thresholds: z
+      .object({
+        scorePsi: Band.optional(),
+        languageJs: Band.optional(),
+        wordPsi: Band.optional(),
+        oovRateChange: Band.optional(),
+        evasionRateChange: Band.optional(),
+        flaggedRateChange: Band.optional(),
+        expectedPrecisionDrop: Band.optional(),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     training: Training.default(Training.parse({})),
     policy: Policy.default(Policy.parse({})),
     limits: Limits.default(Limits.parse({})),
+    monitoring: Monitoring.default(Monitoring.parse({})),
     contract: Contract.default(Contract.parse({})),
     gate: Gate.default(Gate.parse({})),
   })

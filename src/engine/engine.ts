@@ -26,11 +26,26 @@ export interface Classification {
   explanation?: Span[];
   /** With an explanation: one plain-language sentence saying why. */
   reason?: string;
+  /** With `observe`: what monitoring needs (never part of an API answer). */
+  observed?: Observed;
+}
+
+export interface Observed {
+  /** The normalized text. */
+  readonly normalized: string;
+  /** Whether the text hid its words (confusables, leet, split or stretched letters). */
+  readonly evasion: boolean;
+  readonly repairedEncoding: boolean;
+  readonly invisible: boolean;
+  /** Per category: whether it reached its review threshold for this language. */
+  readonly flaggedCategories: Record<string, boolean>;
 }
 
 export interface ClassifyOptions {
   /** Attach the top contributing spans of the input (costs a second feature pass). */
   readonly explain?: boolean;
+  /** Attach what monitoring needs (`observed`). */
+  readonly observe?: boolean;
 }
 
 export interface LoadedModel {
@@ -99,6 +114,12 @@ export class Engine {
       stage: STAGE_LINEAR,
       degraded: false,
     };
+    if (options.observe) {
+      const g = norm.signals;
+      const flaggedCategories: Record<string, boolean> = {};
+      this.classifier.heads.forEach((h, i) => (flaggedCategories[h] = this.probs[i]! >= this.policy.reviewThreshold(i, lang)));
+      result.observed = { normalized: norm.text, evasion: g.confusable + g.leet + g.split + g.stretched > 0, repairedEncoding: g.mojibake > 0, invisible: g.invisible > 0, flaggedCategories };
+    }
     if (options.explain) {
       result.explanation = explain(text, norm, this.extractor, this.classifier, decision.top, this.x, namespace, evasion);
       result.reason = reasonFor(decision.action, this.classifier.heads[decision.top]!, this.probs[decision.top]!, result.explanation, norm.signals);

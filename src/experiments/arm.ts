@@ -1,5 +1,5 @@
 /** What one arm of an experiment has done: traffic, outcomes, latency, feedback. */
-import { LatencyHistogram } from "./latency.js";
+import { LatencyHistogram } from "../stats/latency.js";
 import type { ArmCounts } from "./sequential.js";
 
 export type Action = "allow" | "review" | "block";

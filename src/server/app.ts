@@ -8,6 +8,10 @@ import { WardenError, ERROR_STATUS } from "../errors.js";
 import type { Engine } from "../engine/engine.js";
 import { ExperimentManager } from "../experiments/manager.js";
 import { PredictionLog } from "../log/prediction-log.js";
+import { DEFAULT_HYSTERESIS } from "../monitor/alerts.js";
+import { alertSink } from "../monitor/alerting.js";
+import { DEFAULT_MONITOR, Monitor } from "../monitor/monitor.js";
+import { DEFAULT_THRESHOLDS } from "../monitor/statistics.js";
 import type { Registry } from "../registry/registry.js";
 import type { Store } from "../store/types.js";
 import { followChampion } from "./champion-sync.js";
@@ -18,6 +22,7 @@ import { registerClassifyRoutes } from "./routes/classify.js";
 import { registerExperimentRoutes } from "./routes/experiments.js";
 import { registerFeedbackRoutes } from "./routes/feedback.js";
 import { registerHealthRoutes } from "./routes/health.js";
+import { registerMonitorRoutes } from "./routes/monitor.js";
 
 /** The engine being served; replaced atomically on promotion. */
 export class EngineSlot {
@@ -44,6 +49,7 @@ export interface ServerContext extends ServerDeps {
   readonly metrics: ServerMetrics;
   readonly predictionLog: PredictionLog;
   readonly experiments: ExperimentManager;
+  readonly monitor: Monitor;
 }
 
 /** Map Fastify's own errors (parser, body limit, media type) to the contract's error body. */
@@ -97,7 +103,21 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   });
   const experiments = new ExperimentManager(deps.store, () => deps.slot.current, deps.loadEngine);
   await experiments.sync();
-  const context: ServerContext = { ...deps, metrics, predictionLog, experiments };
+  const m = deps.config.monitoring;
+  const monitor = new Monitor(
+    () => deps.slot.current.model.lexicon,
+    { ...DEFAULT_MONITOR, windowSize: m.windowSize, windowSeconds: m.windowSeconds, minMessages: m.minMessages, hysteresis: { ...DEFAULT_HYSTERESIS, consecutive: m.consecutive }, thresholds: { ...DEFAULT_THRESHOLDS, ...m.thresholds } },
+    null,
+    alertSink(deps.store, m.webhookUrl, metrics.alertFiring, metrics.alertWebhookErrors),
+  );
+  monitor.restoreAlerts(await deps.store.listAlerts());
+  // Monitoring works off the request path: observations are folded in on this timer.
+  const monitorTimer = setInterval(() => {
+    monitor.flush();
+    metrics.monitorDropped.set(monitor.dropped);
+  }, 250);
+  monitorTimer.unref();
+  const context: ServerContext = { ...deps, metrics, predictionLog, experiments, monitor };
 
   app.setErrorHandler((err: FastifyError | WardenError, request, reply) => {
     const werr = toWardenError(err);
@@ -114,6 +134,8 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   });
   const stopFollowing = followChampion(context);
   app.addHook("onClose", async () => {
+    clearInterval(monitorTimer);
+    monitor.flush();
     stopFollowing();
     experiments.close();
     await predictionLog.close();
@@ -125,5 +147,6 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   registerAdminRoutes(app, context);
   registerExperimentRoutes(app, context);
   registerCardRoutes(app, context);
+  registerMonitorRoutes(app, context);
   return { app, context };
 }

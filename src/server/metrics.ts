@@ -53,6 +53,23 @@ export class ServerMetrics {
     registers: [this.registry],
   });
 
+  readonly alertFiring = new Gauge({
+    name: "warden_alert_firing",
+    help: "1 while the monitoring alert is firing, 0 once resolved.",
+    labelNames: ["name"] as const,
+    registers: [this.registry],
+  });
+  readonly monitorDropped = new Gauge({
+    name: "warden_monitor_dropped",
+    help: "Observations the monitor dropped since start because its queue was full (serving never waits for it).",
+    registers: [this.registry],
+  });
+  readonly alertWebhookErrors = new Counter({
+    name: "warden_alert_webhook_errors_total",
+    help: "Alert webhook calls that failed or timed out.",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "warden_" });
   }

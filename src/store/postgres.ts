@@ -7,7 +7,7 @@
  */
 import pg from "pg";
 import { WardenError } from "../errors.js";
-import type { ChampionChange, ExperimentRecord, FeedbackRecord, ModelRecord, PredictionRecord, Store } from "./types.js";
+import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackRecord, ModelRecord, PredictionRecord, Store } from "./types.js";
 
 /** Append-only: a released migration is never edited, a change is a new one. */
 const MIGRATIONS: readonly string[] = [
@@ -21,7 +21,13 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE models (version TEXT PRIMARY KEY, sha256 TEXT NOT NULL, path TEXT NOT NULL, created_at BIGINT NOT NULL, meta JSONB NOT NULL);
    CREATE TABLE champion_history (seq BIGSERIAL PRIMARY KEY, version TEXT NOT NULL, ts BIGINT NOT NULL, reason TEXT NOT NULL);`,
   `CREATE TABLE experiments (name TEXT PRIMARY KEY, spec JSONB NOT NULL, state TEXT NOT NULL, stopped_by TEXT, result JSONB, updated_at BIGINT NOT NULL);`,
+  `ALTER TABLE predictions ADD COLUMN arm TEXT, ADD COLUMN evasion BOOLEAN NOT NULL DEFAULT false;
+   CREATE INDEX predictions_review ON predictions(action, ts) WHERE text IS NOT NULL;
+   CREATE TABLE alerts (name TEXT PRIMARY KEY, state TEXT NOT NULL, since TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, threshold DOUBLE PRECISION NOT NULL, message TEXT NOT NULL);`,
 ];
+
+/** The schema version this code expects (the number of migrations). */
+export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Any number: the advisory lock that serializes migrations across replicas. */
 const MIGRATION_LOCK = 0x57a2d;
@@ -29,12 +35,13 @@ const MIGRATION_LOCK = 0x57a2d;
 interface PredictionRow {
   id: string; ts: string; model: string; stage: string; score: number; action: string;
   categories: Record<string, number>; lang: string; latency_ms: number; text_hash: string; text: string | null;
+  arm: string | null; evasion: boolean;
 }
 
 function toPrediction(r: PredictionRow): PredictionRecord {
   return {
     id: r.id, ts: Number(r.ts), model: r.model, stage: r.stage, score: r.score, action: r.action, categories: r.categories,
-    lang: r.lang, latencyMs: r.latency_ms, textHash: r.text_hash, text: r.text,
+    lang: r.lang, latencyMs: r.latency_ms, textHash: r.text_hash, text: r.text, arm: r.arm, evasion: r.evasion,
   };
 }
 
@@ -103,11 +110,12 @@ export class PostgresStore implements Store {
     // One statement per batch: arrays unnested into rows.
     const col = <T>(f: (r: PredictionRecord) => T): T[] => rows.map(f);
     await this.pool.query(
-      `INSERT INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::jsonb[], $8::text[], $9::float8[], $10::text[], $11::text[])
+      `INSERT INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text, arm, evasion)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::jsonb[], $8::text[], $9::float8[], $10::text[], $11::text[], $12::text[], $13::bool[])
        ON CONFLICT (id) DO UPDATE SET ts = excluded.ts, model = excluded.model, stage = excluded.stage, score = excluded.score, action = excluded.action,
-         categories = excluded.categories, lang = excluded.lang, latency_ms = excluded.latency_ms, text_hash = excluded.text_hash, text = excluded.text`,
-      [col((r) => r.id), col((r) => r.ts), col((r) => r.model), col((r) => r.stage), col((r) => r.score), col((r) => r.action), col((r) => JSON.stringify(r.categories)), col((r) => r.lang), col((r) => r.latencyMs), col((r) => r.textHash), col((r) => r.text)],
+         categories = excluded.categories, lang = excluded.lang, latency_ms = excluded.latency_ms, text_hash = excluded.text_hash, text = excluded.text,
+         arm = excluded.arm, evasion = excluded.evasion`,
+      [col((r) => r.id), col((r) => r.ts), col((r) => r.model), col((r) => r.stage), col((r) => r.score), col((r) => r.action), col((r) => JSON.stringify(r.categories)), col((r) => r.lang), col((r) => r.latencyMs), col((r) => r.textHash), col((r) => r.text), col((r) => r.arm), col((r) => r.evasion)],
     );
   }
 
@@ -126,6 +134,26 @@ export class PostgresStore implements Store {
       [limit],
     );
     return r.rows.map((row) => ({ id: row.fid, label: row.label as 0 | 1, ts: Number(row.fts), prediction: row.id ? toPrediction(row as PredictionRow) : null }));
+  }
+
+  async listReviewQueue(limit: number): Promise<PredictionRecord[]> {
+    const r = await this.pool.query<PredictionRow>(
+      "SELECT * FROM predictions p WHERE p.text IS NOT NULL AND p.action <> 'allow' AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.id = p.id) ORDER BY p.ts DESC LIMIT $1",
+      [limit],
+    );
+    return r.rows.map(toPrediction);
+  }
+
+  async putAlert(a: AlertRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO alerts (name, state, since, value, threshold, message) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (name) DO UPDATE SET state = excluded.state, since = excluded.since, value = excluded.value, threshold = excluded.threshold, message = excluded.message`,
+      [a.name, a.state, a.since, a.value, a.threshold, a.message],
+    );
+  }
+
+  async listAlerts(): Promise<AlertRecord[]> {
+    return (await this.pool.query<AlertRecord>("SELECT name, state, since, value, threshold, message FROM alerts ORDER BY name")).rows;
   }
 
   async putModel(m: ModelRecord): Promise<void> {

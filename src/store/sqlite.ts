@@ -2,9 +2,10 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { ChampionChange, ExperimentRecord, FeedbackRecord, ModelRecord, PredictionRecord, Store } from "./types.js";
+import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackRecord, ModelRecord, PredictionRecord, Store } from "./types.js";
 
-const SCHEMA = `
+/** Applied in order; PRAGMA user_version records how many. The first is idempotent, for databases made before versions were kept. */
+const MIGRATIONS: readonly string[] = [`
 CREATE TABLE IF NOT EXISTS predictions (
   id TEXT PRIMARY KEY, ts INTEGER NOT NULL, model TEXT NOT NULL, stage TEXT NOT NULL,
   score REAL NOT NULL, action TEXT NOT NULL, categories TEXT NOT NULL, lang TEXT NOT NULL,
@@ -24,7 +25,13 @@ CREATE TABLE IF NOT EXISTS champion_history (
 CREATE TABLE IF NOT EXISTS experiments (
   name TEXT PRIMARY KEY, spec TEXT NOT NULL, state TEXT NOT NULL, stopped_by TEXT, result TEXT, updated_at INTEGER NOT NULL
 );
-`;
+`,
+  `ALTER TABLE predictions ADD COLUMN arm TEXT;
+ALTER TABLE predictions ADD COLUMN evasion INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX predictions_review ON predictions(action, ts) WHERE text IS NOT NULL;
+CREATE TABLE alerts (name TEXT PRIMARY KEY, state TEXT NOT NULL, since TEXT NOT NULL, value REAL NOT NULL, threshold REAL NOT NULL, message TEXT NOT NULL);
+`,
+];
 
 interface ExperimentRow { name: string; spec: string; state: "running" | "stopped"; stopped_by: string | null; result: string | null; updated_at: number }
 
@@ -35,13 +42,14 @@ function toExperiment(r: ExperimentRow): ExperimentRecord {
 interface PredictionRow {
   id: string; ts: number; model: string; stage: string; score: number; action: string;
   categories: string; lang: string; latency_ms: number; text_hash: string; text: string | null;
+  arm: string | null; evasion: number;
 }
 
 function toPrediction(r: PredictionRow): PredictionRecord {
   return {
     id: r.id, ts: r.ts, model: r.model, stage: r.stage, score: r.score, action: r.action,
     categories: JSON.parse(r.categories) as Record<string, number>, lang: r.lang,
-    latencyMs: r.latency_ms, textHash: r.text_hash, text: r.text,
+    latencyMs: r.latency_ms, textHash: r.text_hash, text: r.text, arm: r.arm, evasion: r.evasion === 1,
   };
 }
 
@@ -59,7 +67,11 @@ export class SqliteStore implements Store {
     // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the tail).
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("busy_timeout = 5000");
-    this.db.exec(SCHEMA);
+    const applied = this.db.pragma("user_version", { simple: true }) as number;
+    this.db.transaction(() => {
+      for (let v = applied; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v]!);
+      this.db.pragma(`user_version = ${MIGRATIONS.length}`);
+    })();
   }
 
   async ping(): Promise<void> {
@@ -68,12 +80,12 @@ export class SqliteStore implements Store {
 
   async insertPredictions(rows: readonly PredictionRecord[]): Promise<void> {
     const stmt = this.db.prepare(
-      `INSERT OR REPLACE INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text, arm, evasion)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
       for (const r of rows) {
-        stmt.run(r.id, r.ts, r.model, r.stage, r.score, r.action, JSON.stringify(r.categories), r.lang, r.latencyMs, r.textHash, r.text);
+        stmt.run(r.id, r.ts, r.model, r.stage, r.score, r.action, JSON.stringify(r.categories), r.lang, r.latencyMs, r.textHash, r.text, r.arm, r.evasion ? 1 : 0);
       }
     })();
   }
@@ -96,6 +108,21 @@ export class SqliteStore implements Store {
       const p = get.get(f.id) as PredictionRow | undefined;
       return { ...f, prediction: p ? toPrediction(p) : null };
     });
+  }
+
+  async listReviewQueue(limit: number): Promise<PredictionRecord[]> {
+    const rows = this.db
+      .prepare("SELECT * FROM predictions p WHERE p.text IS NOT NULL AND p.action != 'allow' AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.id = p.id) ORDER BY p.ts DESC LIMIT ?")
+      .all(limit) as PredictionRow[];
+    return rows.map(toPrediction);
+  }
+
+  async putAlert(a: AlertRecord): Promise<void> {
+    this.db.prepare("INSERT OR REPLACE INTO alerts (name, state, since, value, threshold, message) VALUES (?, ?, ?, ?, ?, ?)").run(a.name, a.state, a.since, a.value, a.threshold, a.message);
+  }
+
+  async listAlerts(): Promise<AlertRecord[]> {
+    return this.db.prepare("SELECT name, state, since, value, threshold, message FROM alerts ORDER BY name").all() as AlertRecord[];
   }
 
   async putModel(m: ModelRecord): Promise<void> {

@@ -15,6 +15,10 @@ export interface PredictionRecord {
   readonly textHash: string;
   /** Kept only where the retention setting allows it. */
   readonly text: string | null;
+  /** The experiment arm that answered, when an experiment ran. */
+  readonly arm: string | null;
+  /** Whether the text disguised its words (confusables, leet, split or stretched letters). */
+  readonly evasion: boolean;
 }
 
 export interface FeedbackRecord {
@@ -49,6 +53,16 @@ export interface ExperimentRecord {
   readonly updatedAt: number;
 }
 
+/** An alert's last state (monitor/alerts.ts), kept so a restart does not forget what fired. */
+export interface AlertRecord {
+  readonly name: string;
+  readonly state: "firing" | "resolved";
+  readonly since: string;
+  readonly value: number;
+  readonly threshold: number;
+  readonly message: string;
+}
+
 export interface Store {
   /** Answers when the store is reachable (readiness). */
   ping(): Promise<void>;
@@ -64,6 +78,11 @@ export interface Store {
   pushChampion(change: ChampionChange): Promise<void>;
   /** Newest first. */
   championHistory(limit: number): Promise<ChampionChange[]>;
+  /** Flagged predictions whose text was kept and that nobody has labelled yet, newest first. */
+  listReviewQueue(limit: number): Promise<PredictionRecord[]>;
+  /** Insert or replace by name. */
+  putAlert(a: AlertRecord): Promise<void>;
+  listAlerts(): Promise<AlertRecord[]>;
   /** Insert or replace by name. */
   putExperiment(e: ExperimentRecord): Promise<void>;
   getExperiment(name: string): Promise<ExperimentRecord | null>;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { assignArm, assignmentPoint } from "../../src/experiments/assign.js";
-import { LatencyHistogram } from "../../src/experiments/latency.js";
+import { LatencyHistogram } from "../../src/stats/latency.js";
 import { compareRates } from "../../src/experiments/sequential.js";
 import { simulate } from "../../src/experiments/simulate.js";
 import { chiSquareSurvival, sampleRatioMismatch } from "../../src/experiments/srm.js";

@@ -8,13 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
-import { PostgresStore } from "../../src/store/postgres.js";
+import { PostgresStore, SCHEMA_VERSION } from "../../src/store/postgres.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import type { PredictionRecord, Store } from "../../src/store/types.js";
 import { POSTGRES_URL, postgresSkip } from "../helpers/services.js";
 
 const prediction = (id: string, ts: number, text: string | null = null): PredictionRecord => ({
-  id, ts, model: "m-0123456789ab", stage: "linear", score: 0.75, action: "review", categories: { abusive: 0.75, hate: 0.1 }, lang: "en", latencyMs: 0.42, textHash: "h".repeat(64), text,
+  id, ts, model: "m-0123456789ab", stage: "linear", score: 0.75, action: "review", categories: { abusive: 0.75, hate: 0.1 }, lang: "en", latencyMs: 0.42, textHash: "h".repeat(64), text, arm: null, evasion: false,
 });
 
 function storeSuite(name: string, open: () => Promise<Store>, cleanup: () => Promise<void>, skip: string | false = false): void {
@@ -103,7 +103,7 @@ describe("PostgreSQL schema migrations", { skip: pgSkip }, () => {
     const s = `warden_migrate_${process.pid}_${Date.now()}`;
     const stores = await Promise.all([1, 2, 3].map(() => PostgresStore.open(`${POSTGRES_URL}?schema=${s}`)));
     try {
-      for (const st of stores) assert.equal(await st.schemaVersion(), 2);
+      for (const st of stores) assert.equal(await st.schemaVersion(), SCHEMA_VERSION);
     } finally {
       await Promise.all(stores.map((st) => st.close()));
       const c = new pg.Client({ connectionString: POSTGRES_URL });

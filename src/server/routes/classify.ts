@@ -1,24 +1,31 @@
-/** POST /v1/classify: one text or a batch, through the engine; every answer is logged in the background. */
+/**
+ * POST /v1/classify: one text or a batch, through the engine. Every answer is handed to
+ * the prediction log and the monitor, both of which do their work off the request path.
+ */
 import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Classification } from "../../engine/engine.js";
+import { WardenError } from "../../errors.js";
 import { chooseArm } from "../../experiments/serve.js";
 import type { ServerContext } from "../app.js";
 import { parseClassifyRequest } from "../validate.js";
 
-export type ClassifyResponse = { id: string } & Classification & { latency_ms: number; arm?: string };
+export type ClassifyResponse = { id: string } & Omit<Classification, "observed"> & { latency_ms: number; arm?: string };
 
 function classifyOne(ctx: ServerContext, text: string, id: string, user?: string): ClassifyResponse {
   const choice = chooseArm(ctx.experiments, ctx.slot.current, user ?? id, text);
   const t0 = performance.now();
-  const result = choice.engine.classify(text, { explain: true });
+  const { observed, ...result } = choice.engine.classify(text, { explain: true, observe: true });
   const latencyMs = performance.now() - t0;
   choice.report(id, result, latencyMs);
   ctx.metrics.stageLatency.observe({ stage: result.stage }, latencyMs / 1000);
   ctx.metrics.classifications.inc({ action: result.action });
+  const ts = Date.now();
+  const retention = ctx.config.monitoring.retention;
+  const keepText = retention === "all" || (retention === "review" && result.action !== "allow");
   ctx.predictionLog.push({
     id,
-    ts: Date.now(),
+    ts,
     model: result.model,
     stage: result.stage,
     score: result.score,
@@ -27,14 +34,40 @@ function classifyOne(ctx: ServerContext, text: string, id: string, user?: string
     lang: result.lang,
     latencyMs,
     textHash: createHash("sha256").update(text).digest("hex"),
-    text: null,
+    text: keepText ? text : null,
+    arm: choice.arm,
+    evasion: observed!.evasion,
+  });
+  ctx.monitor.observe({
+    ts,
+    score: result.score,
+    flagged: result.flagged,
+    action: result.action,
+    lang: result.lang,
+    model: result.model,
+    latencyMs,
+    degraded: result.degraded,
+    normalized: observed!.normalized,
+    evasion: observed!.evasion,
+    repairedEncoding: observed!.repairedEncoding,
+    invisible: observed!.invisible,
+    categories: result.categories,
+    flaggedCategories: observed!.flaggedCategories,
   });
   return { id, ...result, latency_ms: Math.round(latencyMs * 1000) / 1000, ...(choice.arm ? { arm: choice.arm } : {}) };
 }
 
 export function registerClassifyRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post("/v1/classify", async (request) => {
-    const req = parseClassifyRequest(request.body, ctx.config.limits);
+    let req: ReturnType<typeof parseClassifyRequest>;
+    try {
+      req = parseClassifyRequest(request.body, ctx.config.limits);
+    } catch (err) {
+      // Empty and over-long texts are a data-quality signal, not only a client error.
+      if (err instanceof WardenError && err.code === "EMPTY_TEXT") ctx.monitor.countRejected("empty");
+      if (err instanceof WardenError && err.code === "TEXT_TOO_LONG") ctx.monitor.countRejected("over-length");
+      throw err;
+    }
     if (req.kind === "single") return classifyOne(ctx, req.text, req.id ?? randomUUID(), req.user);
     return { results: req.texts.map((t) => classifyOne(ctx, t, randomUUID())) };
   });

@@ -7,8 +7,15 @@ export function registerFeedbackRoutes(app: FastifyInstance, ctx: ServerContext)
   app.post("/v1/feedback", async (request, reply) => {
     const { id, label } = parseFeedback(request.body);
     await ctx.store.insertFeedback({ id, label, ts: Date.now() });
-    ctx.experiments.running?.experiment.recordFeedback(id, label);
     ctx.metrics.feedback.inc({ label: String(label) });
+    ctx.experiments.running?.experiment.recordFeedback(id, label);
+    // Label-based quality needs what was predicted: found when the prediction log has it
+    // (it is written within a second; any replica's predictions on a shared store).
+    const p = await ctx.store.getPrediction(id);
+    if (p) {
+      const category = Object.entries(p.categories).reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1])[0];
+      ctx.monitor.observeFeedback({ label, flagged: p.action !== "allow", lang: p.lang, model: p.model, category });
+    }
     return reply.code(202).send({ id, label, status: "accepted" });
   });
 }

@@ -16,6 +16,11 @@ export class LatencyHistogram {
     this.count++;
   }
 
+  merge(o: LatencyHistogram): void {
+    for (let b = 0; b < BUCKETS; b++) this.counts[b]! += o.counts[b]!;
+    this.count += o.count;
+  }
+
   /** The q-quantile in ms (upper edge of its bucket), null before any record. */
   quantile(q: number): number | null {
     if (this.count === 0) return null;

@@ -1,0 +1,220 @@
+/**
+ * The monitor: predictions go into a bounded queue on the request path (never waiting,
+ * dropped and counted when full); a timer folds them into windows that close by count
+ * or by time; each closed window is compared with the reference and the alerts are
+ * evaluated. `status(ms)` answers GET /v1/monitor for the last `ms` of windows.
+ *
+ * The reference is the model's validation data when the model carries it, else the
+ * first full window after start, until someone pins another (`pinReference`).
+ */
+import type { Lexicon } from "../text/lexicon.js";
+import { AlertBook, DEFAULT_HYSTERESIS, type AlertState, type HysteresisOptions } from "./alerts.js";
+import { DEFAULT_THRESHOLDS, driftStatistics, emergingTerms, type Thresholds } from "./statistics.js";
+import { Window, type FeedbackRecordForMonitor, type MonitorRecord } from "./window.js";
+
+/** What the request path hands over: cheap to build, the rest is done off the path. */
+export interface Observation extends Omit<MonitorRecord, "words" | "unknownWords"> {
+  readonly normalized: string;
+}
+
+export interface MonitorOptions {
+  /** A window closes after this many messages… */
+  readonly windowSize: number;
+  /** …or this many seconds, whichever comes first. */
+  readonly windowSeconds: number;
+  /** Windows with fewer messages are kept but not judged (too noisy). */
+  readonly minMessages: number;
+  readonly queueCapacity: number;
+  readonly thresholds: Thresholds;
+  readonly hysteresis: HysteresisOptions;
+  /** How long closed windows are kept for GET /v1/monitor?window=… */
+  readonly retentionSeconds: number;
+}
+
+export const DEFAULT_MONITOR: MonitorOptions = {
+  windowSize: 500,
+  windowSeconds: 300,
+  minMessages: 200,
+  queueCapacity: 20_000,
+  thresholds: DEFAULT_THRESHOLDS,
+  hysteresis: DEFAULT_HYSTERESIS,
+  retentionSeconds: 24 * 3600,
+};
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+export class Monitor {
+  private queue: Observation[] = [];
+  private current: Window;
+  private readonly closed: Window[] = [];
+  private reference: Window | null;
+  private referenceSource: "model" | "first window" | "pinned" | "none";
+  private readonly book: AlertBook;
+  dropped = 0;
+  windowsJudged = 0;
+
+  constructor(
+    /** The served model's lexicon (it changes with the model): which words are known. */
+    private readonly lexicon: () => Lexicon,
+    private readonly options: MonitorOptions = DEFAULT_MONITOR,
+    reference: Window | null = null,
+    private readonly onAlert: (changes: AlertState[]) => void = () => {},
+    private readonly now: () => number = Date.now,
+  ) {
+    this.current = new Window(now());
+    this.reference = reference;
+    this.referenceSource = reference ? "model" : "none";
+    this.book = new AlertBook(options.hysteresis);
+  }
+
+  /** Request path: O(1), never blocks. */
+  observe(o: Observation): void {
+    if (this.queue.length >= this.options.queueCapacity) {
+      this.dropped++;
+      return;
+    }
+    this.queue.push(o);
+  }
+
+  observeFeedback(f: FeedbackRecordForMonitor): void {
+    this.current.addFeedback(f);
+  }
+
+  countShed(): void {
+    this.current.shed++;
+  }
+
+  countRejected(kind: "empty" | "over-length"): void {
+    if (kind === "empty") this.current.rejectedEmpty++;
+    else this.current.rejectedOverLength++;
+  }
+
+  /** Off the request path (a timer): fold queued observations into windows. */
+  flush(): void {
+    const batch = this.queue;
+    this.queue = [];
+    for (const o of batch) {
+      const words = o.normalized.match(WORD) ?? [];
+      let unknown = 0;
+      const lexicon = this.lexicon();
+      for (const w of words) if (lexicon.count(w) === 0) unknown++;
+      this.current.add({ ...o, words, unknownWords: unknown });
+      if (this.current.n >= this.options.windowSize) this.close();
+    }
+    if (this.current.n > 0 && this.now() - this.current.start >= this.options.windowSeconds * 1000) this.close();
+  }
+
+  /** The last closed window (or the open one if none closed yet) becomes the reference. */
+  pinReference(): { messages: number; from: string; to: string } {
+    this.flush();
+    const w = this.closed[this.closed.length - 1] ?? this.current;
+    this.reference = w;
+    this.referenceSource = "pinned";
+    return { messages: w.n, from: new Date(w.start).toISOString(), to: new Date(w.end).toISOString() };
+  }
+
+  alerts(): AlertState[] {
+    return this.book.list();
+  }
+
+  restoreAlerts(states: readonly AlertState[]): void {
+    this.book.restore(states);
+  }
+
+  /** GET /v1/monitor: the windows of the last `ms` (and the open one) merged, against the reference. */
+  status(ms: number, label: string): Record<string, unknown> {
+    this.flush();
+    const since = this.now() - ms;
+    const merged = new Window(this.now());
+    for (const w of [...this.closed, this.current]) if (w.end >= since && w.n + w.shed + w.feedback.size > 0) merged.merge(w);
+    const drift = this.reference && merged.n > 0 ? driftStatistics(this.reference, merged, this.options.thresholds) : {};
+    const fb = merged.feedback.get("*");
+    const labelled = fb ? fb.tp + fb.fp + fb.fn + fb.tn : 0;
+    const ratio = (a: number, b: number): number | null => (b > 0 ? round(a / b) : null);
+    const perKey = (prefix: string): Record<string, unknown> =>
+      Object.fromEntries(
+        [...merged.feedback]
+          .filter(([k]) => k.startsWith(prefix))
+          .map(([k, c]) => [k.slice(prefix.length), { feedback_n: c.tp + c.fp + c.fn + c.tn, precision: ratio(c.tp, c.tp + c.fp), recall: ratio(c.tp, c.tp + c.fn) }]),
+      );
+    // Per category, the label-free estimate beside the labels (where there are any).
+    const byCategory = perKey("category:") as Record<string, Record<string, unknown>>;
+    for (const [c, e] of merged.expected) {
+      if (c === "*") continue;
+      byCategory[c] = { ...(byCategory[c] ?? { feedback_n: 0, precision: null, recall: null }), estimated_precision: nullableRound(e.precision()), estimated_recall: nullableRound(e.recall()) };
+    }
+    return {
+      window: label,
+      from: new Date(merged.start).toISOString(),
+      reference: this.reference ? { source: this.referenceSource, messages: this.reference.n } : { source: "none", messages: 0 },
+      traffic: { requests: merged.n, flagged_rate: round(merged.rate(merged.flagged)), review_rate: round(merged.rate(merged.review)), block_rate: round(merged.rate(merged.block)), degraded_rate: round(merged.rate(merged.degraded)), shed: merged.shed, dropped_from_monitor: this.dropped },
+      latency_ms: { p50: merged.latency.quantile(0.5), p99: merged.latency.quantile(0.99) },
+      drift: Object.fromEntries(Object.entries(drift).map(([k, s]) => [k, { value: s.value === null ? null : round(s.value), warn: s.warn, alert: s.alert, description: s.description }])),
+      data_quality: {
+        empty_rate: round(share(merged.rejectedEmpty, merged.n + merged.rejectedEmpty + merged.rejectedOverLength)),
+        over_length_rate: round(share(merged.rejectedOverLength, merged.n + merged.rejectedEmpty + merged.rejectedOverLength)),
+        repaired_encoding_rate: round(merged.rate(merged.repairedEncoding)),
+        invisible_character_rate: round(merged.rate(merged.invisible)),
+        unknown_language_rate: round(merged.rate(merged.unknownLanguage)),
+        evasion_rate: round(merged.rate(merged.evasion)),
+        unknown_word_rate: round(merged.oovRate()),
+      },
+      languages: merged.languages,
+      quality: {
+        feedback_n: labelled,
+        precision: fb ? ratio(fb.tp, fb.tp + fb.fp) : null,
+        recall: fb ? ratio(fb.tp, fb.tp + fb.fn) : null,
+        estimated_precision: nullableRound(merged.expectedFor("*").precision()),
+        estimated_recall: nullableRound(merged.expectedFor("*").recall()),
+        by_language: perKey("lang:"),
+        by_model: perKey("model:"),
+        by_category: byCategory,
+      },
+      emerging_terms: this.reference ? emergingTerms(this.reference, merged).map((t) => ({ term: t.term, count: t.count, share: round(t.share), reference_share: round(t.referenceShare) })) : [],
+    };
+  }
+
+  /** Closed windows' key figures over time, for the dashboard. */
+  timeline(ms: number): Array<Record<string, unknown>> {
+    const since = this.now() - ms;
+    return this.closed
+      .filter((w) => w.end >= since)
+      .map((w) => {
+        const d = this.reference && w.n > 0 ? driftStatistics(this.reference, w, this.options.thresholds) : {};
+        return {
+          end: new Date(w.end).toISOString(),
+          requests: w.n,
+          flagged_rate: round(w.rate(w.flagged)),
+          block_rate: round(w.rate(w.block)),
+          review_rate: round(w.rate(w.review)),
+          shed: w.shed,
+          degraded_rate: round(w.rate(w.degraded)),
+          latency_p50_ms: w.latency.quantile(0.5),
+          latency_p99_ms: w.latency.quantile(0.99),
+          estimated_precision: nullableRound(w.expectedFor("*").precision()),
+          ...Object.fromEntries(Object.entries(d).map(([k, s]) => [k, s.value === null ? null : round(s.value)])),
+        };
+      });
+  }
+
+  private close(): void {
+    const w = this.current;
+    this.current = new Window(this.now());
+    this.closed.push(w);
+    const keepAfter = this.now() - this.options.retentionSeconds * 1000;
+    while (this.closed.length > 0 && this.closed[0]!.end < keepAfter) this.closed.shift();
+    if (w.n < this.options.minMessages) return;
+    if (!this.reference) {
+      this.reference = w;
+      this.referenceSource = "first window";
+      return;
+    }
+    this.windowsJudged++;
+    const changes = this.book.evaluate(driftStatistics(this.reference, w, this.options.thresholds), w.end);
+    if (changes.length > 0) this.onAlert(changes);
+  }
+}
+
+const share = (a: number, b: number): number => (b > 0 ? a / b : 0);
+const round = (x: number): number => Math.round(x * 1e4) / 1e4;
+const nullableRound = (x: number | null): number | null => (x === null ? null : round(x));

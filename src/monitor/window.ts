@@ -1,0 +1,170 @@
+/**
+ * What the monitor counts over a window of predictions: traffic and outcomes, latency,
+ * the score distribution, the language mix, the input's words (hashed, and how many are
+ * unknown to the model's lexicon), evasion and data-quality signals, the label-free
+ * performance estimate, feedback, and the words of high-scoring messages. Windows merge
+ * (a 15-minute view is the merge of its windows), and a window can be frozen as the
+ * reference the next ones are compared with.
+ */
+import { hashString } from "../features/hash.js";
+import { LatencyHistogram } from "../stats/latency.js";
+import { ExpectedPerformance } from "./cbpe.js";
+import { scoreBin } from "./drift.js";
+
+export const SCORE_BINS = 10;
+export const TOKEN_BUCKETS = 256;
+/** High-scoring terms kept per window (the most frequent ones; the long tail is dropped). */
+const MAX_TERMS = 3000;
+
+/** One prediction as the monitor sees it, pushed from the request path. */
+export interface MonitorRecord {
+  readonly ts: number;
+  readonly score: number;
+  readonly flagged: boolean;
+  readonly action: "allow" | "review" | "block";
+  readonly lang: string;
+  readonly model: string;
+  readonly latencyMs: number;
+  readonly degraded: boolean;
+  /** The normalized text's words (the monitor never sees raw text). */
+  readonly words: readonly string[];
+  /** How many of them the model's lexicon does not know. */
+  readonly unknownWords: number;
+  readonly evasion: boolean;
+  readonly repairedEncoding: boolean;
+  readonly invisible: boolean;
+  /** Calibrated probability per category, and whether each reached its review threshold. */
+  readonly categories: Record<string, number>;
+  readonly flaggedCategories: Record<string, boolean>;
+}
+
+export interface FeedbackRecordForMonitor {
+  readonly label: 0 | 1;
+  readonly flagged: boolean;
+  readonly lang: string;
+  readonly model: string;
+  readonly category: string;
+}
+
+interface Confusion {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+}
+
+export class Window {
+  start: number;
+  end: number;
+  n = 0;
+  flagged = 0;
+  review = 0;
+  block = 0;
+  degraded = 0;
+  shed = 0;
+  rejectedEmpty = 0;
+  rejectedOverLength = 0;
+  evasion = 0;
+  repairedEncoding = 0;
+  invisible = 0;
+  unknownLanguage = 0;
+  words = 0;
+  unknownWords = 0;
+  readonly scoreBins = new Float64Array(SCORE_BINS);
+  readonly tokenBins = new Float64Array(TOKEN_BUCKETS);
+  readonly languages: Record<string, number> = {};
+  readonly latency = new LatencyHistogram();
+  /** Label-free estimates per category ("*": the message's score against its flag). */
+  readonly expected = new Map<string, ExpectedPerformance>();
+  /** Words and word pairs of flagged messages. */
+  readonly terms = new Map<string, number>();
+  readonly feedback = new Map<string, Confusion>();
+
+  constructor(start: number) {
+    this.start = start;
+    this.end = start;
+  }
+
+  add(r: MonitorRecord): void {
+    this.n++;
+    this.end = Math.max(this.end, r.ts);
+    if (r.flagged) this.flagged++;
+    if (r.action === "review") this.review++;
+    if (r.action === "block") this.block++;
+    if (r.degraded) this.degraded++;
+    if (r.evasion) this.evasion++;
+    if (r.repairedEncoding) this.repairedEncoding++;
+    if (r.invisible) this.invisible++;
+    if (r.lang === "unknown") this.unknownLanguage++;
+    this.languages[r.lang] = (this.languages[r.lang] ?? 0) + 1;
+    this.scoreBins[scoreBin(r.score, SCORE_BINS)]!++;
+    this.latency.record(r.latencyMs);
+    this.expectedFor("*").add(r.score, r.flagged);
+    for (const [c, p] of Object.entries(r.categories)) this.expectedFor(c).add(p, r.flaggedCategories[c] === true);
+    this.words += r.words.length;
+    this.unknownWords += r.unknownWords;
+    for (const w of r.words) this.tokenBins[hashString(w) % TOKEN_BUCKETS]!++;
+    if (r.flagged) {
+      for (let i = 0; i < r.words.length; i++) {
+        this.countTerm(r.words[i]!);
+        if (i + 1 < r.words.length) this.countTerm(`${r.words[i]} ${r.words[i + 1]}`);
+      }
+    }
+  }
+
+  addFeedback(f: FeedbackRecordForMonitor): void {
+    // Per language, model and category, and over all of them ("*").
+    for (const key of ["*", `lang:${f.lang}`, `model:${f.model}`, `category:${f.category}`]) {
+      const c = this.feedback.get(key) ?? { tp: 0, fp: 0, fn: 0, tn: 0 };
+      if (f.flagged && f.label === 1) c.tp++;
+      else if (f.flagged) c.fp++;
+      else if (f.label === 1) c.fn++;
+      else c.tn++;
+      this.feedback.set(key, c);
+    }
+  }
+
+  merge(o: Window): void {
+    this.start = Math.min(this.start, o.start);
+    this.end = Math.max(this.end, o.end);
+    for (const k of ["n", "flagged", "review", "block", "degraded", "shed", "rejectedEmpty", "rejectedOverLength", "evasion", "repairedEncoding", "invisible", "unknownLanguage", "words", "unknownWords"] as const) this[k] += o[k];
+    o.scoreBins.forEach((v, i) => (this.scoreBins[i]! += v));
+    o.tokenBins.forEach((v, i) => (this.tokenBins[i]! += v));
+    for (const [l, c] of Object.entries(o.languages)) this.languages[l] = (this.languages[l] ?? 0) + c;
+    this.latency.merge(o.latency);
+    for (const [c, e] of o.expected) this.expectedFor(c).merge(e);
+    for (const [t, c] of o.terms) this.countTerm(t, c);
+    for (const [k, c] of o.feedback) {
+      const m = this.feedback.get(k) ?? { tp: 0, fp: 0, fn: 0, tn: 0 };
+      m.tp += c.tp;
+      m.fp += c.fp;
+      m.fn += c.fn;
+      m.tn += c.tn;
+      this.feedback.set(k, m);
+    }
+  }
+
+  expectedFor(category: string): ExpectedPerformance {
+    let e = this.expected.get(category);
+    if (!e) this.expected.set(category, (e = new ExpectedPerformance()));
+    return e;
+  }
+
+  rate(count: number): number {
+    return this.n > 0 ? count / this.n : 0;
+  }
+
+  oovRate(): number {
+    return this.words > 0 ? this.unknownWords / this.words : 0;
+  }
+
+  private countTerm(term: string, by = 1): void {
+    this.terms.set(term, (this.terms.get(term) ?? 0) + by);
+    // Keep memory bounded: drop the rarest half when full (frequent terms survive).
+    if (this.terms.size > MAX_TERMS) {
+      const kept = [...this.terms].sort((a, b) => b[1] - a[1]).slice(0, MAX_TERMS / 2);
+      this.terms.clear();
+      for (const [t, c] of kept) this.terms.set(t, c);
+    }
+  }
+}
