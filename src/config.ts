@@ -106,6 +106,10 @@ const Monitoring = z
     webhookUrl: z.string().url().optional(),
     /** "hash": never keep message text; "review": keep it for messages sent to review or blocked; "all": keep every text. */
     retention: z.enum(["hash", "review", "all"]).default("review"),
+    /** Predictions waiting to be written; beyond this they are dropped and counted (serving never waits). */
+    logBufferSize: z.number().int().min(1).default(50_000),
+    /** How often the prediction log writes a batch: a kill -9 loses at most this much of it. */
+    logFlushMs: z.number().int().min(10).max(1000).default(250),
     thresholds: z
       .object({
         scorePsi: Band.optional(),

@@ -95,9 +95,9 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   const metrics = new ServerMetrics();
   metrics.setModel(deps.slot.current.version);
   const predictionLog = new PredictionLog(deps.store, {
-    capacity: 50_000,
+    capacity: deps.config.monitoring.logBufferSize,
     batchSize: 1000,
-    flushIntervalMs: 250,
+    flushIntervalMs: deps.config.monitoring.logFlushMs,
     onDrop: (n) => metrics.logDropped.inc(n),
     onError: (err) => app.log.error({ err }, "prediction log write failed"),
   });

@@ -26,6 +26,7 @@ import { trainModel } from "../../src/pipeline/train.js";
 import { Registry, versionOf } from "../../src/registry/registry.js";
 import { EngineSlot, buildServer, type ServerContext } from "../../src/server/app.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
+import type { Store } from "../../src/store/types.js";
 
 /** A fixture text the model learns as abusive (English). */
 export const FIXTURE_INSULT = "shut up you stupid idiot";
@@ -214,6 +215,8 @@ export interface TestServerOptions {
   readonly config?: unknown;
   /** Also listen on 127.0.0.1, on a free port, for raw HTTP requests. */
   readonly listen?: boolean;
+  /** What the server sees of the store (a slowed-down view of it, say); the registry keeps the real one. */
+  readonly serverStore?: (store: SqliteStore) => Store;
 }
 
 export interface TestServer {
@@ -244,7 +247,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const slot = new EngineSlot(await loadEngine());
     const { app, context } = await buildServer({
       slot,
-      store,
+      store: options.serverStore ? options.serverStore(store) : store,
       registry,
       config,
       ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
