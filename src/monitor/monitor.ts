@@ -135,13 +135,13 @@ export class Monitor {
       Object.fromEntries(
         [...merged.feedback]
           .filter(([k]) => k.startsWith(prefix))
-          .map(([k, c]) => [k.slice(prefix.length), { feedback_n: c.tp + c.fp + c.fn + c.tn, precision: ratio(c.tp, c.tp + c.fp), recall: ratio(c.tp, c.tp + c.fn) }]),
+          .map(([k, c]) => [k.slice(prefix.length), { feedback_n: c.tp + c.fp + c.fn + c.tn, precision: ratio(c.tp, c.tp + c.fp), recall: ratio(c.tp, c.tp + c.fn), f1: ratio(2 * c.tp, 2 * c.tp + c.fp + c.fn) }]),
       );
     // Per category, the label-free estimate beside the labels (where there are any).
     const byCategory = perKey("category:") as Record<string, Record<string, unknown>>;
     for (const [c, e] of merged.expected) {
       if (c === "*") continue;
-      byCategory[c] = { ...(byCategory[c] ?? { feedback_n: 0, precision: null, recall: null }), estimated_precision: nullableRound(e.precision()), estimated_recall: nullableRound(e.recall()) };
+      byCategory[c] = { ...(byCategory[c] ?? { feedback_n: 0, precision: null, recall: null, f1: null }), estimated_precision: nullableRound(e.precision()), estimated_recall: nullableRound(e.recall()) };
     }
     return {
       window: label,
@@ -164,6 +164,7 @@ export class Monitor {
         feedback_n: labelled,
         precision: fb ? ratio(fb.tp, fb.tp + fb.fp) : null,
         recall: fb ? ratio(fb.tp, fb.tp + fb.fn) : null,
+        f1: fb ? ratio(2 * fb.tp, 2 * fb.tp + fb.fp + fb.fn) : null,
         estimated_precision: nullableRound(merged.expectedFor("*").precision()),
         estimated_recall: nullableRound(merged.expectedFor("*").recall()),
         by_language: perKey("lang:"),
