@@ -1,20 +1,49 @@
-/** The page at `/`. A placeholder until the dashboard lands: it says what is served and where to look. */
-import { escapeHtml } from "../html.js";
+/**
+ * The dashboard's page at `/`: a static shell; public/dashboard.js fills it from the API
+ * and refreshes it every few seconds. Scripts and styles come from this server only
+ * (uPlot from its npm package), under a content security policy that allows nothing
+ * inline, so message text can never run as code.
+ */
+export const DASHBOARD_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'";
 
-export function dashboardPage(modelVersion: string): string {
+export function dashboardPage(): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Warden</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .3em}</style>
+<title>Warden</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="/assets/uplot.css"><link rel="stylesheet" href="/assets/dashboard.css">
 </head><body>
-<h1>Warden</h1>
-<p>Serving model <code>${escapeHtml(modelVersion)}</code>.</p>
-<p>Classify a message: <code>curl -H 'content-type: application/json' -d '{"text":"hello"}' http://127.0.0.1:8080/v1/classify</code></p>
-<ul>
-<li><a href="/readyz">/readyz</a>: is a model loaded and the store reachable</li>
-<li><a href="/metrics">/metrics</a>: Prometheus metrics</li>
-<li><a href="/v1/models/${escapeHtml(modelVersion)}/card">the model card</a>: what the model does, how accurate it is per language, when not to trust it</li>
-</ul>
-<p>The full dashboard (traffic, quality, drift, review queue) is on the roadmap.</p>
+<header><h1>Warden</h1><span id="model" class="pill">model …</span><span id="alerts-count" class="pill">alerts …</span>
+<nav>
+<button data-tab="overview" class="active">Overview</button><button data-tab="quality">Quality</button><button data-tab="drift">Drift</button>
+<button data-tab="review">Review queue</button><button data-tab="experiments">Experiments</button><button data-tab="models">Models</button>
+</nav>
+<label class="token">admin token <input id="token" type="password" autocomplete="off" placeholder="for review, experiments, models"></label>
+</header>
+<main>
+<section id="overview" class="tab active">
+  <div id="firing" class="alerts"></div>
+  <div class="cards" id="totals"></div>
+  <figure><div id="chart-traffic" class="chart"></div><figcaption>Messages per window, and requests turned away because the server was overloaded (shed: should stay at zero).</figcaption></figure>
+  <figure><div id="chart-latency" class="chart"></div><figcaption>Time to classify a message (p50: half are faster; p99: all but 1 in 100 are faster), in milliseconds.</figcaption></figure>
+  <figure><div id="chart-rates" class="chart"></div><figcaption>Share of messages flagged, sent to review and blocked, and answered by the fallback (degraded: should stay at zero). A jump in the flagged share without a jump in traffic is worth a look.</figcaption></figure>
+</section>
+<section id="quality" class="tab">
+  <figure><div id="chart-quality" class="chart"></div><figcaption>Precision (of the messages flagged, the share reviewers confirmed) and recall (of the messages reviewers marked abusive, the share flagged), beside the model's own estimate from its calibrated scores, which needs no labels.</figcaption></figure>
+  <h2>By language (last hour)</h2><table id="quality-lang"></table>
+  <p class="note">Calibration: see the <a id="card-link" href="#">model card</a> (a score of 0.8 should be right 8 times in 10).</p>
+</section>
+<section id="drift" class="tab">
+  <figure><div id="chart-psi" class="chart"></div><figcaption>How far the scores (PSI) and the language mix (Jensen–Shannon) moved from the reference; the dashed lines are the alert thresholds.</figcaption></figure>
+  <h2>Data quality (last hour)</h2><table id="data-quality"></table>
+  <h2>Emerging terms</h2><p class="note">Words whose share among flagged messages rose most against the reference: new slang to look at.</p><ol id="terms"></ol>
+</section>
+<section id="review" class="tab">
+  <p class="note">Messages sent to review or blocked that nobody has labelled. The highlighted words drove the score. Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>1</kbd> abusive, <kbd>0</kbd> not abusive.</p>
+  <ol id="queue"></ol>
+</section>
+<section id="experiments" class="tab"><div id="experiment-list"></div></section>
+<section id="models" class="tab"><table id="model-list"></table></section>
+</main>
+<script src="/assets/uplot.js"></script><script src="/assets/dashboard.js"></script>
 </body></html>`;
 }

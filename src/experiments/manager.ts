@@ -63,6 +63,11 @@ export class ExperimentManager {
     return statusOf({ ...record, state: "stopped" });
   }
 
+  /** Every experiment, newest first: live figures for the one this server runs. */
+  async list(): Promise<Array<Record<string, unknown>>> {
+    return Promise.all((await this.store.listExperiments()).map((r) => this.status(r.name)));
+  }
+
   /** The live status when this server runs it, else what the store last recorded. */
   async status(name: string): Promise<Record<string, unknown>> {
     if (this.active?.experiment.spec.name === name) return this.active.experiment.status();

@@ -193,6 +193,10 @@ export class Monitor {
           latency_p50_ms: w.latency.quantile(0.5),
           latency_p99_ms: w.latency.quantile(0.99),
           estimated_precision: nullableRound(w.expectedFor("*").precision()),
+          estimated_recall: nullableRound(w.expectedFor("*").recall()),
+          feedback: Object.fromEntries(
+            [...w.feedback].filter(([k]) => k === "*" || k.startsWith("lang:")).map(([k, c]) => [k === "*" ? "all" : k.slice(5), { n: c.tp + c.fp + c.fn + c.tn, precision: c.tp + c.fp > 0 ? round(c.tp / (c.tp + c.fp)) : null, recall: c.tp + c.fn > 0 ? round(c.tp / (c.tp + c.fn)) : null }]),
+          ),
           ...Object.fromEntries(Object.entries(d).map(([k, s]) => [k, s.value === null ? null : round(s.value)])),
         };
       });

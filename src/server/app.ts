@@ -23,6 +23,7 @@ import { registerExperimentRoutes } from "./routes/experiments.js";
 import { registerFeedbackRoutes } from "./routes/feedback.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerMonitorRoutes } from "./routes/monitor.js";
+import { registerReviewRoutes } from "./routes/review.js";
 
 /** The engine being served; replaced atomically on promotion. */
 export class EngineSlot {
@@ -148,5 +149,6 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   registerExperimentRoutes(app, context);
   registerCardRoutes(app, context);
   registerMonitorRoutes(app, context);
+  registerReviewRoutes(app, context);
   return { app, context };
 }

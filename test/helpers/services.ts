@@ -3,6 +3,7 @@
  * service that does not answer skips those tests with a printed reason; under CI=true
  * (where .ci/run starts both) it fails them.
  */
+import { existsSync } from "node:fs";
 import { Redis } from "ioredis";
 import pg from "pg";
 
@@ -39,4 +40,15 @@ export function postgresSkip(): Promise<string | false> {
     await c.connect();
     await c.end();
   });
+}
+
+export const CHROMIUM = process.env.WARDEN_TEST_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Debian's Chromium for the dashboard's browser tests (never a downloaded browser). */
+export function chromiumSkip(): string | false {
+  if (existsSync(CHROMIUM)) return false;
+  const reason = `Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`;
+  if (process.env.CI === "true") throw new Error(`${reason}; CI must not skip these tests.`);
+  console.log(`# skipping: ${reason}`);
+  return reason;
 }

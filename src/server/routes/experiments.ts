@@ -15,6 +15,8 @@ export function registerExperimentRoutes(app: FastifyInstance, ctx: ServerContex
     return reply.code(201).send(experiment.status());
   });
 
+  app.get("/v1/admin/experiments", { preHandler: guard }, async () => ({ experiments: await ctx.experiments.list() }));
+
   app.get<{ Params: { name: string } }>("/v1/admin/experiments/:name", { preHandler: guard }, async (request) => ctx.experiments.status(request.params.name));
 
   app.post<{ Params: { name: string } }>("/v1/admin/experiments/:name/stop", { preHandler: guard }, async (request) => ctx.experiments.stop(request.params.name, "stopped by hand"));

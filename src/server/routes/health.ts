@@ -1,6 +1,8 @@
-/** Liveness, readiness, Prometheus metrics and the dashboard page. */
+/** Liveness, readiness, Prometheus metrics, and the dashboard's page and files. */
 import type { FastifyInstance } from "fastify";
-import { dashboardPage } from "../../dashboard/page.js";
+import { asset } from "../../dashboard/assets.js";
+import { DASHBOARD_CSP, dashboardPage } from "../../dashboard/page.js";
+import { WardenError } from "../../errors.js";
 import type { ServerContext } from "../app.js";
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): void {
@@ -17,5 +19,10 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
     const body = await ctx.metrics.registry.metrics();
     return reply.type(ctx.metrics.registry.contentType).send(body);
   });
-  app.get("/", async (_request, reply) => reply.type("text/html; charset=utf-8").send(dashboardPage(ctx.slot.current.version)));
+  app.get("/", async (_request, reply) => reply.header("content-security-policy", DASHBOARD_CSP).type("text/html; charset=utf-8").send(dashboardPage()));
+  app.get<{ Params: { name: string } }>("/assets/:name", async (request, reply) => {
+    const a = asset(request.params.name);
+    if (!a) throw new WardenError("NOT_FOUND", `no asset ${request.params.name}.`);
+    return reply.header("cache-control", "public, max-age=300").type(a.type).send(a.body);
+  });
 }

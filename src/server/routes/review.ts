@@ -1,0 +1,26 @@
+/**
+ * GET /v1/admin/review: the review queue. Messages sent to review or blocked whose text
+ * the retention setting kept and that nobody has labelled yet, newest first, each with
+ * its explanation by the model serving now. Admin only: it shows what users wrote.
+ */
+import type { FastifyInstance } from "fastify";
+import { WardenError } from "../../errors.js";
+import type { ServerContext } from "../app.js";
+import { adminGuard } from "./admin.js";
+
+const MAX_ITEMS = 200;
+
+export function registerReviewRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  app.get<{ Querystring: { limit?: string } }>("/v1/admin/review", { preHandler: adminGuard(ctx) }, async (request) => {
+    const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ITEMS) throw new WardenError("BAD_REQUEST", `"limit" must be an integer from 1 to ${MAX_ITEMS}.`);
+    const engine = ctx.slot.current;
+    const items = await ctx.store.listReviewQueue(limit);
+    return {
+      items: items.map((p) => {
+        const now = engine.classify(p.text!, { explain: true });
+        return { id: p.id, ts: new Date(p.ts).toISOString(), text: p.text, action: p.action, score: p.score, categories: p.categories, lang: p.lang, model: p.model, explanation: now.explanation, reason: now.reason, explained_by: engine.version };
+      }),
+    };
+  });
+}
