@@ -93,6 +93,42 @@ const Gate = z
   })
   .strict();
 
+/** Serving under load: shedding, deadlines, the fallback and its rules; see docs/configuration.md. */
+const Serving = z
+  .object({
+    /** Classify requests being handled at once; beyond it, 503 at once. */
+    maxInFlight: z.number().int().min(1).default(512),
+    /** Event-loop delay (ms, the worst of the last 30 ms) beyond which classify and feedback requests get 503 at once. */
+    maxEventLoopDelayMs: z.number().min(1).default(25),
+    /** Seconds a shed client is told to wait (Retry-After). */
+    retryAfterSeconds: z.number().int().min(1).default(1),
+    /** The budget of a request without deadline_ms, and the largest one a request may ask for. */
+    defaultDeadlineMs: z.number().positive().default(200),
+    maxDeadlineMs: z.number().positive().default(2000),
+    /** What the fallback answers when no rule matches and the model cannot. */
+    fallbackAction: z.enum(["allow", "review"]).default("allow"),
+    breaker: z
+      .object({
+        /** Consecutive failures of the model stage that open the circuit. */
+        failures: z.number().int().min(1).default(5),
+        /** How long it stays open before one request probes it. */
+        cooldownMs: z.number().int().min(10).default(5000),
+      })
+      .strict()
+      .default({ failures: 5, cooldownMs: 5000 }),
+    /** Per-deployment rules, applied to the normalized text before the model: allow wins over block. */
+    rules: z
+      .object({
+        allow: z.array(z.string().min(1)).default([]),
+        block: z.array(z.string().min(1)).default([]),
+        allowPatterns: z.array(z.string().min(1)).default([]),
+        blockPatterns: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ allow: [], block: [], allowPatterns: [], blockPatterns: [] }),
+  })
+  .strict();
+
 const Band = z.object({ warn: z.number().min(0), alert: z.number().min(0) }).strict();
 
 /** Monitoring: windows, alert thresholds, where alerts go, what the prediction log keeps; see docs/monitoring.md. */
@@ -131,6 +167,7 @@ export const ConfigSchema = z
     policy: Policy.default(Policy.parse({})),
     limits: Limits.default(Limits.parse({})),
     monitoring: Monitoring.default(Monitoring.parse({})),
+    serving: Serving.default(Serving.parse({})),
     contract: Contract.default(Contract.parse({})),
     gate: Gate.default(Gate.parse({})),
   })

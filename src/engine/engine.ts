@@ -42,8 +42,8 @@ export interface Observed {
 }
 
 export interface ClassifyOptions {
-  /** Attach the top contributing spans of the input (costs a second feature pass). */
-  readonly explain?: boolean;
+  /** Attach the top contributing spans of the input (costs a second feature pass): always, or only when flagged. */
+  readonly explain?: boolean | "flagged";
   /** Attach what monitoring needs (`observed`). */
   readonly observe?: boolean;
 }
@@ -120,9 +120,12 @@ export class Engine {
       this.classifier.heads.forEach((h, i) => (flaggedCategories[h] = this.probs[i]! >= this.policy.reviewThreshold(i, lang)));
       result.observed = { normalized: norm.text, evasion: g.confusable + g.leet + g.split + g.stretched > 0, repairedEncoding: g.mojibake > 0, invisible: g.invisible > 0, flaggedCategories };
     }
-    if (options.explain) {
+    if (options.explain === true || (options.explain === "flagged" && decision.flagged)) {
       result.explanation = explain(text, norm, this.extractor, this.classifier, decision.top, this.x, namespace, evasion);
       result.reason = reasonFor(decision.action, this.classifier.heads[decision.top]!, this.probs[decision.top]!, result.explanation, norm.signals);
+    } else if (options.explain === "flagged") {
+      result.explanation = [];
+      result.reason = reasonFor(decision.action, this.classifier.heads[decision.top]!, this.probs[decision.top]!, [], norm.signals);
     }
     return result;
   }

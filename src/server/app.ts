@@ -14,7 +14,10 @@ import { DEFAULT_MONITOR, Monitor } from "../monitor/monitor.js";
 import { DEFAULT_THRESHOLDS } from "../monitor/statistics.js";
 import type { Registry } from "../registry/registry.js";
 import type { Store } from "../store/types.js";
+import { Cascade } from "../engine/cascade.js";
+import { RulesStage } from "../engine/rules.js";
 import { followChampion } from "./champion-sync.js";
+import { registerLoadShedding } from "./shedding.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerCardRoutes } from "./routes/cards.js";
@@ -51,6 +54,7 @@ export interface ServerContext extends ServerDeps {
   readonly predictionLog: PredictionLog;
   readonly experiments: ExperimentManager;
   readonly monitor: Monitor;
+  readonly cascade: Cascade;
 }
 
 /** Map Fastify's own errors (parser, body limit, media type) to the contract's error body. */
@@ -118,7 +122,9 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     metrics.monitorDropped.set(monitor.dropped);
   }, 250);
   monitorTimer.unref();
-  const context: ServerContext = { ...deps, metrics, predictionLog, experiments, monitor };
+  const cascade = new Cascade(new RulesStage(deps.config.serving.rules), deps.config.serving, (reason) => metrics.degraded.inc({ reason }));
+  const context: ServerContext = { ...deps, metrics, predictionLog, experiments, monitor, cascade };
+  registerLoadShedding(app, context);
 
   app.setErrorHandler((err: FastifyError | WardenError, request, reply) => {
     const werr = toWardenError(err);

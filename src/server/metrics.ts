@@ -59,6 +59,18 @@ export class ServerMetrics {
     labelNames: ["name"] as const,
     registers: [this.registry],
   });
+  readonly shed = new Counter({
+    name: "warden_shed_total",
+    help: "Requests answered 503 at once because the server was overloaded, by reason.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly degraded = new Counter({
+    name: "warden_degraded_total",
+    help: "Answers given by the fallback instead of the model, by reason (model error, circuit open, deadline).",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly monitorDropped = new Gauge({
     name: "warden_monitor_dropped",
     help: "Observations the monitor dropped since start because its queue was full (serving never waits for it).",

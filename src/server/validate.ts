@@ -12,11 +12,15 @@ export interface SingleRequest {
   readonly id?: string;
   readonly user?: string;
   readonly deadlineMs?: number;
+  /** Explanations for every answer (true), or only for flagged ones (the default). */
+  readonly explain?: boolean;
 }
 export interface BatchRequest {
   readonly kind: "batch";
   readonly texts: string[];
   readonly deadlineMs?: number;
+  /** Explanations for every answer (true), or only for flagged ones (the default). */
+  readonly explain?: boolean;
 }
 export type ClassifyRequest = SingleRequest | BatchRequest;
 
@@ -66,6 +70,8 @@ export function parseClassifyRequest(body: unknown, limits: LimitsConfig): Class
   }
   const b = body as Record<string, unknown>;
   const deadlineMs = optionalDeadline(b);
+  if (b.explain !== undefined && typeof b.explain !== "boolean") throw new WardenError("BAD_REQUEST", `"explain" must be true or false. Got ${JSON.stringify(b.explain)}.`);
+  const explain = b.explain === undefined ? {} : { explain: b.explain };
   if (b.texts !== undefined) {
     if (b.text !== undefined) throw new WardenError("BAD_REQUEST", 'send either "text" or "texts", not both.');
     if (!Array.isArray(b.texts)) throw new WardenError("BAD_REQUEST", '"texts" must be an array of strings.');
@@ -74,7 +80,7 @@ export function parseClassifyRequest(body: unknown, limits: LimitsConfig): Class
       throw new WardenError("BATCH_TOO_LARGE", `"texts" has ${b.texts.length} items; the limit is ${limits.maxBatch}. Split the batch.`);
     }
     const texts = b.texts.map((t, i) => checkText(t, `texts[${i}]`, limits));
-    return { kind: "batch", texts, ...(deadlineMs !== undefined ? { deadlineMs } : {}) };
+    return { kind: "batch", texts, ...(deadlineMs !== undefined ? { deadlineMs } : {}), ...explain };
   }
   if (b.text === undefined) throw new WardenError("INVALID_TEXT", 'missing "text": send {"text": "..."} or {"texts": [...]}.');
   const text = checkText(b.text, "text", limits);
@@ -86,6 +92,7 @@ export function parseClassifyRequest(body: unknown, limits: LimitsConfig): Class
     ...(id !== undefined ? { id } : {}),
     ...(user !== undefined ? { user } : {}),
     ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    ...explain,
   };
 }
 

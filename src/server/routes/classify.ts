@@ -12,10 +12,16 @@ import { parseClassifyRequest } from "../validate.js";
 
 export type ClassifyResponse = { id: string } & Omit<Classification, "observed"> & { latency_ms: number; arm?: string };
 
-function classifyOne(ctx: ServerContext, text: string, id: string, user?: string): ClassifyResponse {
+interface Budget {
+  readonly startedAt: number;
+  readonly deadlineMs: number;
+  readonly explain: boolean;
+}
+
+async function classifyOne(ctx: ServerContext, text: string, id: string, user: string | undefined, budget: Budget): Promise<ClassifyResponse> {
   const choice = chooseArm(ctx.experiments, ctx.slot.current, user ?? id, text);
   const t0 = performance.now();
-  const { observed, ...result } = choice.engine.classify(text, { explain: true, observe: true });
+  const { observed, ...result } = await ctx.cascade.classify(choice.engine, text, { explain: budget.explain || "flagged", observe: true, deadlineMs: budget.deadlineMs, startedAt: budget.startedAt });
   const latencyMs = performance.now() - t0;
   choice.report(id, result, latencyMs);
   ctx.metrics.stageLatency.observe({ stage: result.stage }, latencyMs / 1000);
@@ -36,7 +42,7 @@ function classifyOne(ctx: ServerContext, text: string, id: string, user?: string
     textHash: createHash("sha256").update(text).digest("hex"),
     text: keepText ? text : null,
     arm: choice.arm,
-    evasion: observed!.evasion,
+    evasion: observed?.evasion ?? false,
   });
   ctx.monitor.observe({
     ts,
@@ -47,18 +53,21 @@ function classifyOne(ctx: ServerContext, text: string, id: string, user?: string
     model: result.model,
     latencyMs,
     degraded: result.degraded,
-    normalized: observed!.normalized,
-    evasion: observed!.evasion,
-    repairedEncoding: observed!.repairedEncoding,
-    invisible: observed!.invisible,
+    // Rules and fallback answers carry no observation: the monitor counts them, without words.
+    normalized: observed?.normalized ?? "",
+    evasion: observed?.evasion ?? false,
+    repairedEncoding: observed?.repairedEncoding ?? false,
+    invisible: observed?.invisible ?? false,
     categories: result.categories,
-    flaggedCategories: observed!.flaggedCategories,
+    flaggedCategories: observed?.flaggedCategories ?? {},
   });
   return { id, ...result, latency_ms: Math.round(latencyMs * 1000) / 1000, ...(choice.arm ? { arm: choice.arm } : {}) };
 }
 
 export function registerClassifyRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.post("/v1/classify", async (request) => {
+  app.post("/v1/classify", async (request, reply) => {
+    // The budget counts from when the request reached the server, parsing included.
+    const startedAt = performance.now() - reply.elapsedTime;
     let req: ReturnType<typeof parseClassifyRequest>;
     try {
       req = parseClassifyRequest(request.body, ctx.config.limits);
@@ -68,7 +77,11 @@ export function registerClassifyRoutes(app: FastifyInstance, ctx: ServerContext)
       if (err instanceof WardenError && err.code === "TEXT_TOO_LONG") ctx.monitor.countRejected("over-length");
       throw err;
     }
-    if (req.kind === "single") return classifyOne(ctx, req.text, req.id ?? randomUUID(), req.user);
-    return { results: req.texts.map((t) => classifyOne(ctx, t, randomUUID())) };
+    const serving = ctx.config.serving;
+    const budget = { startedAt, deadlineMs: Math.min(req.deadlineMs ?? serving.defaultDeadlineMs, serving.maxDeadlineMs), explain: req.explain === true };
+    if (req.kind === "single") return classifyOne(ctx, req.text, req.id ?? randomUUID(), req.user, budget);
+    const results: ClassifyResponse[] = [];
+    for (const t of req.texts) results.push(await classifyOne(ctx, t, randomUUID(), undefined, budget));
+    return { results };
   });
 }

@@ -1,0 +1,108 @@
+/**
+ * The serving path under a deadline: the rules stage first (a deployment's allow and
+ * block lists answer at once), then the model, guarded by a circuit breaker. When the
+ * model throws, is cut off by its breaker, would not fit in what is left of the budget,
+ * or does not answer before the deadline, the fallback answers instead, marked
+ * `degraded: true` and naming why. Stage 2 of the cascade plugs in as another
+ * ModelStage behind the same guard.
+ */
+import { normalize } from "../text/normalize.js";
+import { Breaker } from "./breaker.js";
+import type { Classification, ClassifyOptions, Engine } from "./engine.js";
+import type { RulesStage } from "./rules.js";
+
+export type DegradedReason = "model error" | "circuit open" | "deadline";
+
+export interface CascadeOptions {
+  readonly fallbackAction: "allow" | "review";
+  readonly breaker: { failures: number; cooldownMs: number };
+}
+
+export interface CascadeRequest extends ClassifyOptions {
+  /** The request's budget in ms, counted from `startedAt` (performance.now()). */
+  readonly deadlineMs: number;
+  readonly startedAt: number;
+}
+
+/** What the model stage is to the cascade: the engine, or anything answering like it. */
+export type ModelStage = Pick<Engine, "version" | "model"> & { classify(text: string, options?: ClassifyOptions): Classification | Promise<Classification> };
+
+export class Cascade {
+  readonly breaker: Breaker;
+  /** The model stage's recent cost (ms, exponentially weighted), to judge whether it fits a budget. */
+  private costMs = 1;
+
+  constructor(
+    private readonly rules: RulesStage,
+    private readonly options: CascadeOptions,
+    private readonly onDegraded: (reason: DegradedReason) => void = () => {},
+  ) {
+    this.breaker = new Breaker(options.breaker);
+  }
+
+  async classify(stage: ModelStage, text: string, req: CascadeRequest): Promise<Classification> {
+    if (!this.rules.empty) {
+      const norm = normalize(text, stage.model.lexicon, stage.model.normalization);
+      const hit = this.rules.match(norm);
+      if (hit) {
+        const blocked = hit.action === "block";
+        return {
+          score: blocked ? 1 : 0,
+          flagged: blocked,
+          action: hit.action,
+          categories: {},
+          lang: "unknown",
+          model: stage.version,
+          stage: "rules",
+          degraded: false,
+          explanation: [{ start: hit.start, end: hit.end, text: text.slice(hit.start, hit.end), weight: blocked ? 1 : -1 }],
+          reason: `${blocked ? "Blocked" : "Allowed"} by this deployment's ${hit.action} list (rule ${JSON.stringify(hit.rule)}).`,
+        };
+      }
+    }
+    const remaining = req.deadlineMs - (performance.now() - req.startedAt);
+    if (!this.breaker.allow()) return this.fallback(stage, "circuit open");
+    if (remaining < 3 * this.costMs) {
+      this.breaker.release(); // skipped, not failed: a half-open probe stays available
+      return this.fallback(stage, "deadline");
+    }
+    const t0 = performance.now();
+    try {
+      const answer = stage.classify(text, req);
+      const result = answer instanceof Promise ? await withDeadline(answer, remaining) : answer;
+      if (result === null) {
+        this.breaker.failure();
+        return this.fallback(stage, "deadline");
+      }
+      this.breaker.success();
+      this.costMs = 0.9 * this.costMs + 0.1 * (performance.now() - t0);
+      return result;
+    } catch {
+      this.breaker.failure();
+      return this.fallback(stage, "model error");
+    }
+  }
+
+  private fallback(stage: ModelStage, why: DegradedReason): Classification {
+    this.onDegraded(why);
+    const review = this.options.fallbackAction === "review";
+    return {
+      score: 0,
+      flagged: review,
+      action: this.options.fallbackAction,
+      categories: {},
+      lang: "unknown",
+      model: stage.version,
+      stage: "fallback",
+      degraded: true,
+      explanation: [],
+      reason: `The model could not answer (${why}); no rule matched, so the fallback ${review ? "sent it to review" : "allowed it"}.`,
+    };
+  }
+}
+
+/** The answer, or null when the deadline passes first. */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.max(0, ms))))]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,68 @@
+/**
+ * Load shedding: when the event loop falls behind or too many classify requests are in
+ * hand, new classify and feedback requests are answered 503 with Retry-After at once
+ * instead of queueing, so the requests that are admitted keep a flat latency. Health,
+ * metrics and the dashboard are never shed.
+ *
+ * The loop's delay is measured here rather than with @fastify/under-pressure, whose
+ * averages need several samples per interval and report an infinite delay when a busy
+ * loop left none: a tick every 10 ms notes how late it fired, and the delay is the
+ * median of the last five ticks. Sustained overload makes every tick late and starts
+ * shedding within about 30 ms; one long pause (a model loading) is a single late tick
+ * and sheds nothing.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ERROR_STATUS, WardenError } from "../errors.js";
+import type { ServerContext } from "./app.js";
+
+const SHED_ROUTES = new Set(["/v1/classify", "/v1/feedback"]);
+const TICK_MS = 10;
+
+export class LoopDelay {
+  private readonly recent = [0, 0, 0, 0, 0];
+  private next = 0;
+  private expected = performance.now() + TICK_MS;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor() {
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      this.recent[this.next++ % this.recent.length] = Math.max(0, now - this.expected);
+      this.expected = now + TICK_MS;
+    }, TICK_MS);
+    this.timer.unref();
+  }
+
+  /** How far behind the loop is (ms): the median lateness of the last ticks. */
+  get ms(): number {
+    return [...this.recent].sort((a, b) => a - b)[this.recent.length >> 1]!;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+export function registerLoadShedding(app: FastifyInstance, ctx: Pick<ServerContext, "config" | "metrics" | "monitor">): void {
+  const { maxInFlight, maxEventLoopDelayMs, retryAfterSeconds } = ctx.config.serving;
+  const delay = new LoopDelay();
+  app.addHook("onClose", async () => delay.stop());
+  const shed = (reply: FastifyReply, reason: "event loop" | "in flight", detail: string): FastifyReply => {
+    ctx.metrics.shed.inc({ reason });
+    ctx.monitor.countShed();
+    const err = new WardenError("OVERLOADED", `the server is overloaded (${detail}); retry after ${retryAfterSeconds} s.`);
+    return reply.code(ERROR_STATUS.OVERLOADED).header("retry-after", String(retryAfterSeconds)).send({ error: { code: err.code, message: err.message } });
+  };
+  let inFlight = 0;
+  app.addHook("onRequest", async (request, reply) => {
+    if (!SHED_ROUTES.has(request.url.split("?")[0]!)) return;
+    const behind = delay.ms;
+    if (behind > maxEventLoopDelayMs) return shed(reply, "event loop", `event loop ${Math.round(behind)} ms behind`);
+    if (inFlight >= maxInFlight) return shed(reply, "in flight", `${inFlight} requests in hand`);
+    inFlight++;
+    (request as FastifyRequest & { counted?: boolean }).counted = true;
+  });
+  app.addHook("onResponse", async (request) => {
+    if ((request as FastifyRequest & { counted?: boolean }).counted) inFlight--;
+  });
+}

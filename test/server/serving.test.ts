@@ -1,0 +1,128 @@
+/**
+ * Serving under a budget: the rules stage, deadlines, the fallback, the circuit breaker
+ * and load shedding, on real servers and the real cascade (the failing stages are real
+ * stages that throw or never answer, around the real fixture model).
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseConfig } from "../../src/config.js";
+import { Cascade, type ModelStage } from "../../src/engine/cascade.js";
+import { Engine } from "../../src/engine/engine.js";
+import { RulesStage } from "../../src/engine/rules.js";
+import { deserializeModel } from "../../src/model/artifact.js";
+import { FIXTURE_INSULT, fixtureArtifact, startTestServer } from "../helpers/fixture.js";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const engine = new Engine({ version: "m-fixture00000", model: deserializeModel(fixtureArtifact(), "fixture").model }, parseConfig({}, "test").policy);
+const budget = (deadlineMs = 200) => ({ deadlineMs, startedAt: performance.now() });
+
+describe("the rules stage", () => {
+  it("answers before the model, on normalized text, with the matched span of the text as sent", async () => {
+    const server = await startTestServer({ config: { serving: { rules: { block: ["scumbag"], allow: ["idiot sandwich"], blockPatterns: ["\\bbuy now\\b"] } } } });
+    try {
+      const classify = async (text: string): Promise<Json> => (await server.app.inject({ method: "POST", url: "/v1/classify", payload: { text } })).json() as Json;
+      const text = "you s.c.u.m.b.a.g!";
+      const blocked = await classify(text);
+      assert.equal(blocked.stage, "rules");
+      assert.equal(blocked.action, "block");
+      assert.equal(blocked.explanation[0].text, "s.c.u.m.b.a.g");
+      assert.equal(text.slice(blocked.explanation[0].start, blocked.explanation[0].end), "s.c.u.m.b.a.g");
+      assert.match(blocked.reason, /block list \(rule "scumbag"\)/);
+      const allowed = await classify("what an IDIOT SANDWICH, love that show");
+      assert.equal(allowed.stage, "rules");
+      assert.equal(allowed.action, "allow");
+      assert.equal((await classify("BUY NOW cheap pills")).action, "block");
+      assert.equal((await classify("a normal friendly message")).stage, "linear", "no rule: the model answers");
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("refuses a bad rule with a message naming it", () => {
+    assert.throws(() => new RulesStage({ allow: [], block: [], allowPatterns: [], blockPatterns: ["(unclosed"] }), /blockPatterns: "\(unclosed" is not a valid regular expression/);
+    assert.throws(() => new RulesStage({ allow: ["\u200b"], block: [], allowPatterns: [], blockPatterns: [] }), /allow: the term .* is empty once normalized/);
+  });
+});
+
+describe("deadlines and the fallback", () => {
+  it("answers degraded from the fallback when the budget cannot fit the model, and counts it", async () => {
+    const server = await startTestServer();
+    try {
+      const r = (await server.app.inject({ method: "POST", url: "/v1/classify", payload: { text: FIXTURE_INSULT, deadline_ms: 0.0001 } })).json() as Json;
+      assert.equal(r.degraded, true);
+      assert.equal(r.stage, "fallback");
+      assert.equal(r.action, "allow");
+      assert.match(r.reason, /could not answer \(deadline\)/);
+      const ok = (await server.app.inject({ method: "POST", url: "/v1/classify", payload: { text: FIXTURE_INSULT } })).json() as Json;
+      assert.equal(ok.degraded, false);
+      const metrics = (await server.app.inject({ method: "GET", url: "/metrics" })).body;
+      assert.match(metrics, /warden_degraded_total\{reason="deadline"\} 1/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("answers degraded when the model stage throws, opens the breaker, and recovers through a probe", async () => {
+    let calls = 0;
+    let broken = true;
+    const flaky: ModelStage = {
+      version: engine.version,
+      model: engine.model,
+      classify: (text, options) => {
+        calls++;
+        if (broken) throw new Error("the model stage failed");
+        return engine.classify(text, options);
+      },
+    };
+    const reasons: string[] = [];
+    const cascade = new Cascade(new RulesStage({ allow: [], block: [], allowPatterns: [], blockPatterns: [] }), { fallbackAction: "review", breaker: { failures: 3, cooldownMs: 50 } }, (r) => reasons.push(r));
+    for (let i = 0; i < 3; i++) {
+      const r = await cascade.classify(flaky, FIXTURE_INSULT, budget());
+      assert.equal(r.degraded, true);
+      assert.equal(r.action, "review", "the configured fallback action");
+    }
+    assert.equal(cascade.breaker.state, "open");
+    for (let i = 0; i < 5; i++) await cascade.classify(flaky, FIXTURE_INSULT, budget());
+    assert.equal(calls, 3, "an open breaker does not call the failing stage");
+    assert.deepEqual(reasons, ["model error", "model error", "model error", "circuit open", "circuit open", "circuit open", "circuit open", "circuit open"]);
+    broken = false;
+    await new Promise((r) => setTimeout(r, 60));
+    const probe = await cascade.classify(flaky, FIXTURE_INSULT, budget());
+    assert.equal(probe.degraded, false, "the probe reached the recovered stage");
+    assert.equal(cascade.breaker.state, "closed");
+  });
+
+  it("answers degraded at the deadline when the model stage never answers", async () => {
+    const hanging: ModelStage = { version: engine.version, model: engine.model, classify: () => new Promise(() => {}) };
+    const cascade = new Cascade(new RulesStage({ allow: [], block: [], allowPatterns: [], blockPatterns: [] }), { fallbackAction: "allow", breaker: { failures: 5, cooldownMs: 1000 } });
+    const r = await cascade.classify(hanging, FIXTURE_INSULT, budget(30));
+    assert.equal(r.degraded, true);
+    assert.match(r.reason!, /deadline/);
+  });
+});
+
+describe("load shedding", () => {
+  it("answers 503 with Retry-After at once while the event loop is behind, and recovers", async () => {
+    const server = await startTestServer({ config: { serving: { maxEventLoopDelayMs: 20, retryAfterSeconds: 2 } } });
+    try {
+      // Real overload: the loop is kept busy 40 ms out of every 50.
+      const busy = setInterval(() => {
+        const until = performance.now() + 40;
+        while (performance.now() < until);
+      }, 10);
+      await new Promise((r) => setTimeout(r, 200));
+      const shed = await server.app.inject({ method: "POST", url: "/v1/classify", payload: { text: FIXTURE_INSULT } });
+      clearInterval(busy);
+      assert.equal(shed.statusCode, 503);
+      assert.equal(shed.headers["retry-after"], "2");
+      assert.equal((shed.json() as Json).error.code, "OVERLOADED");
+      assert.equal((await server.app.inject({ method: "GET", url: "/healthz" })).statusCode, 200, "health is never shed");
+      await new Promise((r) => setTimeout(r, 150));
+      assert.equal((await server.app.inject({ method: "POST", url: "/v1/classify", payload: { text: FIXTURE_INSULT } })).statusCode, 200);
+      assert.match((await server.app.inject({ method: "GET", url: "/metrics" })).body, /warden_shed_total\{reason="event loop"\} [1-9]/);
+    } finally {
+      await server.close();
+    }
+  });
+});
