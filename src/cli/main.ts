@@ -4,6 +4,7 @@
  * logic of its own.
  */
 import { execFileSync } from "node:child_process";
+import cluster from "node:cluster";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,7 @@ import { runTraining, type CodeVersion } from "../pipeline/run.js";
 import { Registry } from "../registry/registry.js";
 import { modelCard } from "../report/card.js";
 import { cardFacts } from "../report/facts.js";
+import { runPrimary } from "../server/cluster.js";
 import { startServer } from "../server/start.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
@@ -159,10 +161,16 @@ function buildProgram(): Command {
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--store <url>", "sqlite:PATH (default: warden.db under the data dir) or postgres://user@host:port/db[?schema=NAME], shared by replicas")
     .option("--config <file>", "config file (JSON)")
+    .option("--workers <n>", "server processes sharing the port (one per core is the usual choice)", (v) => parsePositiveInt(v, "--workers"), 1)
     .addOption(dataDirOption())
-    .action(async (opts: { port: number; host: string; store?: string; config?: string; dataDir: string }) => {
+    .action(async (opts: { port: number; host: string; store?: string; config?: string; workers: number; dataDir: string }) => {
       const dataDir = resolve(opts.dataDir);
       mkdirSync(dataDir, { recursive: true });
+      if (opts.workers > 1 && cluster.isPrimary) {
+        loadConfig(opts.config); // a bad config fails here, once, not in every worker
+        runPrimary(opts.workers, (line) => process.stderr.write(`${line}\n`));
+        return;
+      }
       await startServer({
         dataDir,
         ...(opts.store ? { storeUrl: opts.store } : {}),

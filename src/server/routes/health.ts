@@ -1,9 +1,11 @@
 /** Liveness, readiness, Prometheus metrics, and the dashboard's page and files. */
+import cluster from "node:cluster";
 import type { FastifyInstance } from "fastify";
 import { asset } from "../../dashboard/assets.js";
 import { DASHBOARD_CSP, dashboardPage } from "../../dashboard/page.js";
 import { WardenError } from "../../errors.js";
 import type { ServerContext } from "../app.js";
+import { clusterMetrics } from "../cluster.js";
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get("/healthz", async () => ({ status: "ok" }));
@@ -15,10 +17,9 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
     }
     return { status: "ready", model: ctx.slot.current.version };
   });
-  app.get("/metrics", async (_request, reply) => {
-    const body = await ctx.metrics.registry.metrics();
-    return reply.type(ctx.metrics.registry.contentType).send(body);
-  });
+  // In a cluster worker, the sum over all workers; otherwise this process's own.
+  const metricsText = cluster.isWorker ? clusterMetrics(ctx.metrics.registry) : () => ctx.metrics.registry.metrics();
+  app.get("/metrics", async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await metricsText()));
   app.get("/", async (_request, reply) => reply.header("content-security-policy", DASHBOARD_CSP).type("text/html; charset=utf-8").send(dashboardPage()));
   app.get<{ Params: { name: string } }>("/assets/:name", async (request, reply) => {
     const a = asset(request.params.name);

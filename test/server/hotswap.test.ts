@@ -1,0 +1,51 @@
+/**
+ * Hot swap under load: while clients keep classifying over real HTTP, the champion is
+ * promoted and rolled back again and again; no admitted request fails, and answers move
+ * from one model to the other.
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { FIXTURE_INSULT, startListeningTestServer, trainFixtureModel } from "../helpers/fixture.js";
+
+describe("hot swap under load", () => {
+  it("fails no admitted request while the champion changes ten times", async () => {
+    const server = await startListeningTestServer({ adminToken: "swap" });
+    const dir = mkdtempSync(join(tmpdir(), "warden-swap-"));
+    try {
+      const second = await server.registry.register((await trainFixtureModel(dir, { seed: 3 })).artifact, { fixture: true });
+      const statuses = new Map<number, number>();
+      const versions = new Set<string>();
+      let running = true;
+      const client = async (k: number): Promise<void> => {
+        for (let i = 0; running; i++) {
+          const res = await fetch(`${server.url}/v1/classify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ text: `${FIXTURE_INSULT} ${k} ${i}` }) });
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (res.status === 200) versions.add(((await res.json()) as { model: string }).model);
+          else await res.text();
+        }
+      };
+      const clients = Array.from({ length: 8 }, (_, k) => client(k));
+      for (let swap = 0; swap < 10; swap++) {
+        await new Promise((r) => setTimeout(r, 80));
+        const path = swap % 2 === 0 ? `/v1/admin/models/${second.version}/promote` : "/v1/admin/models/rollback";
+        const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { authorization: "Bearer swap" } });
+        assert.equal(res.status, 200, await res.text());
+      }
+      await new Promise((r) => setTimeout(r, 80));
+      running = false;
+      await Promise.all(clients);
+      const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+      const failed = [...statuses].filter(([s]) => s !== 200 && s !== 503).reduce((a, [, n]) => a + n, 0);
+      console.log(`${total} requests during 10 swaps: ${JSON.stringify(Object.fromEntries(statuses))}`);
+      assert.equal(failed, 0);
+      assert.ok((statuses.get(200) ?? 0) > total * 0.9, "nearly all admitted");
+      assert.deepEqual([...versions].sort(), [server.version, second.version].sort());
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
