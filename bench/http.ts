@@ -45,7 +45,7 @@ export interface HttpResult {
   readonly bodies: number;
 }
 
-interface Child {
+export interface Child {
   readonly kind: ServerKind;
   readonly proc: ChildProcess;
   readonly url: string;
@@ -65,8 +65,8 @@ function processCpuSeconds(pid: number | undefined): number | null {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-function startChild(script: string, kind: ServerKind, dataDir: string): Promise<Child> {
-  const proc = fork(script, kind === "warden" ? [kind, dataDir] : [kind], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+export function startChild(script: string, kind: ServerKind, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Child> {
+  const proc = fork(script, kind === "warden" ? [kind, dataDir] : [kind], { stdio: ["ignore", "ignore", "inherit", "ipc"], env });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");
@@ -94,7 +94,7 @@ function startChild(script: string, kind: ServerKind, dataDir: string): Promise<
 }
 
 /** Ask a child to close gracefully; SIGKILL it (by its own handle) after 15 s. */
-function stopChild(proc: ChildProcess): Promise<void> {
+export function stopChild(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => proc.kill("SIGKILL"), 15_000);

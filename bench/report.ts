@@ -4,6 +4,7 @@ import type { HttpResult } from "./http.js";
 import type { LatencyResult, ModelLoadResult, StageBreakdown, StageTime } from "./inprocess.js";
 import type { MachineInfo } from "./machine.js";
 import { pipelineMarkdown, pipelineSummary, warmShare, type PipelineResult } from "./pipeline.js";
+import type { ServingResult } from "./serving.js";
 import type { WorkerBenchResult } from "./worker.js";
 import { PER_DATASET, type Sample } from "./sample.js";
 import { fmt } from "./stats.js";
@@ -23,6 +24,7 @@ export interface Results {
   /** Absent when the run was told to skip it (`--no-pipeline`). */
   readonly pipeline: Outcome<PipelineResult> | undefined;
   readonly worker: Outcome<WorkerBenchResult>;
+  readonly serving: Outcome<ServingResult>;
   readonly totalSeconds: number;
   readonly loadavgEnd: readonly number[];
 }
@@ -220,7 +222,7 @@ function http(r: Results): string[] {
     `| Warden | ${fmt(h.warden.rps)} | ${fmt(h.warden.p50Ms, 1)} | ${fmt(h.warden.p99Ms, 1)} | ${perCpu(h.warden)} |`,
     `| **Warden / floor** | **${fmt(h.warden.rps / h.floor.rps, 2)}×** | ${fmt(h.warden.p50Ms / h.floor.p50Ms, 1)}× | ${fmt(h.warden.p99Ms / h.floor.p99Ms, 1)}× | ${h.floor.serverCores && h.warden.serverCores ? `${fmt(h.warden.rps / h.warden.serverCores / (h.floor.rps / h.floor.serverCores), 2)}×` : "n/a"} |`,
     "",
-    `Warden serves ${pct(h.warden.rps, h.floor.rps)} of the floor's request rate: the difference is the classify work per request (with the explanation, which the API always returns) plus hashing, metrics and the prediction log. ${h.warden.serverCores && h.floor.serverCores ? `Per request, Warden's process spent ${fmt((1e6 * h.warden.serverCores) / h.warden.rps, 0)} µs of CPU and the floor's ${fmt((1e6 * h.floor.serverCores) / h.floor.rps, 0)} µs${r.latency.ok ? `; in process, classify with the explanation costs ${fmt(r.latency.value.explainCpuUs, 0)} µs of CPU per call averaged over the whole sample (section 2; the HTTP bodies are ${h.bodies} of those messages), ${r.latency.value.explainCpuUs >= 0.5 * ((1e6 * h.warden.serverCores) / h.warden.rps - (1e6 * h.floor.serverCores) / h.floor.rps) ? "so classification accounts for most of the gap" : "so classification is only part of the gap"}` : ""}. ` : ""}A server CPU near 1.0 means that server was the bottleneck (Node serves requests on one thread); requests per server CPU-second divide out how much CPU the server actually got, which makes the comparison less sensitive to a busy machine.${floorBound ? " The floor server stayed well below one core, so its req/s is bounded by the load generator and the other work on the machine rather than by Fastify: the true floor is higher and the req/s ratio overstates Warden's share (compare the per-CPU-second ratio)." : ""}`,
+    `Warden serves ${pct(h.warden.rps, h.floor.rps)} of the floor's request rate: the difference is the classify work per request (with an explanation for every flagged answer) plus hashing, metrics and the prediction log. ${h.warden.serverCores && h.floor.serverCores ? `Per request, Warden's process spent ${fmt((1e6 * h.warden.serverCores) / h.warden.rps, 0)} µs of CPU and the floor's ${fmt((1e6 * h.floor.serverCores) / h.floor.rps, 0)} µs${r.latency.ok ? `; in process, classify with the explanation costs ${fmt(r.latency.value.explainCpuUs, 0)} µs of CPU per call averaged over the whole sample (section 2; the HTTP bodies are ${h.bodies} of those messages), ${r.latency.value.explainCpuUs >= 0.5 * ((1e6 * h.warden.serverCores) / h.warden.rps - (1e6 * h.floor.serverCores) / h.floor.rps) ? "so classification accounts for most of the gap" : "so classification is only part of the gap"}` : ""}. ` : ""}A server CPU near 1.0 means that server was the bottleneck (Node serves requests on one thread); requests per server CPU-second divide out how much CPU the server actually got, which makes the comparison less sensitive to a busy machine.${floorBound ? " The floor server stayed well below one core, so its req/s is bounded by the load generator and the other work on the machine rather than by Fastify: the true floor is higher and the req/s ratio overstates Warden's share (compare the per-CPU-second ratio)." : ""}`,
     "",
   ];
 }
@@ -248,8 +250,32 @@ function worker(r: Results): string[] {
   ];
 }
 
+function serving(r: Results): string[] {
+  const out = ["## 8. Serving under load: overload and a shadow experiment", ""];
+  if (!r.serving.ok) return [...out, ...missing(r.serving)];
+  const s = r.serving.value;
+  const row = (name: string, x: ServingResultRound): string =>
+    `| ${name} | ${fmt(x.rate)} | ${fmt(x.sent)} | ${fmt(x.admitted)} | ${fmt(x.shed)} (${fmt(x.shedWithRetryAfter)} with Retry-After) | ${fmt(x.other)} | ${fmt(x.admittedP50Ms, 1)} | ${fmt(x.admittedP99Ms, 1)} |`;
+  const p99 = (xs: readonly ServingResultRound[]): number => xs.reduce((a, x) => a + x.admittedP99Ms, 0) / xs.length;
+  return [
+    ...out,
+    `The real server in a child process (shipped model, SQLite, prediction log and monitor on), loaded by autocannon from this process; latencies are the client's, per response. Capacity, closed-loop with 100 connections: **${fmt(s.capacityRps)} requests/s**. Then an open-loop load of 4× that rate (400 connections), and a moderate rate (a quarter of capacity) with and without a shadow experiment whose challenger (the same weights under another version) scores a copy of every request, A/B/A/B.`,
+    "",
+    "| load | rate (req/s) | sent | admitted (200) | shed (503) | other (errors, timeouts) | admitted p50 ms | admitted p99 ms |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    row("4× overload", s.overload),
+    ...s.shadow.without.map((x, i) => row(`no experiment, round ${i + 1}`, x)),
+    ...s.shadow.with.map((x, i) => row(`shadow experiment, round ${i + 1}`, x)),
+    "",
+    `Shadow mode's cost at this rate: champion p99 ${fmt(p99(s.shadow.with), 1)} ms against ${fmt(p99(s.shadow.without), 1)} ms without (${pct(p99(s.shadow.with) - p99(s.shadow.without), p99(s.shadow.without))} more).`,
+    "",
+  ];
+}
+
+type ServingResultRound = ServingResult["overload"];
+
 export function renderMarkdown(r: Results): string {
-  return [...header(r), ...headline(r), ...normalization(r), ...latency(r), ...cli(r), ...modelLoad(r), ...http(r), ...pipeline(r), ...worker(r)].join("\n");
+  return [...header(r), ...headline(r), ...normalization(r), ...latency(r), ...cli(r), ...modelLoad(r), ...http(r), ...pipeline(r), ...worker(r), ...serving(r)].join("\n");
 }
 
 export function renderSummary(r: Results): string {
@@ -275,6 +301,8 @@ export function renderSummary(r: Results): string {
     const h = r.http.value;
     lines.push(`  http: warden ${fmt(h.warden.rps)} req/s (p50 ${fmt(h.warden.p50Ms, 1)} ms, p99 ${fmt(h.warden.p99Ms, 1)} ms) vs floor ${fmt(h.floor.rps)} req/s (p50 ${fmt(h.floor.p50Ms, 1)} ms, p99 ${fmt(h.floor.p99Ms, 1)} ms): ${pct(h.warden.rps, h.floor.rps)}`);
   } else lines.push(failed("http", r.http));
+  if (r.serving.ok) lines.push(`  serving: capacity ${fmt(r.serving.value.capacityRps)} req/s; 4× overload: ${fmt(r.serving.value.overload.admitted)} admitted (p99 ${fmt(r.serving.value.overload.admittedP99Ms, 1)} ms), ${fmt(r.serving.value.overload.shed)} shed, ${fmt(r.serving.value.overload.other)} other`);
+  else lines.push(failed("serving", r.serving));
   if (r.worker.ok) lines.push(`  worker: ${fmt(r.worker.value.workerPerSec)} msg/s via Redis vs ${fmt(r.worker.value.inProcessPerSec)} in process (${pct(r.worker.value.workerPerSec, r.worker.value.inProcessPerSec)})`);
   else lines.push(failed("worker", r.worker));
   if (r.pipeline?.ok) lines.push(pipelineSummary(r.pipeline.value));

@@ -10,6 +10,7 @@
  *   6. the training pipeline on all shared datasets: cold, cached rerun, one parameter
  *      changed (child processes; skipped with `--no-pipeline`, which takes two minutes off)
  *   7. `warden worker` on Redis Streams against in-process classification (needs Redis)
+ *   8. serving under load: capacity, 4× overload (admitted vs shed), shadow experiment cost
  *
  * A section that fails is reported as not measured and the run exits 1; temp files and
  * child processes are cleaned up either way.
@@ -25,6 +26,7 @@ import { measureHttp } from "./http.js";
 import { measureLatency, measureModelLoad, measureStages, type ModelLoadResult } from "./inprocess.js";
 import { machineInfo } from "./machine.js";
 import { measurePipeline } from "./pipeline.js";
+import { measureServing } from "./serving.js";
 import { measureWorker } from "./worker.js";
 import { renderMarkdown, renderSummary, type Outcome, type Results } from "./report.js";
 import { loadSample, type Sample } from "./sample.js";
@@ -86,6 +88,9 @@ async function main(): Promise<number> {
     measureHttp({ childScript: join(HERE, "server-child.js"), bodies: httpBodies(sample, HTTP_BODIES, Math.min(2000, config.limits.maxTextLength)) }),
   );
 
+  const serving = await section("serving under load (overload, shadow)", () =>
+    measureServing(join(HERE, "server-child.js"), httpBodies(sample, HTTP_BODIES, Math.min(2000, config.limits.maxTextLength))),
+  );
   const worker = await section("warden worker on Redis Streams", () => (engine ? measureWorker(ROOT, engine, sample.texts) : noEngine()));
   const pipeline = process.argv.includes("--no-pipeline")
     ? undefined
@@ -102,12 +107,13 @@ async function main(): Promise<number> {
     http,
     pipeline,
     worker,
+    serving,
     totalSeconds: (nowNs() - t0) / 1e9,
     loadavgEnd: loadavg(),
   };
   writeFileSync(OUT, renderMarkdown(results));
   process.stdout.write(renderSummary(results) + `\n  wrote ${OUT}\n`);
-  return [modelLoad, stages, latency, cli, http, worker, pipeline ?? { ok: true }].every((o) => o.ok) ? 0 : 1;
+  return [modelLoad, stages, latency, cli, http, worker, serving, pipeline ?? { ok: true }].every((o) => o.ok) ? 0 : 1;
 }
 
 process.exitCode = await main();

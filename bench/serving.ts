@@ -1,0 +1,125 @@
+/**
+ * Section 8 of `npm run bench`: serving under load, on the real server in a child process.
+ *
+ *   overload: the server's capacity measured closed-loop (100 connections), then an
+ *     open-loop load of 4× that rate: how many requests were admitted (200) and shed
+ *     (503 with Retry-After), anything else (errors, timeouts), and the admitted ones'
+ *     latency as the client saw it
+ *   shadow: the champion's latency at a moderate fixed rate, with and without a shadow
+ *     experiment scoring a copy of every request (A/B/A/B)
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { serializeModel } from "../src/model/artifact.js";
+import { Registry, loadDefaultModel } from "../src/registry/registry.js";
+import { SqliteStore } from "../src/store/sqlite.js";
+import { startChild, stopChild, type Child } from "./http.js";
+
+export interface LoadRound {
+  readonly rate: number;
+  readonly sent: number;
+  readonly admitted: number;
+  readonly shed: number;
+  readonly shedWithRetryAfter: number;
+  readonly other: number;
+  readonly admittedP50Ms: number;
+  readonly admittedP99Ms: number;
+}
+
+export interface ServingResult {
+  readonly capacityRps: number;
+  readonly overload: LoadRound;
+  readonly shadow: { rate: number; without: LoadRound[]; with: LoadRound[] };
+}
+
+const TOKEN = "bench-token";
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN;
+}
+
+/** Closed-loop capacity: as fast as `connections` go, no per-response callbacks (they cost the client CPU). */
+async function capacityOf(child: Child, bodies: string[], seconds: number, connections: number): Promise<number> {
+  const r = await autocannon({ url: child.url, connections, duration: seconds, requests: bodies.map((body) => ({ method: "POST" as const, path: "/v1/classify", headers: { "content-type": "application/json" }, body })) });
+  return r.requests.total / r.duration;
+}
+
+/** Open-loop load at `rate` requests/s, each response's status and (for 200) latency recorded. */
+async function run(child: Child, bodies: string[], seconds: number, connections: number, rate: number): Promise<LoadRound> {
+  const admittedMs: number[] = [];
+  let shed = 0;
+  let shedWithRetryAfter = 0;
+  let other = 0;
+  const r = await autocannon({
+    url: child.url,
+    connections,
+    duration: seconds,
+    timeout: 10,
+    ...(rate > 0 ? { overallRate: rate } : {}),
+    requests: bodies.map((body) => ({
+      method: "POST" as const,
+      path: "/v1/classify",
+      headers: { "content-type": "application/json" },
+      body,
+      // One request in flight per connection: the connection's context carries its start time.
+      setupRequest: (req: unknown, context: Record<string, unknown>) => {
+        context.t0 = performance.now();
+        return req as never;
+      },
+      onResponse: (status: number, _body: string, context: Record<string, unknown>, headers?: Record<string, string>) => {
+        if (status === 200) admittedMs.push(performance.now() - (context.t0 as number));
+        else if (status === 503) {
+          shed++;
+          if (headers && Object.keys(headers).some((h) => h.toLowerCase() === "retry-after")) shedWithRetryAfter++;
+        } else other++;
+      },
+    })),
+  } as autocannon.Options);
+  return {
+    rate,
+    sent: r.requests.sent ?? r.requests.total,
+    admitted: admittedMs.length,
+    shed,
+    shedWithRetryAfter,
+    other: other + r.errors + r.timeouts,
+    admittedP50Ms: quantile(admittedMs, 0.5),
+    admittedP99Ms: quantile(admittedMs, 0.99),
+  };
+}
+
+export async function measureServing(childScript: string, bodies: string[]): Promise<ServingResult> {
+  const dataDir = mkdtempSync(join(tmpdir(), "warden-bench-serving-"));
+  let child: Child | undefined;
+  try {
+    // A challenger as heavy as the champion: the shipped model's weights under another version.
+    const store = new SqliteStore(join(dataDir, "warden.db"));
+    const shipped = loadDefaultModel();
+    const challenger = await new Registry(store, dataDir).register(serializeModel(shipped.model, { ...shipped.meta, challengerOf: shipped.version }), { bench: "shadow challenger" });
+    await store.close();
+    child = await startChild(childScript, "warden", dataDir, { ...process.env, WARDEN_ADMIN_TOKEN: TOKEN });
+    await capacityOf(child, bodies, 2, 50); // warm-up
+    const capacityRps = await capacityOf(child, bodies, 5, 100);
+    const overload = await run(child, bodies, 5, 400, Math.round(4 * capacityRps));
+    await new Promise((r) => setTimeout(r, 1000));
+    const rate = Math.max(50, Math.round(capacityRps / 4));
+    const admin = (path: string, body?: unknown, method = "POST"): Promise<Response> =>
+      fetch(`${child!.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, connection: "close", ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+    const without: LoadRound[] = [];
+    const withShadow: LoadRound[] = [];
+    for (let i = 0; i < 2; i++) {
+      without.push(await run(child, bodies, 5, 20, rate));
+      const started = await admin("/v1/admin/experiments", { name: `shadow-${i}`, challenger: challenger.version, mode: "shadow", traffic: 1 });
+      if (started.status !== 201) throw new Error(`starting the shadow experiment: ${started.status} ${await started.text()}`);
+      withShadow.push(await run(child, bodies, 5, 20, rate));
+      const stopped = await admin(`/v1/admin/experiments/shadow-${i}/stop`);
+      if (stopped.status !== 200) throw new Error(`stopping the shadow experiment: ${stopped.status} ${await stopped.text()}`);
+    }
+    return { capacityRps, overload, shadow: { rate, without, with: withShadow } };
+  } finally {
+    if (child) await stopChild(child.proc);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
