@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import cluster from "node:cluster";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError, Option } from "commander";
@@ -22,6 +22,7 @@ import { Registry } from "../registry/registry.js";
 import { modelCard } from "../report/card.js";
 import { cardFacts } from "../report/facts.js";
 import { runPrimary } from "../server/cluster.js";
+import { PACKAGE_VERSION } from "../version.js";
 import { startServer } from "../server/start.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
@@ -31,7 +32,6 @@ import { progressReporter } from "./progress.js";
 import { registerWorkerCommand } from "./worker.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-const PACKAGE_VERSION = (JSON.parse(readFileSync(resolve(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
 
 function dataDirOption(): Option {
   return new Option("--data-dir <dir>", "where the registry, store and cache live").env("WARDEN_DATA_DIR").default("./warden-data");

@@ -2,6 +2,7 @@
  * The HTTP face: wires the engine, the store, the registry and metrics into Fastify
  * routes. It holds no classification logic of its own.
  */
+import swagger from "@fastify/swagger";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { WardenConfig } from "../config.js";
 import { WardenError, ERROR_STATUS } from "../errors.js";
@@ -18,6 +19,7 @@ import { Cascade } from "../engine/cascade.js";
 import { RulesStage } from "../engine/rules.js";
 import { followChampion } from "./champion-sync.js";
 import { registerLoadShedding } from "./shedding.js";
+import { PACKAGE_VERSION } from "../version.js";
 import { ServerMetrics } from "./metrics.js";
 import { registerAdminRoutes } from "./routes/admin.js";
 import { registerCardRoutes } from "./routes/cards.js";
@@ -94,6 +96,17 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
       void reply.code(ERROR_STATUS[werr.code]).send(errorBody(werr));
     },
   });
+  // Route schemas document the API (/docs/openapi.json); validate.ts alone checks requests
+  // and words their errors, and answers are serialized as they are.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "Warden", version: PACKAGE_VERSION, description: "Multilingual trust-and-safety text classification. Errors are {\"error\": {\"code\", \"message\"}}." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "WARDEN_ADMIN_TOKEN" } } },
+    },
+  });
+  app.get("/docs/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   // The API is JSON only: without this, Fastify's default text/plain parser lets a
   // text/plain body through to validation (400) instead of 415.
   app.removeContentTypeParser("text/plain");

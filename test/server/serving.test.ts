@@ -126,3 +126,24 @@ describe("load shedding", () => {
     }
   });
 });
+
+describe("GET /docs/openapi.json", () => {
+  it("describes every route of the contract from the route schemas", async () => {
+    const server = await startTestServer();
+    try {
+      const res = await server.app.inject({ method: "GET", url: "/docs/openapi.json" });
+      assert.equal(res.statusCode, 200);
+      const doc = res.json() as Json;
+      assert.match(doc.openapi, /^3\./);
+      for (const path of ["/v1/classify", "/v1/feedback", "/healthz", "/readyz", "/metrics", "/v1/monitor", "/v1/alerts", "/v1/admin/models", "/v1/admin/models/{version}/promote", "/v1/admin/models/rollback", "/v1/admin/experiments", "/v1/admin/experiments/{name}", "/v1/admin/experiments/{name}/stop"]) {
+        assert.ok(doc.paths[path], `${path} is documented`);
+      }
+      const classify = doc.paths["/v1/classify"].post;
+      assert.ok(classify.requestBody.content["application/json"].schema.properties.deadline_ms);
+      assert.ok(classify.responses["503"], "the shed answer is documented");
+      assert.deepEqual(doc.components.securitySchemes.bearer, { type: "http", scheme: "bearer", description: "WARDEN_ADMIN_TOKEN" });
+    } finally {
+      await server.close();
+    }
+  });
+});

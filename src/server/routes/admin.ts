@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { WardenError } from "../../errors.js";
 import type { ServerContext } from "../app.js";
 import { serveVersion } from "../champion-sync.js";
+import { SCHEMAS } from "../schemas.js";
 
 function tokenMatches(header: string | undefined, token: string): boolean {
   const given = Buffer.from(header?.startsWith("Bearer ") ? header.slice(7) : "");
@@ -29,15 +30,15 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ServerContext): v
 
   const serve = (version: string): Promise<void> => serveVersion(ctx, version);
 
-  app.get("/v1/admin/models", { preHandler: guard }, async () => ({ models: await ctx.registry.list() }));
+  app.get("/v1/admin/models", { preHandler: guard, schema: SCHEMAS.admin }, async () => ({ models: await ctx.registry.list() }));
 
-  app.post<{ Params: { version: string } }>("/v1/admin/models/:version/promote", { preHandler: guard }, async (request) => {
+  app.post<{ Params: { version: string } }>("/v1/admin/models/:version/promote", { preHandler: guard, schema: SCHEMAS.admin }, async (request) => {
     const record = await ctx.registry.promote(request.params.version, "promoted via admin API");
     await serve(record.version);
     return { champion: record.version };
   });
 
-  app.post("/v1/admin/models/rollback", { preHandler: guard }, async () => {
+  app.post("/v1/admin/models/rollback", { preHandler: guard, schema: SCHEMAS.admin }, async () => {
     const version = await ctx.registry.rollback();
     await serve(version);
     return { champion: version };

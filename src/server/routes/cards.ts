@@ -2,12 +2,13 @@
 import type { FastifyInstance } from "fastify";
 import { WardenError } from "../../errors.js";
 import type { ServerContext } from "../app.js";
+import { SCHEMAS } from "../schemas.js";
 
 /** The card is static: no scripts, no remote content, whatever a dataset name contains. */
 const CARD_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 export function registerCardRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get<{ Params: { version: string }; Querystring: { format?: string } }>("/v1/models/:version/card", async (request, reply) => {
+  app.get<{ Params: { version: string }; Querystring: { format?: string } }>("/v1/models/:version/card", { schema: SCHEMAS.plain }, async (request, reply) => {
     const format = request.query.format ?? "html";
     if (format !== "html" && format !== "md") throw new WardenError("BAD_REQUEST", '"format" must be "html" or "md".');
     const card = ctx.registry.card(request.params.version, format);

@@ -9,6 +9,7 @@ import { WardenError } from "../../errors.js";
 import { chooseArm } from "../../experiments/serve.js";
 import type { ServerContext } from "../app.js";
 import { parseClassifyRequest } from "../validate.js";
+import { SCHEMAS } from "../schemas.js";
 
 export type ClassifyResponse = { id: string } & Omit<Classification, "observed"> & { latency_ms: number; arm?: string };
 
@@ -65,7 +66,7 @@ async function classifyOne(ctx: ServerContext, text: string, id: string, user: s
 }
 
 export function registerClassifyRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.post("/v1/classify", async (request, reply) => {
+  app.post("/v1/classify", { schema: SCHEMAS.classify }, async (request, reply) => {
     // The budget counts from when the request reached the server, parsing included.
     const startedAt = performance.now() - reply.elapsedTime;
     let req: ReturnType<typeof parseClassifyRequest>;

@@ -2,9 +2,10 @@
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../app.js";
 import { parseFeedback } from "../validate.js";
+import { SCHEMAS } from "../schemas.js";
 
 export function registerFeedbackRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.post("/v1/feedback", async (request, reply) => {
+  app.post("/v1/feedback", { schema: SCHEMAS.feedback }, async (request, reply) => {
     const { id, label } = parseFeedback(request.body);
     await ctx.store.insertFeedback({ id, label, ts: Date.now() });
     ctx.metrics.feedback.inc({ label: String(label) });

@@ -6,10 +6,11 @@ import { DASHBOARD_CSP, dashboardPage } from "../../dashboard/page.js";
 import { WardenError } from "../../errors.js";
 import type { ServerContext } from "../app.js";
 import { clusterMetrics } from "../cluster.js";
+import { SCHEMAS } from "../schemas.js";
 
 export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) => {
+  app.get("/healthz", { schema: SCHEMAS.plain }, async () => ({ status: "ok" }));
+  app.get("/readyz", { schema: SCHEMAS.plain }, async (_request, reply) => {
     try {
       await ctx.store.ping();
     } catch (err) {
@@ -19,7 +20,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
   });
   // In a cluster worker, the sum over all workers; otherwise this process's own.
   const metricsText = cluster.isWorker ? clusterMetrics(ctx.metrics.registry) : () => ctx.metrics.registry.metrics();
-  app.get("/metrics", async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await metricsText()));
+  app.get("/metrics", { schema: SCHEMAS.plain }, async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await metricsText()));
   app.get("/", async (_request, reply) => reply.header("content-security-policy", DASHBOARD_CSP).type("text/html; charset=utf-8").send(dashboardPage()));
   app.get<{ Params: { name: string } }>("/assets/:name", async (request, reply) => {
     const a = asset(request.params.name);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { WardenError } from "../../errors.js";
 import type { ServerContext } from "../app.js";
 import { adminGuard } from "./admin.js";
+import { SCHEMAS } from "../schemas.js";
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const MAX_WINDOW_MS = 86_400_000;
@@ -17,14 +18,14 @@ export function parseWindow(value: string | undefined): { ms: number; label: str
 }
 
 export function registerMonitorRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get<{ Querystring: { window?: string } }>("/v1/monitor", async (request) => {
+  app.get<{ Querystring: { window?: string } }>("/v1/monitor", { schema: SCHEMAS.monitor }, async (request) => {
     const { ms, label } = parseWindow(request.query.window);
     return ctx.monitor.status(ms, label);
   });
-  app.get<{ Querystring: { window?: string } }>("/v1/monitor/timeline", async (request) => {
+  app.get<{ Querystring: { window?: string } }>("/v1/monitor/timeline", { schema: SCHEMAS.timeline }, async (request) => {
     const { ms } = parseWindow(request.query.window ?? "1h");
     return { windows: ctx.monitor.timeline(ms) };
   });
-  app.get("/v1/alerts", async () => ({ alerts: ctx.monitor.alerts() }));
-  app.post("/v1/admin/monitor/reference", { preHandler: adminGuard(ctx) }, async () => ({ reference: ctx.monitor.pinReference() }));
+  app.get("/v1/alerts", { schema: SCHEMAS.alerts }, async () => ({ alerts: ctx.monitor.alerts() }));
+  app.post("/v1/admin/monitor/reference", { preHandler: adminGuard(ctx), schema: SCHEMAS.admin }, async () => ({ reference: ctx.monitor.pinReference() }));
 }

@@ -7,11 +7,12 @@ import type { FastifyInstance } from "fastify";
 import { WardenError } from "../../errors.js";
 import type { ServerContext } from "../app.js";
 import { adminGuard } from "./admin.js";
+import { SCHEMAS } from "../schemas.js";
 
 const MAX_ITEMS = 200;
 
 export function registerReviewRoutes(app: FastifyInstance, ctx: ServerContext): void {
-  app.get<{ Querystring: { limit?: string } }>("/v1/admin/review", { preHandler: adminGuard(ctx) }, async (request) => {
+  app.get<{ Querystring: { limit?: string } }>("/v1/admin/review", { preHandler: adminGuard(ctx), schema: SCHEMAS.admin }, async (request) => {
     const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ITEMS) throw new WardenError("BAD_REQUEST", `"limit" must be an integer from 1 to ${MAX_ITEMS}.`);
     const engine = ctx.slot.current;
