@@ -10,6 +10,8 @@ import type { Engine } from "../engine/engine.js";
 import type { ExperimentRecord, Store } from "../store/types.js";
 import { DEFAULT_GUARDRAILS, type Guardrails } from "./decision.js";
 import { Experiment, type ExperimentSpec, type Mode } from "./experiment.js";
+import { ShadowScorer } from "./shadow.js";
+import type { PolicyConfig } from "../config.js";
 
 export interface StartRequest {
   readonly name: string;
@@ -23,6 +25,8 @@ export interface StartRequest {
 export interface Running {
   readonly experiment: Experiment;
   readonly challenger: Engine;
+  /** In shadow mode: the challenger's copy in a worker thread, scoring off the serving thread. */
+  readonly shadow: ShadowScorer | null;
 }
 
 export class ExperimentManager {
@@ -33,6 +37,8 @@ export class ExperimentManager {
     private readonly store: Store,
     private readonly champion: () => Engine,
     private readonly loadEngine: (version: string) => Promise<Engine>,
+    /** Where a version's artifact is and the policy it serves under (for the shadow thread). */
+    private readonly shadowSetup: { artifactPath: (version: string) => Promise<string>; policy: PolicyConfig },
     private readonly guardrails: Guardrails = DEFAULT_GUARDRAILS,
     syncEveryMs = 1000,
   ) {
@@ -47,8 +53,8 @@ export class ExperimentManager {
   async start(req: StartRequest, now = Date.now()): Promise<Experiment> {
     const challenger = await this.loadEngine(req.challenger);
     const spec = await recordStart(this.store, req, this.champion().version, this.guardrails, now);
-    this.active = { experiment: new Experiment(spec), challenger };
-    return this.active.experiment;
+    await this.adopt(spec, challenger);
+    return this.active!.experiment;
   }
 
   async stop(name: string, reason: string | null = null): Promise<Record<string, unknown>> {
@@ -92,11 +98,20 @@ export class ExperimentManager {
     const record = await runningRecord(this.store);
     if (!record || record.name === local?.spec.name) return;
     const spec = record.spec as unknown as ExperimentSpec;
-    this.active = { experiment: new Experiment(spec), challenger: await this.loadEngine(spec.challenger) };
+    await this.adopt(spec, await this.loadEngine(spec.challenger));
+  }
+
+  /** Make `spec` the experiment this server runs (closing the previous one's shadow thread). */
+  private async adopt(spec: ExperimentSpec, challenger: Engine): Promise<void> {
+    void this.active?.shadow?.close();
+    const experiment = new Experiment(spec);
+    const shadow = spec.mode === "shadow" ? new ShadowScorer(await this.shadowSetup.artifactPath(spec.challenger), spec.challenger, this.shadowSetup.policy, experiment) : null;
+    this.active = { experiment, challenger, shadow };
   }
 
   close(): void {
     clearInterval(this.timer);
+    void this.active?.shadow?.close();
   }
 
   private async persist(e: Experiment): Promise<void> {

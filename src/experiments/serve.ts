@@ -1,15 +1,11 @@
 /**
  * The experiment's part of answering a request: which engine answers (sticky arm), what
- * the arm did, and the challenger's shadow score, computed after the response on the
- * event loop's idle time and never more than MAX_SHADOW_PENDING at once, so that a slow
- * challenger cannot pile work up behind the champion's answers.
+ * the arm did, and in shadow mode a copy of the text for the challenger, which scores it
+ * in its own thread (shadow.ts) and never answers.
  */
 import type { Classification, Engine } from "../engine/engine.js";
 import type { Arm } from "./assign.js";
 import type { ExperimentManager } from "./manager.js";
-
-const MAX_SHADOW_PENDING = 64;
-let shadowPending = 0;
 
 export interface ArmChoice {
   readonly engine: Engine;
@@ -24,26 +20,14 @@ const NO_EXPERIMENT = { arm: null, report: () => {} } as const;
 export function chooseArm(manager: ExperimentManager, champion: Engine, key: string, text: string): ArmChoice {
   const running = manager.running;
   if (!running) return { engine: champion, ...NO_EXPERIMENT };
-  const { experiment, challenger } = running;
+  const { experiment, challenger, shadow } = running;
   const arm = experiment.answeringArm(key);
   return {
     engine: arm === "challenger" ? challenger : champion,
     arm,
     report: (id, result, latencyMs) => {
       experiment.record(arm, id, { flagged: result.flagged, action: result.action, latencyMs, degraded: result.degraded });
-      if (!experiment.shadows(key) || shadowPending >= MAX_SHADOW_PENDING) return;
-      shadowPending++;
-      setImmediate(() => {
-        const t0 = performance.now();
-        try {
-          const r = challenger.classify(text);
-          experiment.recordShadow(id, { flagged: r.flagged, action: r.action, latencyMs: performance.now() - t0, degraded: r.degraded });
-        } catch {
-          experiment.recordError("challenger", performance.now() - t0);
-        } finally {
-          shadowPending--;
-        }
-      });
+      if (shadow && experiment.shadows(key)) shadow.score(id, text);
     },
   };
 }

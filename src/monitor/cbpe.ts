@@ -29,6 +29,18 @@ export class ExpectedPerformance {
     this.allP += o.allP;
   }
 
+  sums(): { flagged: number; flaggedP: number; allP: number } {
+    return { flagged: this.flagged, flaggedP: this.flaggedP, allP: this.allP };
+  }
+
+  static fromSums(s: { flagged: number; flaggedP: number; allP: number }): ExpectedPerformance {
+    const e = new ExpectedPerformance();
+    e.flagged = s.flagged;
+    e.flaggedP = s.flaggedP;
+    e.allP = s.allP;
+    return e;
+  }
+
   precision(): number | null {
     return this.flagged > 0 ? this.flaggedP / this.flagged : null;
   }

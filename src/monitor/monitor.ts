@@ -43,6 +43,14 @@ export const DEFAULT_MONITOR: MonitorOptions = {
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
+/** An observation as a window counts it: its words, and how many the lexicon does not know. */
+export function toRecord(o: Observation, lexicon: Lexicon): MonitorRecord {
+  const words = o.normalized.match(WORD) ?? [];
+  let unknownWords = 0;
+  for (const w of words) if (lexicon.count(w) === 0) unknownWords++;
+  return { ...o, words, unknownWords };
+}
+
 export class Monitor {
   private queue: Observation[] = [];
   private current: Window;
@@ -93,15 +101,18 @@ export class Monitor {
   flush(): void {
     const batch = this.queue;
     this.queue = [];
+    const lexicon = this.lexicon();
     for (const o of batch) {
-      const words = o.normalized.match(WORD) ?? [];
-      let unknown = 0;
-      const lexicon = this.lexicon();
-      for (const w of words) if (lexicon.count(w) === 0) unknown++;
-      this.current.add({ ...o, words, unknownWords: unknown });
+      this.current.add(toRecord(o, lexicon));
       if (this.current.n >= this.options.windowSize) this.close();
     }
     if (this.current.n > 0 && this.now() - this.current.start >= this.options.windowSeconds * 1000) this.close();
+  }
+
+  /** A new reference (the served model's validation data, when a new model comes in). */
+  setReference(reference: Window | null, source: "model" | "none"): void {
+    this.reference = reference;
+    this.referenceSource = source;
   }
 
   /** The last closed window (or the open one if none closed yet) becomes the reference. */

@@ -53,6 +53,24 @@ interface Confusion {
   tn: number;
 }
 
+/** A window frozen as JSON: what a reference needs (kept with a model, read back by the server). */
+export interface WindowSnapshot {
+  readonly n: number;
+  readonly flagged: number;
+  readonly evasion: number;
+  readonly words: number;
+  readonly unknownWords: number;
+  readonly scoreBins: number[];
+  readonly tokenBins: number[];
+  readonly languages: Record<string, number>;
+  /** Label-free sums behind the expected precision ("*": the message's score). */
+  readonly expected: Record<string, { flagged: number; flaggedP: number; allP: number }>;
+  /** The most frequent terms of flagged messages. */
+  readonly terms: Array<[string, number]>;
+}
+
+const SNAPSHOT_TERMS = 1000;
+
 export class Window {
   start: number;
   end: number;
@@ -142,6 +160,32 @@ export class Window {
       m.tn += c.tn;
       this.feedback.set(k, m);
     }
+  }
+
+  snapshot(): WindowSnapshot {
+    return {
+      n: this.n,
+      flagged: this.flagged,
+      evasion: this.evasion,
+      words: this.words,
+      unknownWords: this.unknownWords,
+      scoreBins: Array.from(this.scoreBins),
+      tokenBins: Array.from(this.tokenBins),
+      languages: { ...this.languages },
+      expected: Object.fromEntries([...this.expected].map(([c, e]) => [c, e.sums()])),
+      terms: [...this.terms].sort((a, b) => b[1] - a[1]).slice(0, SNAPSHOT_TERMS),
+    };
+  }
+
+  static fromSnapshot(s: WindowSnapshot): Window {
+    const w = new Window(0);
+    Object.assign(w, { n: s.n, flagged: s.flagged, evasion: s.evasion, words: s.words, unknownWords: s.unknownWords });
+    s.scoreBins.forEach((v, i) => (w.scoreBins[i] = v));
+    s.tokenBins.forEach((v, i) => (w.tokenBins[i] = v));
+    Object.assign(w.languages, s.languages);
+    for (const [c, e] of Object.entries(s.expected)) w.expected.set(c, ExpectedPerformance.fromSums(e));
+    for (const [t, c] of s.terms) w.terms.set(t, c);
+    return w;
   }
 
   expectedFor(category: string): ExpectedPerformance {

@@ -13,6 +13,7 @@ import type { WardenConfig } from "../config.js";
 import type { DataReport } from "../data/contract.js";
 import { resolveDatasets, testSplitBeside, type DatasetFile } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
+import { referencePathFor } from "../registry/registry.js";
 import type { HoldoutEvaluation } from "../eval/holdout.js";
 import type { Registry } from "../registry/registry.js";
 import { sha256Of } from "./cache.js";
@@ -25,6 +26,7 @@ import { decodeEvaluated, evaluateStep } from "./steps/evaluate.js";
 import { fitStep } from "./steps/fit.js";
 import { decodeGated, gateStep } from "./steps/gate.js";
 import { languageStep } from "./steps/language.js";
+import { decodeReference, referenceStep } from "./steps/reference.js";
 import { decodeRegistered, registerStep } from "./steps/register.js";
 import { splitStep } from "./steps/split.js";
 import { validateStep, writeDataReport } from "./steps/validate.js";
@@ -110,6 +112,7 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
   const fit = await runner.run(fitStep(split, language, training));
   const calibrated = await runner.run(calibrateStep(split, language, fit, training));
   const evaluated = await runner.run(evaluateStep(calibrated, split, config.policy, config.gate));
+  const reference = decodeReference((await runner.run(referenceStep(calibrated, split, config.policy))).payload);
 
   const championVersion = await registry.championVersion();
   const championRecord = championVersion ? await registry.record(championVersion) : null;
@@ -135,11 +138,15 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
     steps: Object.fromEntries(runner.history.map((h) => [h.name, h.key])),
   };
   const registered = decodeRegistered((await runner.run(registerStep(calibrated, evaluated, gated, registry, lineage))).payload);
+  registry.storeReference(registered.version, reference);
 
   if (options.exportPath) {
-    const tmp = `${options.exportPath}.tmp-${process.pid}`;
-    writeFileSync(tmp, calibrated.payload);
-    renameSync(tmp, options.exportPath);
+    // The artifact, and beside it the monitoring reference that goes with it.
+    for (const [path, bytes] of [[options.exportPath, calibrated.payload], [referencePathFor(options.exportPath), Buffer.from(JSON.stringify(reference))]] as const) {
+      const tmp = `${path}.tmp-${process.pid}`;
+      writeFileSync(tmp, bytes);
+      renameSync(tmp, path);
+    }
   }
   let promoted = false;
   if (options.promote && verdict.passed) {

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { WardenError } from "../errors.js";
 import { loadModelFile, sha256Hex } from "../model/artifact.js";
 import type { LoadedModel } from "../engine/engine.js";
+import type { WindowSnapshot } from "../monitor/window.js";
 import type { ModelRecord, Store } from "../store/types.js";
 
 /** The repository's shipped model (dist/src/registry → repo root). */
@@ -102,6 +103,22 @@ export class Registry {
     return path;
   }
 
+  /** Keep a model's monitoring reference (its validation data, counted; monitor/reference.ts). */
+  storeReference(version: string, snapshot: WindowSnapshot): void {
+    const dir = join(this.dataDir, "references");
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${version}.json`);
+    writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(snapshot));
+    renameSync(`${path}.tmp-${process.pid}`, path);
+  }
+
+  /** A model's monitoring reference; for the shipped default model, the one shipped beside it. Null when there is none. */
+  reference(version: string): WindowSnapshot | null {
+    const stored = join(this.dataDir, "references", `${version}.json`);
+    const path = existsSync(stored) ? stored : version === defaultModelVersion() ? referencePathFor(DEFAULT_MODEL_PATH) : null;
+    return path && existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as WindowSnapshot) : null;
+  }
+
   /** A stored model card; for the shipped default model, the card shipped beside it. Null when there is none. */
   card(version: string, format: CardFormat): string | null {
     if (!/^m-[0-9a-f]{12}$/.test(version)) return null;
@@ -125,6 +142,11 @@ export class Registry {
 }
 
 export type CardFormat = "html" | "md";
+
+/** Where an exported artifact's monitoring reference goes: models/default.wdn → models/default.reference.json. */
+export function referencePathFor(artifactPath: string): string {
+  return artifactPath.replace(/(\.wdn)?$/, ".reference.json");
+}
 
 let defaultVersion: string | undefined;
 /** The shipped default model's version, from its bytes (computed once). */

@@ -12,8 +12,9 @@ import { PredictionLog } from "../log/prediction-log.js";
 import { DEFAULT_HYSTERESIS } from "../monitor/alerts.js";
 import { alertSink } from "../monitor/alerting.js";
 import { DEFAULT_MONITOR, Monitor } from "../monitor/monitor.js";
+import { Window } from "../monitor/window.js";
 import { DEFAULT_THRESHOLDS } from "../monitor/statistics.js";
-import type { Registry } from "../registry/registry.js";
+import { DEFAULT_MODEL_PATH, type Registry } from "../registry/registry.js";
 import type { Store } from "../store/types.js";
 import { Cascade } from "../engine/cascade.js";
 import { RulesStage } from "../engine/rules.js";
@@ -81,6 +82,12 @@ function toWardenError(err: FastifyError | WardenError): WardenError {
   return new WardenError("INTERNAL", "internal error; the request was not processed.");
 }
 
+/** The model's own reference for monitoring (its validation data), when the registry has one. */
+export function referenceOf(registry: Registry, version: string): Window | null {
+  const snapshot = registry.reference(version);
+  return snapshot ? Window.fromSnapshot(snapshot) : null;
+}
+
 export function errorBody(err: WardenError): { error: { code: string; message: string } } {
   return { error: { code: err.code, message: err.message } };
 }
@@ -119,13 +126,16 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     onDrop: (n) => metrics.logDropped.inc(n),
     onError: (err) => app.log.error({ err }, "prediction log write failed"),
   });
-  const experiments = new ExperimentManager(deps.store, () => deps.slot.current, deps.loadEngine);
+  const experiments = new ExperimentManager(deps.store, () => deps.slot.current, deps.loadEngine, {
+    artifactPath: async (version) => (await deps.registry.record(version))?.path ?? DEFAULT_MODEL_PATH,
+    policy: deps.config.policy,
+  });
   await experiments.sync();
   const m = deps.config.monitoring;
   const monitor = new Monitor(
     () => deps.slot.current.model.lexicon,
     { ...DEFAULT_MONITOR, windowSize: m.windowSize, windowSeconds: m.windowSeconds, minMessages: m.minMessages, hysteresis: { ...DEFAULT_HYSTERESIS, consecutive: m.consecutive }, thresholds: { ...DEFAULT_THRESHOLDS, ...m.thresholds } },
-    null,
+    referenceOf(deps.registry, deps.slot.current.version),
     alertSink(deps.store, m.webhookUrl, metrics.alertFiring, metrics.alertWebhookErrors),
   );
   monitor.restoreAlerts(await deps.store.listAlerts());

@@ -3,13 +3,15 @@
  * store with the engine being served and swap in the new one when they differ. This is
  * how a promotion made on another replica, or with the CLI, reaches this server.
  */
-import type { ServerContext } from "./app.js";
+import { referenceOf, type ServerContext } from "./app.js";
 
-/** Load `version` beside the current engine, then swap it in atomically. */
-export async function serveVersion(ctx: Pick<ServerContext, "loadEngine" | "slot" | "metrics">, version: string): Promise<void> {
+/** Load `version` beside the current engine, then swap it in atomically; monitoring compares with the new model's reference. */
+export async function serveVersion(ctx: Pick<ServerContext, "loadEngine" | "slot" | "metrics" | "monitor" | "registry">, version: string): Promise<void> {
   const next = await ctx.loadEngine(version);
   ctx.slot.swap(next);
   ctx.metrics.setModel(next.version);
+  const reference = referenceOf(ctx.registry, next.version);
+  ctx.monitor.setReference(reference, reference ? "model" : "none");
 }
 
 export function followChampion(ctx: ServerContext, everyMs = 1000): () => void {

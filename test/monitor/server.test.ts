@@ -11,7 +11,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
-import { FIXTURE_FRIENDLY, FIXTURE_INSULT, startTestServer } from "../helpers/fixture.js";
+import { Engine } from "../../src/engine/engine.js";
+import { referenceSnapshot } from "../../src/monitor/reference.js";
+import { FIXTURE_FRIENDLY, FIXTURE_INSULT, startTestServer, trainFixtureModel } from "../helpers/fixture.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -102,6 +104,25 @@ describe("kill -9 of the server", () => {
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the monitoring reference", () => {
+  it("is the served model's validation data when the registry keeps it, and follows a promotion", async () => {
+    const server = await startTestServer({ adminToken: "t" });
+    const dir = mkdtempSync(join(tmpdir(), "warden-reference-"));
+    try {
+      assert.equal(((await server.app.inject({ method: "GET", url: "/v1/monitor" })).json() as Json).reference.source, "none");
+      const second = await server.registry.register((await trainFixtureModel(dir, { seed: 4 })).artifact, { fixture: true });
+      const engine = new Engine(await server.registry.load(second.version), server.config.policy);
+      server.registry.storeReference(second.version, referenceSnapshot(engine, [FIXTURE_INSULT, FIXTURE_FRIENDLY, "hello there", "you are so kind"]));
+      assert.equal((await server.app.inject({ method: "POST", url: `/v1/admin/models/${second.version}/promote`, headers: { authorization: "Bearer t" } })).statusCode, 200);
+      const m = (await server.app.inject({ method: "GET", url: "/v1/monitor" })).json() as Json;
+      assert.deepEqual(m.reference, { source: "model", messages: 4 });
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -64,7 +64,7 @@ describe("warden train", () => {
     assert.equal(ftrl.status, 0, ftrl.stderr);
     assert.deepEqual(ftrl.last!.cached_steps, ["validate", "split", "language"]);
     const gate = train(data, writeConfig(tempDir("config"), {}, { gate: { f1Tolerance: 0.02 } }), first);
-    assert.deepEqual(gate.last!.cached_steps, ["validate", "split", "language", "train", "calibrate", "evaluate"]);
+    assert.deepEqual(gate.last!.cached_steps, ["validate", "split", "language", "train", "calibrate", "evaluate", "reference"]);
   });
 
   it("recomputes an output whose file is missing or fails its checksum, and nothing that did not change", () => {
@@ -79,7 +79,7 @@ describe("warden train", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /step train: running \(its cached output failed the checksum\)/);
     // recomputed to the same bytes, so the steps after them are reused
-    assert.deepEqual(r.last!.cached_steps, ["validate", "split", "calibrate", "evaluate", "gate", "register"]);
+    assert.deepEqual(r.last!.cached_steps, ["validate", "split", "calibrate", "evaluate", "reference", "gate", "register"]);
   });
 
   it("resumes after kill -9 during the train step, reusing the steps before it", async () => {

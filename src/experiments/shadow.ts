@@ -1,0 +1,56 @@
+/**
+ * Shadow scoring off the serving thread: a worker thread holds the challenger (see
+ * shadow-thread.ts); the request path posts a copy of the text and moves on. At most
+ * MAX_PENDING copies wait at once; beyond that copies are skipped (and counted), so a
+ * slow challenger never builds a backlog.
+ */
+import { Worker } from "node:worker_threads";
+import type { PolicyConfig } from "../config.js";
+import type { Action } from "../engine/policy.js";
+import type { Experiment } from "./experiment.js";
+
+const MAX_PENDING = 256;
+
+interface Reply {
+  readonly id: string;
+  readonly flagged?: boolean;
+  readonly action?: Action;
+  readonly degraded?: boolean;
+  readonly error?: string;
+  readonly latencyMs: number;
+  readonly ready?: boolean;
+}
+
+export class ShadowScorer {
+  private readonly worker: Worker;
+  private pending = 0;
+  skipped = 0;
+
+  constructor(artifactPath: string, version: string, policy: PolicyConfig, private readonly experiment: Experiment) {
+    this.worker = new Worker(new URL("./shadow-thread.js", import.meta.url), { workerData: { path: artifactPath, version, policy } });
+    this.worker.unref();
+    this.worker.on("message", (m: Reply) => {
+      if (m.ready) return;
+      this.pending--;
+      if (m.error !== undefined) this.experiment.recordError("challenger", m.latencyMs);
+      else this.experiment.recordShadow(m.id, { flagged: m.flagged!, action: m.action!, degraded: m.degraded!, latencyMs: m.latencyMs });
+    });
+    // A challenger that cannot even load is an error for every copy sent to it: the error guardrail stops the experiment.
+    this.worker.on("error", () => {
+      this.experiment.recordError("challenger", 0);
+    });
+  }
+
+  score(id: string, text: string): void {
+    if (this.pending >= MAX_PENDING) {
+      this.skipped++;
+      return;
+    }
+    this.pending++;
+    this.worker.postMessage({ id, text });
+  }
+
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
