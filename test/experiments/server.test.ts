@@ -11,11 +11,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { FastifyInstance } from "fastify";
 import { parseConfig } from "../../src/config.js";
+import { assignArm } from "../../src/experiments/assign.js";
 import { Engine } from "../../src/engine/engine.js";
 import { Registry } from "../../src/registry/registry.js";
 import { EngineSlot, buildServer } from "../../src/server/app.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
-import { FIXTURE_INSULT, startTestServer, trainFixtureModel, type TestServer } from "../helpers/fixture.js";
+import { FIXTURE_INSULT, startTestServer, trainFixtureModel, type TestServer, withTestServing } from "../helpers/fixture.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -27,7 +28,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 async function replica(server: TestServer): Promise<{ app: FastifyInstance; close: () => Promise<void> }> {
   const store = new SqliteStore(join(server.dataDir, "warden.db"));
   const registry = new Registry(store, server.dataDir);
-  const config = parseConfig({}, "test config");
+  const config = parseConfig(withTestServing(), "test config");
   const loadEngine = async (version?: string): Promise<Engine> => new Engine(await registry.load(version), config.policy);
   const { app } = await buildServer({ slot: new EngineSlot(await loadEngine()), store, registry, config, adminToken: TOKEN, logger: false, loadEngine });
   return {
@@ -111,6 +112,21 @@ describe("experiments on a real server", () => {
     assert.equal((await classify(server.app, { text: FIXTURE_INSULT, user: "user-0" })).arm, undefined, "no arm once stopped");
   });
 
+  it("flags a biased split with the sample-ratio check and will not conclude while it lasts", async () => {
+    assert.equal((await start(server.app, { name: "biased", challenger, mode: "ab", traffic: 0.5 })).statusCode, 201);
+    // A broken router: nine users in ten it sends are ones the hash puts on the champion.
+    const users = Array.from({ length: 4000 }, (_, i) => `b-${i}`);
+    const onChampion = users.filter((u) => assignArm("biased", u, 0.5) === "champion");
+    const onChallenger = users.filter((u) => assignArm("biased", u, 0.5) === "challenger");
+    const stream = [...onChampion.slice(0, 540), ...onChallenger.slice(0, 60)];
+    for (const user of stream) await classify(server.app, { text: "hello", user });
+    const s = await status(server.app, "biased");
+    assert.ok(s.srm_p < 0.001, `srm_p ${s.srm_p}`);
+    assert.equal(s.decision, "continue");
+    assert.match(s.summary, /split is off/);
+    assert.equal((await stop(server.app, "biased")).statusCode, 200);
+  });
+
   it("stops a challenger that breaks the latency guardrail and sends everyone back to the champion", async () => {
     // A challenger slower than its limit: here the limit is 0 ms, so any answer breaks it.
     const res = await start(server.app, { name: "slow", challenger, mode: "ab", traffic: 1, guardrails: { maxP99Ms: 0, maxP99Ratio: 0, minRequests: 25 } });
@@ -141,8 +157,9 @@ describe("experiments on a real server", () => {
     await waitFor("the server sees the CLI stop", async () => (await classify(server.app, { text: "hi" })).arm === undefined, 5);
     const cli = JSON.parse(execFileSync(process.execPath, [join(REPO_ROOT, "bin/warden.js"), "experiment", "status", "shadow", "--data-dir", server.dataDir]).toString()) as Json;
     assert.equal(cli.state, "stopped");
-    // The requests made while waiting for the stop were shadowed too.
-    assert.equal(cli.arms[1].requests, ((await status(server.app, "shadow")).arms as Json[])[1]!.requests);
+    // The requests made while waiting for the stop were shadowed too, and copies in the
+    // shadow thread may finish after the snapshot: the CLI's figures trail the live ones.
     assert.ok(cli.arms[1].requests >= 40);
+    assert.ok(cli.arms[1].requests <= ((await status(server.app, "shadow")).arms as Json[])[1]!.requests);
   });
 });

@@ -233,12 +233,23 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * Test servers do not shed on event-loop delay unless a test asks: the test process
+ * stalls its own loop (training fixtures, loading models) and the machine may be busy,
+ * which would turn unrelated requests into 503s. Shedding has its own tests.
+ */
+export function withTestServing(config: unknown = {}): Record<string, unknown> {
+  const c = (config ?? {}) as Record<string, unknown>;
+  const serving = (c.serving ?? {}) as Record<string, unknown>;
+  return { ...c, serving: { maxEventLoopDelayMs: 60_000, ...serving } };
+}
+
 /** Serve the fixture model from a fresh temporary data dir. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "warden-test-server-"));
   const store = new SqliteStore(join(dataDir, "warden.db"));
   try {
-    const config = parseConfig(options.config ?? {}, "test config");
+    const config = parseConfig(withTestServing(options.config), "test config");
     const registry = new Registry(store, dataDir);
     const fixture = await trainFixtureModel(join(dataDir, "fixtures"));
     const record = await registry.register(fixture.artifact, { fixture: true });

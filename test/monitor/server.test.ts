@@ -13,7 +13,7 @@ import { SqliteStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
 import { Engine } from "../../src/engine/engine.js";
 import { referenceSnapshot } from "../../src/monitor/reference.js";
-import { FIXTURE_FRIENDLY, FIXTURE_INSULT, startTestServer, trainFixtureModel } from "../helpers/fixture.js";
+import { FIXTURE_FRIENDLY, FIXTURE_INSULT, startTestServer, trainFixtureModel, withTestServing } from "../helpers/fixture.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -79,7 +79,7 @@ describe("kill -9 of the server", () => {
   it("loses no accepted feedback and at most the last second of prediction logs", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "warden-kill9-"));
     const config = join(dataDir, "config.json");
-    writeFileSync(config, JSON.stringify({ monitoring: { logFlushMs: 250 } }));
+    writeFileSync(config, JSON.stringify(withTestServing({ monitoring: { logFlushMs: 250 } })));
     const child = spawn(process.execPath, ["bin/warden.js", "serve", "--port", "0", "--data-dir", dataDir, "--config", config], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     try {
       let out = "";

@@ -4,17 +4,20 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { withTestServing } from "../helpers/fixture.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 import { waitFor } from "../helpers/wait.js";
 
 describe("warden serve --workers 2", () => {
   it("serves from two processes on one port, sums their metrics, and stops on SIGTERM", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "warden-workers-"));
-    const child = spawn(process.execPath, ["bin/warden.js", "serve", "--workers", "2", "--port", "0", "--data-dir", dataDir], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const config = join(dataDir, "config.json");
+    writeFileSync(config, JSON.stringify(withTestServing()));
+    const child = spawn(process.execPath, ["bin/warden.js", "serve", "--workers", "2", "--port", "0", "--data-dir", dataDir, "--config", config], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
     try {
       let out = "";
       child.stdout!.on("data", (d: Buffer) => (out += d.toString()));

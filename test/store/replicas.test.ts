@@ -15,7 +15,7 @@ import { Engine } from "../../src/engine/engine.js";
 import { Registry } from "../../src/registry/registry.js";
 import { EngineSlot, buildServer } from "../../src/server/app.js";
 import { PostgresStore } from "../../src/store/postgres.js";
-import { FIXTURE_INSULT, fixtureArtifact } from "../helpers/fixture.js";
+import { FIXTURE_INSULT, fixtureArtifact, withTestServing } from "../helpers/fixture.js";
 import { POSTGRES_URL, postgresSkip } from "../helpers/services.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -31,7 +31,7 @@ interface Replica {
 async function replica(url: string, dataDir: string): Promise<Replica> {
   const store = await PostgresStore.open(url);
   const registry = new Registry(store, dataDir);
-  const config = parseConfig({}, "test");
+  const config = parseConfig(withTestServing(), "test");
   const loadEngine = async (version?: string): Promise<Engine> => new Engine(await registry.load(version), config.policy);
   const { app } = await buildServer({ slot: new EngineSlot(await loadEngine()), store, registry, config, adminToken: TOKEN, logger: false, loadEngine });
   return { app, store };
