@@ -15,6 +15,7 @@ import { Engine } from "../engine/engine.js";
 import { WardenError } from "../errors.js";
 import { deletionMarkdown, deletionTest } from "../eval/deletion.js";
 import { evaluate, reportMarkdown } from "../eval/evaluate.js";
+import { evaluateReference, referenceMarkdown } from "../eval/reference.js";
 import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
 import { loadWordListFilters } from "../eval/wordlists.js";
 import { runTraining, type CodeVersion } from "../pipeline/run.js";
@@ -123,11 +124,12 @@ function buildProgram(): Command {
     .option("--limit <n>", "use only the first N rows of each test split", (v) => parsePositiveInt(v, "--limit"))
     .option("--attacks", "F1 under each attack family beside clean F1, word-list filters, language id accuracy")
     .option("--deletion", "the deletion test of the explanations on flagged messages (first --limit rows, default 1000)")
+    .option("--reference", "also train the reference TF-IDF logistic regression on each dataset's train split and compare (slow: minutes)")
     .option("--json", "print JSON instead of Markdown")
     .option("--markdown <file>", "also write the Markdown report to this file")
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
-    .action(async (opts: { data: string[]; model?: string; limit?: number; attacks?: boolean; deletion?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
+    .action(async (opts: { data: string[]; model?: string; limit?: number; attacks?: boolean; deletion?: boolean; reference?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
       const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
       const engine = new Engine(loaded, config.policy);
@@ -149,6 +151,11 @@ function buildProgram(): Command {
         const quality = evaluate(engine, files, opts.limit);
         markdown = reportMarkdown(quality, command);
         report = quality;
+        if (opts.reference) {
+          const reference = evaluateReference(files, opts.limit);
+          markdown += "\n" + referenceMarkdown(quality.datasets, reference);
+          report = { ...quality, reference };
+        }
       }
       if (opts.markdown) writeFileSync(opts.markdown, markdown);
       process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + "\n" : markdown);

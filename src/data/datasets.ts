@@ -92,12 +92,13 @@ export function resolveDatasets(paths: readonly string[], split: Split): Dataset
 }
 
 /**
- * The test split beside a training file (`<folder>/test.jsonl` next to its
- * `train.jsonl`), described like it; null when there is none.
+ * The other split in the same folder (`<folder>/test.jsonl` beside its
+ * `train.jsonl`, or the reverse), described like it; null when there is none.
  */
-export function testSplitBeside(file: DatasetFile): DatasetFile | null {
-  if (basename(file.path) !== "train.jsonl") return null;
-  const path = join(dirname(file.path), "test.jsonl");
+export function splitBeside(file: DatasetFile, split: Split): DatasetFile | null {
+  const own = basename(file.path);
+  if (!/^(train|test)\.jsonl$/.test(own) || own === `${split}.jsonl`) return null;
+  const path = join(dirname(file.path), `${split}.jsonl`);
   return existsSync(path) ? { ...file, path } : null;
 }
 

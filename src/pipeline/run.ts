@@ -11,7 +11,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WardenConfig } from "../config.js";
 import type { DataReport } from "../data/contract.js";
-import { resolveDatasets, testSplitBeside, type DatasetFile } from "../data/datasets.js";
+import { resolveDatasets, splitBeside, type DatasetFile } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
 import { referencePathFor } from "../registry/registry.js";
 import type { HoldoutEvaluation } from "../eval/holdout.js";
@@ -83,7 +83,7 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
   const train = selectDatasets(resolved, training.commercialOnly);
   checkHeads(train, training.heads); // a config error should not wait for the data to be read
   // Leakage is checked against every test split beside the data, licensed for training or not.
-  const tests = resolved.map(testSplitBeside).filter((f): f is DatasetFile => f !== null);
+  const tests = resolved.map((f) => splitBeside(f, "test")).filter((f): f is DatasetFile => f !== null);
   const hashes = new Map<string, string>();
   for (const f of [...train, ...tests]) hashes.set(f.path, sha256Of(await retryTransient(() => readFile(f.path))));
 
