@@ -45,6 +45,20 @@
     const plot = new uPlot({ width, height: 200, series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, spanGaps: true })), ...lines], axes: [{}, { size: 50 }], scales: { x: { time: true } } }, full, host);
     charts[id] = { plot, key, width };
   }
+  let calibrationPlot = null;
+  function calibrationChart(x, y) {
+    const host = $("chart-calibration");
+    const width = Math.max(280, Math.min(520, host.clientWidth - 4));
+    const data = [x.length ? x : [0, 1], x.length ? y : [null, null], x.length ? x : [0, 1]];
+    if (calibrationPlot) calibrationPlot.destroy();
+    host.textContent = "";
+    calibrationPlot = new uPlot({
+      width, height: 220,
+      scales: { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } },
+      series: [{ label: "score" }, { label: "labelled share positive", stroke: "#0b6bcb", width: 2, points: { size: 7 } }, { label: "calibrated", stroke: "#999", dash: [6, 4], width: 1, points: { show: false } }],
+      axes: [{}, { size: 40 }],
+    }, data, host);
+  }
   const times = (windows) => windows.map((w) => Date.parse(w.end) / 1000);
   const col = (windows, f) => windows.map((w) => { const v = f(w); return v === null || v === undefined ? null : v; });
 
@@ -91,6 +105,14 @@
     const w = t.windows;
     chart("chart-quality", [{ label: "precision (labels)", stroke: "#0b6bcb" }, { label: "recall (labels)", stroke: "#1e7b34" }, { label: "precision (estimated)", stroke: "#7e22ce" }, { label: "recall (estimated)", stroke: "#c2410c" }],
       [times(w), col(w, (v) => v.feedback.all && v.feedback.all.precision), col(w, (v) => v.feedback.all && v.feedback.all.recall), col(w, (v) => v.estimated_precision), col(w, (v) => v.estimated_recall)]);
+    const langs = [...new Set(w.flatMap((v) => Object.keys(v.feedback).filter((k) => k !== "all")))].sort().slice(0, 8);
+    const palette = ["#0b6bcb", "#c2410c", "#15803d", "#7e22ce", "#be123c", "#0e7490", "#a16207", "#4d7c0f"];
+    chart("chart-quality-lang", langs.length ? langs.map((l, i) => ({ label: l, stroke: palette[i] })) : [{ label: "no labels yet", stroke: "#999" }],
+      [times(w), ...(langs.length ? langs.map((l) => col(w, (v) => v.feedback[l] && v.feedback[l].precision)) : [w.map(() => null)])]);
+    // Calibration: x = bin centre, y = labelled positive share; uPlot wants increasing x, the bins already are.
+    const cal = m.quality.calibration || [];
+    const centres = cal.map((c) => { const [a, b] = c.bin.split("-").map(Number); return (a + b) / 2; });
+    calibrationChart(centres, cal.map((c) => c.positive_share));
     const table = $("quality-lang");
     table.textContent = "";
     const head = el("tr");

@@ -29,8 +29,9 @@ export function dashboardPage(): string {
 </section>
 <section id="quality" class="tab">
   <figure><div id="chart-quality" class="chart"></div><figcaption>Precision (of the messages flagged, the share reviewers confirmed) and recall (of the messages reviewers marked abusive, the share flagged), beside the model's own estimate from its calibrated scores, which needs no labels.</figcaption></figure>
+  <figure><div id="chart-quality-lang" class="chart"></div><figcaption>Precision from reviewers' labels over time, one line per language (windows with labels only).</figcaption></figure>
   <h2>By language (last hour)</h2><table id="quality-lang"></table>
-  <p class="note">Calibration: see the <a id="card-link" href="#">model card</a> (a score of 0.8 should be right 8 times in 10).</p>
+  <figure><div id="chart-calibration" class="chart"></div><figcaption>Calibration against reviewers' labels (last hour): for labelled messages grouped by score, the share reviewers marked abusive. On the dashed diagonal a score of 0.8 is right 8 times in 10. The <a id="card-link" href="#">model card</a> has the same plot on test data.</figcaption></figure>
 </section>
 <section id="drift" class="tab">
   <figure><div id="chart-psi" class="chart"></div><figcaption>How far the scores (PSI) and the language mix (Jensen–Shannon) moved from the reference; the dashed lines are the alert thresholds.</figcaption></figure>

@@ -10,7 +10,7 @@
 import type { Lexicon } from "../text/lexicon.js";
 import { AlertBook, DEFAULT_HYSTERESIS, type AlertState, type HysteresisOptions } from "./alerts.js";
 import { DEFAULT_THRESHOLDS, driftStatistics, emergingTerms, type Thresholds } from "./statistics.js";
-import { Window, type FeedbackRecordForMonitor, type MonitorRecord } from "./window.js";
+import { SCORE_BINS, Window, type FeedbackRecordForMonitor, type MonitorRecord } from "./window.js";
 
 /** What the request path hands over: cheap to build, the rest is done off the path. */
 export interface Observation extends Omit<MonitorRecord, "words" | "unknownWords"> {
@@ -181,20 +181,25 @@ export class Monitor {
         by_language: perKey("lang:"),
         by_model: perKey("model:"),
         by_category: byCategory,
+        // Reviewers' labels against the scores they judged: a calibrated model's bins have a share near their score.
+        calibration: Array.from(merged.calibrationCount, (n, b) => ({ bin: `${b / SCORE_BINS}-${(b + 1) / SCORE_BINS}`, labelled: n, positive_share: n > 0 ? round(merged.calibrationPositive[b]! / n) : null })).filter((c) => c.labelled > 0),
       },
       emerging_terms: this.reference ? emergingTerms(this.reference, merged).map((t) => ({ term: t.term, count: t.count, share: round(t.share), reference_share: round(t.referenceShare) })) : [],
     };
   }
 
-  /** Closed windows' key figures over time, for the dashboard. */
+  /** Each window's key figures over time (the open one last, so far), for the dashboard. */
   timeline(ms: number): Array<Record<string, unknown>> {
+    this.flush();
     const since = this.now() - ms;
-    return this.closed
-      .filter((w) => w.end >= since)
+    const open = this.current.n > 0 || this.current.feedback.size > 0 ? [this.current] : [];
+    return [...this.closed, ...open]
+      .filter((w) => w.end >= since || w === this.current)
       .map((w) => {
         const d = this.reference && w.n > 0 ? driftStatistics(this.reference, w, this.options.thresholds) : {};
         return {
-          end: new Date(w.end).toISOString(),
+          // The open window is drawn at "now": labels can arrive after its last message.
+          end: new Date(w === this.current ? this.now() : w.end).toISOString(),
           requests: w.n,
           flagged_rate: round(w.rate(w.flagged)),
           block_rate: round(w.rate(w.block)),

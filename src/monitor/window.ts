@@ -44,6 +44,8 @@ export interface FeedbackRecordForMonitor {
   readonly lang: string;
   readonly model: string;
   readonly category: string;
+  /** The prediction's score, for calibration against reviewers' labels (absent: not counted there). */
+  readonly score?: number;
 }
 
 interface Confusion {
@@ -97,6 +99,9 @@ export class Window {
   /** Words and word pairs of flagged messages. */
   readonly terms = new Map<string, number>();
   readonly feedback = new Map<string, Confusion>();
+  /** Labelled predictions by score bin: how many, and how many reviewers marked positive. */
+  readonly calibrationCount = new Float64Array(SCORE_BINS);
+  readonly calibrationPositive = new Float64Array(SCORE_BINS);
 
   constructor(start: number) {
     this.start = start;
@@ -131,6 +136,11 @@ export class Window {
   }
 
   addFeedback(f: FeedbackRecordForMonitor): void {
+    if (f.score !== undefined) {
+      const b = scoreBin(f.score, SCORE_BINS);
+      this.calibrationCount[b]!++;
+      if (f.label === 1) this.calibrationPositive[b]!++;
+    }
     // Per language, model and category, and over all of them ("*").
     for (const key of ["*", `lang:${f.lang}`, `model:${f.model}`, `category:${f.category}`]) {
       const c = this.feedback.get(key) ?? { tp: 0, fp: 0, fn: 0, tn: 0 };
@@ -148,6 +158,8 @@ export class Window {
     for (const k of ["n", "flagged", "review", "block", "degraded", "shed", "rejectedEmpty", "rejectedOverLength", "evasion", "repairedEncoding", "invisible", "unknownLanguage", "words", "unknownWords"] as const) this[k] += o[k];
     o.scoreBins.forEach((v, i) => (this.scoreBins[i]! += v));
     o.tokenBins.forEach((v, i) => (this.tokenBins[i]! += v));
+    o.calibrationCount.forEach((v, i) => (this.calibrationCount[i]! += v));
+    o.calibrationPositive.forEach((v, i) => (this.calibrationPositive[i]! += v));
     for (const [l, c] of Object.entries(o.languages)) this.languages[l] = (this.languages[l] ?? 0) + c;
     this.latency.merge(o.latency);
     for (const [c, e] of o.expected) this.expectedFor(c).merge(e);

@@ -85,6 +85,15 @@ describe("the dashboard in Chromium", { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
+  it("draws quality per language over time and calibration against the labels just given", async () => {
+    await page.click('nav button[data-tab="quality"]');
+    await page.waitForSelector("#chart-quality-lang canvas");
+    await page.waitForSelector("#chart-calibration canvas");
+    const monitor = (await (await fetch(`${server.url}/v1/monitor?window=1h`)).json()) as { quality: { calibration: Array<{ labelled: number }> } };
+    assert.ok(monitor.quality.calibration.reduce((a, c) => a + c.labelled, 0) >= 2, "the labels from the queue are in the calibration bins");
+    assert.deepEqual(problems, []);
+  });
+
   it("lays out at a phone's width without sideways scrolling, on every tab", async () => {
     await page.setViewportSize({ width: 390, height: 800 });
     for (const tab of ["overview", "quality", "drift", "experiments", "models", "review"]) {

@@ -15,7 +15,7 @@ export function registerFeedbackRoutes(app: FastifyInstance, ctx: ServerContext)
     const p = await ctx.store.getPrediction(id);
     if (p) {
       const category = Object.entries(p.categories).reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1])[0];
-      ctx.monitor.observeFeedback({ label, flagged: p.action !== "allow", lang: p.lang, model: p.model, category });
+      ctx.monitor.observeFeedback({ label, flagged: p.action !== "allow", lang: p.lang, model: p.model, category, score: p.score });
     }
     return reply.code(202).send({ id, label, status: "accepted" });
   });
