@@ -4,14 +4,11 @@ import { Option, type Command } from "commander";
 import { DEFAULT_GUARDRAILS } from "../experiments/decision.js";
 import { recordStart, statusOf } from "../experiments/manager.js";
 import { simulationMarkdown } from "../experiments/report.js";
-import type { Registry } from "../registry/registry.js";
 import { parseExperimentStart } from "../server/validate.js";
-import type { Store } from "../store/types.js";
 import { WardenError } from "../errors.js";
+import { dataDirOption, withRegistry } from "./shared.js";
 
-type WithRegistry = <T>(dataDir: string, storeUrl: string | undefined, fn: (registry: Registry, store: Store) => Promise<T>) => Promise<T>;
-
-export function registerExperimentCommands(program: Command, withRegistry: WithRegistry, dataDirOption: () => Option): void {
+export function registerExperimentCommands(program: Command): void {
   const experiment = program.command("experiment").description("A/B tests and shadow deployments of a challenger against the champion");
   experiment
     .command("start")

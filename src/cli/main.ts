@@ -19,35 +19,18 @@ import { evaluateReference, referenceMarkdown } from "../eval/reference.js";
 import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
 import { loadWordListFilters } from "../eval/wordlists.js";
 import { runTraining, type CodeVersion } from "../pipeline/run.js";
-import { Registry } from "../registry/registry.js";
 import { modelCard } from "../report/card.js";
 import { cardFacts } from "../report/facts.js";
 import { runPrimary } from "../server/cluster.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { startServer } from "../server/start.js";
-import { openStore } from "../store/open.js";
-import type { Store } from "../store/types.js";
 import { classifyStream, openInput, openOutput } from "./classify.js";
 import { registerExperimentCommands } from "./experiment.js";
 import { progressReporter } from "./progress.js";
+import { dataDirOption, parsePositiveInt, withRegistry } from "./shared.js";
 import { registerWorkerCommand } from "./worker.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-
-function dataDirOption(): Option {
-  return new Option("--data-dir <dir>", "where the registry, store and cache live").env("WARDEN_DATA_DIR").default("./warden-data");
-}
-
-export async function withRegistry<T>(dataDir: string, storeUrl: string | undefined, fn: (registry: Registry, store: Store) => Promise<T>): Promise<T> {
-  const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
-  const store = await openStore(storeUrl, dir);
-  try {
-    return await fn(new Registry(store, dir), store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** The git commit of the code, and whether tracked files differ from it (lineage). */
 function codeVersion(): CodeVersion {
@@ -250,16 +233,11 @@ function buildProgram(): Command {
       const version = await withRegistry(opts.dataDir, undefined, (r) => r.rollback());
       process.stdout.write(`champion: ${version}\n`);
     });
-  registerExperimentCommands(program, withRegistry, dataDirOption);
-  registerWorkerCommand(program, withRegistry, dataDirOption);
+  registerExperimentCommands(program);
+  registerWorkerCommand(program);
   return program;
 }
 
-function parsePositiveInt(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, "warden.usage", `${name} must be a positive integer. Got ${value}.`);
-  return n;
-}
 
 function parsePort(value: string): number {
   const n = Number(value);

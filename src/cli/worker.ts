@@ -1,23 +1,16 @@
 /** `warden worker`: classify a Redis stream with a consumer group (the contract's scale-out path). */
 import { hostname } from "node:os";
-import { CommanderError, Option, type Command } from "commander";
+import type { Command } from "commander";
 import { Redis } from "ioredis";
 import { loadConfig } from "../config.js";
 import { Engine } from "../engine/engine.js";
-import type { Registry } from "../registry/registry.js";
-import type { Store } from "../store/types.js";
 import { WorkerMetrics } from "../worker/metrics.js";
 import { StreamWorker } from "../worker/stream-worker.js";
+import { dataDirOption, parseInteger, withRegistry } from "./shared.js";
 
-type WithRegistry = <T>(dataDir: string, storeUrl: string | undefined, fn: (registry: Registry, store: Store) => Promise<T>) => Promise<T>;
+const int = (name: string, min: number) => (v: string): number => parseInteger(v, name, min);
 
-const int = (name: string, min: number) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new CommanderError(2, "warden.usage", `${name} must be an integer >= ${min}. Got ${v}.`);
-  return n;
-};
-
-export function registerWorkerCommand(program: Command, withRegistry: WithRegistry, dataDirOption: () => Option): void {
+export function registerWorkerCommand(program: Command): void {
   program
     .command("worker")
     .description("classify a Redis stream with a consumer group; answers go to --out-stream as {id, result}, each id once")

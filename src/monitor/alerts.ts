@@ -3,15 +3,10 @@
  * evaluations in a row to fire, and under `resolveFraction` of it in as many to resolve,
  * so a value hovering at the threshold does not flap.
  */
-export interface AlertState {
-  readonly name: string;
-  readonly state: "firing" | "resolved";
-  /** ISO time of the last change of state. */
-  readonly since: string;
-  readonly value: number;
-  readonly threshold: number;
-  readonly message: string;
-}
+import type { AlertRecord } from "../store/types.js";
+
+/** An alert's state is exactly what the store keeps of it (`since`: ISO time of the last change). */
+export type AlertState = AlertRecord;
 
 export interface HysteresisOptions {
   readonly consecutive: number;

@@ -2,6 +2,7 @@
 import { createServer, type Server } from "node:http";
 import type { Redis } from "ioredis";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { fieldsOf } from "./stream-worker.js";
 
 export class WorkerMetrics {
   readonly registry = new Registry();
@@ -15,29 +16,20 @@ export class WorkerMetrics {
     // Read from Redis when scraped: entries not yet delivered to the group, and delivered but unacknowledged.
     const groupInfo = async (): Promise<Record<string, string | number>> => {
       const groups = (await redis.xinfo("GROUPS", stream)) as Array<Array<string | number>>;
-      for (const g of groups) {
-        const o: Record<string, string | number> = {};
-        for (let i = 0; i + 1 < g.length; i += 2) o[String(g[i])] = g[i + 1]!;
-        if (o.name === group) return o;
-      }
-      return {};
+      return groups.map(fieldsOf).find((o) => o.name === group) ?? {};
     };
-    new Gauge({
-      name: "warden_worker_group_lag",
-      help: "Entries in the input stream not yet delivered to the consumer group",
-      registers: [this.registry],
-      async collect() {
-        this.set(Number((await groupInfo()).lag ?? 0));
-      },
-    });
-    new Gauge({
-      name: "warden_worker_group_pending",
-      help: "Entries delivered to the group but not yet acknowledged",
-      registers: [this.registry],
-      async collect() {
-        this.set(Number((await groupInfo()).pending ?? 0));
-      },
-    });
+    const groupGauge = (name: string, help: string, field: string): void => {
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+          this.set(Number((await groupInfo())[field] ?? 0));
+        },
+      });
+    };
+    groupGauge("warden_worker_group_lag", "Entries in the input stream not yet delivered to the consumer group", "lag");
+    groupGauge("warden_worker_group_pending", "Entries delivered to the group but not yet acknowledged", "pending");
   }
 
   /** Serve /metrics on a port (0: any free port). */

@@ -42,9 +42,10 @@ export interface WorkerSummary {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function fieldsOf(flat: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+/** Redis's flat [key, value, key, value, …] replies (stream fields, XINFO) as an object. */
+export function fieldsOf<V extends string | number>(flat: ReadonlyArray<V>): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1]!;
   return out;
 }
 

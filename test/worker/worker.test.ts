@@ -8,19 +8,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
+import { fieldsOf } from "../../src/worker/stream-worker.js";
 import { REDIS_URL, redisSkip } from "../helpers/services.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 import { waitFor } from "../helpers/wait.js";
 
 const skip = await redisSkip();
 const MESSAGES = 5000;
-
-/** Redis's flat [key, value, key, value, …] replies as an object. */
-function pairs(flat: ReadonlyArray<string | number>): Record<string, string | number> {
-  const o: Record<string, string | number> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) o[String(flat[i])] = flat[i + 1]!;
-  return o;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -64,7 +58,7 @@ describe("warden worker on Redis Streams", { skip }, () => {
     const a = worker("a", slow);
     const b = worker("b", slow);
     const pendingOf = async (name: string): Promise<number> =>
-      Number(((await redis.xinfo("CONSUMERS", stream, group)) as Array<Array<string | number>>).map(pairs).find((c) => c.name === name)?.pending ?? 0);
+      Number(((await redis.xinfo("CONSUMERS", stream, group)) as Array<Array<string | number>>).map(fieldsOf).find((c) => c.name === name)?.pending ?? 0);
     await waitFor("the first answers", async () => (await redis.xlen(out)) >= 600, 30);
     // Kill it while it holds a batch it has read but not answered.
     await waitFor("worker a holding a batch", async () => (await pendingOf("a")) > 0, 10);

@@ -1,0 +1,36 @@
+/** What every CLI command shares: the data-dir option, the registry on its store, integer options. */
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { CommanderError, Option } from "commander";
+import { Registry } from "../registry/registry.js";
+import { openStore } from "../store/open.js";
+import type { Store } from "../store/types.js";
+
+export function dataDirOption(): Option {
+  return new Option("--data-dir <dir>", "where the registry, store and cache live").env("WARDEN_DATA_DIR").default("./warden-data");
+}
+
+/** Open the store (the data dir's SQLite file, or --store) and its registry for `fn`, closing it after. */
+export async function withRegistry<T>(dataDir: string, storeUrl: string | undefined, fn: (registry: Registry, store: Store) => Promise<T>): Promise<T> {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const store = await openStore(storeUrl, dir);
+  try {
+    return await fn(new Registry(store, dir), store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** An integer option of at least `min` (a usage error, exit 2, otherwise). */
+export function parseInteger(value: string, name: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new CommanderError(2, "warden.usage", `${name} must be an integer >= ${min}. Got ${value}.`);
+  return n;
+}
+
+export function parsePositiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, "warden.usage", `${name} must be a positive integer. Got ${value}.`);
+  return n;
+}
