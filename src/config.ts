@@ -40,6 +40,8 @@ const Training = z
     commercialOnly: z.boolean().default(false),
     /** Languages the identifier also learns from the Universal Declaration of Human Rights (the data has none of them). */
     extraLanguages: z.array(z.string().regex(/^[a-z]{2,3}$/)).default(["es", "it", "nl"]),
+    /** Multiplies a dataset's class weights by name (reviewers' labels count more, say); absent: 1. Optional so that old configs serialize the same. */
+    datasetWeights: z.record(z.string(), z.number().positive().max(100)).optional(),
     features: Features.default(Features.parse({})),
     ftrl: Ftrl.default(Ftrl.parse({})),
   })
@@ -155,9 +157,46 @@ const Monitoring = z
         evasionRateChange: Band.optional(),
         flaggedRateChange: Band.optional(),
         expectedPrecisionDrop: Band.optional(),
+        feedbackPrecisionDrop: Band.optional(),
       })
       .strict()
       .default({}),
+  })
+  .strict();
+
+/** Which predictions go to the review queue besides flagged ones; see docs/loop.md. */
+const Review = z
+  .object({
+    /** Share of all traffic drawn at random, whatever the model said: the unbiased sample that measures precision and recall. */
+    randomShare: z.number().min(0).max(1).default(0.01),
+    /** An allowed message whose score is within this distance below its review threshold counts as uncertain… */
+    uncertainMargin: z.number().min(0).max(1).default(0.1),
+    /** …and this share of those is sent to review (they teach the model where it is least sure). */
+    uncertainShare: z.number().min(0).max(1).default(0.2),
+  })
+  .strict();
+
+/** Closing the loop: what `warden retrain` learns from, what starts it, what it may do; see docs/loop.md. */
+const Loop = z
+  .object({
+    /** The base training data (paths as for `warden train --data`); retraining adds reviewers' labels to it. */
+    baseData: z.array(z.string().min(1)).default([]),
+    /** How much a reviewer's label weighs against a row of the base data. */
+    feedbackWeight: z.number().positive().max(100).default(3),
+    /** At most this many labels, newest first. */
+    maxFeedbackRows: z.number().int().min(1).default(100_000),
+    /** Fewer exported labels than this and a retrain stops before training (nothing new to learn). */
+    minFeedbackRows: z.number().int().min(0).default(50),
+    /** Retrain on a schedule every this many hours (0: no schedule). */
+    everyHours: z.number().min(0).default(0),
+    /** Alerts whose firing starts a retrain (names as in GET /v1/alerts). */
+    triggerAlerts: z.array(z.string().min(1)).default(["language_js", "score_psi", "word_psi", "oov_rate_change", "expected_precision_drop", "feedback_precision_drop"]),
+    /** A retrain with no outcome after this long is taken as dead and no longer blocks the next. */
+    timeoutMinutes: z.number().int().min(1).default(120),
+    /** Start the candidate as a shadow experiment against the champion when it passes the gate. */
+    shadow: z.boolean().default(true),
+    /** Promote the challenger when its experiment decides "ship challenger" with every guardrail held (off: a person promotes). */
+    autoPromote: z.boolean().default(false),
   })
   .strict();
 
@@ -170,6 +209,8 @@ export const ConfigSchema = z
     serving: Serving.default(Serving.parse({})),
     contract: Contract.default(Contract.parse({})),
     gate: Gate.default(Gate.parse({})),
+    review: Review.default(Review.parse({})),
+    loop: Loop.default(Loop.parse({})),
   })
   .strict();
 
@@ -179,6 +220,8 @@ export type PolicyConfig = WardenConfig["policy"];
 export type LimitsConfig = WardenConfig["limits"];
 export type ContractConfig = WardenConfig["contract"];
 export type GateConfig = WardenConfig["gate"];
+export type ReviewConfig = WardenConfig["review"];
+export type LoopConfig = WardenConfig["loop"];
 
 export function parseConfig(raw: unknown, source = "config"): WardenConfig {
   const result = ConfigSchema.safeParse(raw ?? {});

@@ -3,11 +3,9 @@
  * reason on stderr (the contract). Each subcommand wires parts together and holds no
  * logic of its own.
  */
-import { execFileSync } from "node:child_process";
 import cluster from "node:cluster";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { loadConfig } from "../config.js";
 import { resolveDatasets } from "../data/datasets.js";
@@ -18,7 +16,7 @@ import { evaluate, reportMarkdown } from "../eval/evaluate.js";
 import { evaluateReference, referenceMarkdown } from "../eval/reference.js";
 import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
 import { loadWordListFilters } from "../eval/wordlists.js";
-import { runTraining, type CodeVersion } from "../pipeline/run.js";
+import { runTraining } from "../pipeline/run.js";
 import { modelCard } from "../report/card.js";
 import { cardFacts } from "../report/facts.js";
 import { runPrimary } from "../server/cluster.js";
@@ -27,20 +25,9 @@ import { startServer } from "../server/start.js";
 import { classifyStream, openInput, openOutput } from "./classify.js";
 import { registerExperimentCommands } from "./experiment.js";
 import { progressReporter } from "./progress.js";
-import { dataDirOption, parsePositiveInt, withRegistry } from "./shared.js";
+import { codeVersion, dataDirOption, parsePositiveInt, withRegistry } from "./shared.js";
+import { registerLoopCommands } from "./loop.js";
 import { registerWorkerCommand } from "./worker.js";
-
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-
-/** The git commit of the code, and whether tracked files differ from it (lineage). */
-function codeVersion(): CodeVersion {
-  const git = (args: string[]): string => execFileSync("git", args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-  try {
-    return { commit: git(["rev-parse", "HEAD"]), dirty: git(["status", "--porcelain", "--untracked-files=no"]) !== "" };
-  } catch {
-    return { commit: null, dirty: false };
-  }
-}
 
 function buildProgram(): Command {
   const program = new Command("warden")
@@ -234,6 +221,7 @@ function buildProgram(): Command {
       process.stdout.write(`champion: ${version}\n`);
     });
   registerExperimentCommands(program);
+  registerLoopCommands(program);
   registerWorkerCommand(program);
   return program;
 }

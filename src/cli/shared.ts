@@ -1,7 +1,10 @@
-/** What every CLI command shares: the data-dir option, the registry on its store, integer options. */
+/** What every CLI command shares: the data-dir option, the registry on its store, integer options, the code version. */
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { CommanderError, Option } from "commander";
+import type { CodeVersion } from "../pipeline/run.js";
 import { Registry } from "../registry/registry.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
@@ -34,3 +37,16 @@ export function parsePositiveInt(value: string, name: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, "warden.usage", `${name} must be a positive integer. Got ${value}.`);
   return n;
 }
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** The git commit of the code, and whether tracked files differ from it (lineage). */
+export function codeVersion(): CodeVersion {
+  const git = (args: string[]): string => execFileSync("git", args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+  try {
+    return { commit: git(["rev-parse", "HEAD"]), dirty: git(["status", "--porcelain", "--untracked-files=no"]) !== "" };
+  } catch {
+    return { commit: null, dirty: false };
+  }
+}
+

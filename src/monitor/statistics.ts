@@ -23,7 +23,11 @@ export interface Thresholds {
   readonly evasionRateChange: { warn: number; alert: number };
   readonly flaggedRateChange: { warn: number; alert: number };
   readonly expectedPrecisionDrop: { warn: number; alert: number };
+  readonly feedbackPrecisionDrop: { warn: number; alert: number };
 }
+
+/** Fewer labelled flagged messages in a window than this and feedback precision is not judged. */
+export const MIN_LABELLED_FLAGGED = 30;
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
   scorePsi: { warn: 0.1, alert: 0.2 },
@@ -33,6 +37,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   evasionRateChange: { warn: 0.03, alert: 0.06 },
   flaggedRateChange: { warn: 0.07, alert: 0.12 },
   expectedPrecisionDrop: { warn: 0.05, alert: 0.1 },
+  feedbackPrecisionDrop: { warn: 0.1, alert: 0.2 },
 };
 
 const share = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
@@ -40,6 +45,9 @@ const share = (part: number, whole: number): number => (whole > 0 ? part / whole
 export function driftStatistics(ref: Window, w: Window, t: Thresholds): Record<string, Statistic> {
   const refPrecision = ref.expectedFor("*").precision();
   const winPrecision = w.expectedFor("*").precision();
+  const labelled = w.feedback.get("*");
+  const labelledFlagged = labelled ? labelled.tp + labelled.fp : 0;
+  const feedbackPrecision = labelled && labelledFlagged >= MIN_LABELLED_FLAGGED ? labelled.tp / labelledFlagged : null;
   return {
     score_psi: { value: psi(ref.scoreBins, w.scoreBins), ...t.scorePsi, description: "how far the distribution of scores moved (PSI: under 0.1 stable, over 0.2 a real shift)" },
     language_js: { value: jensenShannon(ref.languages, w.languages), ...t.languageJs, description: "how far the language mix moved (Jensen–Shannon, 0 same, 1 disjoint)" },
@@ -51,6 +59,11 @@ export function driftStatistics(ref: Window, w: Window, t: Thresholds): Record<s
       value: refPrecision === null || winPrecision === null ? null : refPrecision - winPrecision,
       ...t.expectedPrecisionDrop,
       description: "fall in the precision the model expects of itself (label-free, from calibrated scores)",
+    },
+    feedback_precision_drop: {
+      value: refPrecision === null || feedbackPrecision === null ? null : refPrecision - feedbackPrecision,
+      ...t.feedbackPrecisionDrop,
+      description: `how far reviewers' precision of flagged messages fell below the validation precision (judged from ${MIN_LABELLED_FLAGGED} labelled flagged messages in a window)`,
     },
   };
 }

@@ -120,7 +120,7 @@ function featureInputs(split: SplitData, langOf: readonly string[], config: Trai
   return { ns, evasion: config.features.evasionFeatures ? split.evasion : new Uint16Array(split.rows) };
 }
 
-function classWeights(split: SplitData, mode: TrainingConfig["classWeight"]): Map<string, [number, number]> {
+function classWeights(split: SplitData, mode: TrainingConfig["classWeight"], datasetWeights: Readonly<Record<string, number>> = {}): Map<string, [number, number]> {
   const counts = new Map<string, [number, number]>();
   for (const i of split.train) {
     const name = split.dataset[i]!;
@@ -130,8 +130,9 @@ function classWeights(split: SplitData, mode: TrainingConfig["classWeight"]): Ma
   }
   const weights = new Map<string, [number, number]>();
   for (const [name, [neg, pos]] of counts) {
-    if (mode === "none" || neg === 0 || pos === 0) weights.set(name, [1, 1]);
-    else weights.set(name, [(neg + pos) / (2 * neg), (neg + pos) / (2 * pos)]);
+    const w = datasetWeights[name] ?? 1;
+    if (mode === "none" || neg === 0 || pos === 0) weights.set(name, [w, w]);
+    else weights.set(name, [(w * (neg + pos)) / (2 * neg), (w * (neg + pos)) / (2 * pos)]);
   }
   return weights;
 }
@@ -150,7 +151,7 @@ export function fitStage(
   const headOf = headsOf(split, config.heads);
   const { ns, evasion } = featureInputs(split, language.langOf, config);
   const learner = new FtrlLearner(1 << config.features.bits, config.heads.length, config.ftrl);
-  const weights = classWeights(split, config.classWeight);
+  const weights = classWeights(split, config.classWeight, config.datasetWeights);
   const x = new SparseVector();
   const { train } = split;
   const source = features({

@@ -28,7 +28,7 @@ export interface RegisteredModel extends LoadedModel {
 export class Registry {
   constructor(
     private readonly store: Store,
-    private readonly dataDir: string,
+    readonly dataDir: string,
   ) {}
 
   /**

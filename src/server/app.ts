@@ -30,6 +30,9 @@ import { registerFeedbackRoutes } from "./routes/feedback.js";
 import { registerHealthRoutes } from "./routes/health.js";
 import { registerMonitorRoutes } from "./routes/monitor.js";
 import { registerReviewRoutes } from "./routes/review.js";
+import { registerLoopRoutes } from "./routes/loop.js";
+import { LoopController, type RetrainRunner } from "../loop/controller.js";
+import { retrain } from "../loop/retrain.js";
 
 /** The engine being served; replaced atomically on promotion. */
 export class EngineSlot {
@@ -50,6 +53,8 @@ export interface ServerDeps {
   readonly logger?: boolean;
   /** Builds an engine for a registered version (used by promotion and rollback). */
   readonly loadEngine: (version: string) => Promise<Engine>;
+  /** Runs a claimed retrain (default: in this process; `warden serve` runs it in a child process). */
+  readonly retrainRunner?: RetrainRunner;
 }
 
 export interface ServerContext extends ServerDeps {
@@ -58,6 +63,7 @@ export interface ServerContext extends ServerDeps {
   readonly experiments: ExperimentManager;
   readonly monitor: Monitor;
   readonly cascade: Cascade;
+  readonly loop: LoopController;
 }
 
 /** Map Fastify's own errors (parser, body limit, media type) to the contract's error body. */
@@ -131,12 +137,14 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     policy: deps.config.policy,
   });
   await experiments.sync();
+  const runner: RetrainRunner = deps.retrainRunner ?? (async (claimed) => void (await retrain({ store: deps.store, registry: deps.registry, config: deps.config, dataDir: deps.registry.dataDir, trigger: claimed.trigger, claimed })));
+  const loop = new LoopController(deps.store, deps.registry, experiments, deps.config.loop, runner, (message) => app.log.info(message));
   const m = deps.config.monitoring;
   const monitor = new Monitor(
     () => deps.slot.current.model.lexicon,
     { ...DEFAULT_MONITOR, windowSize: m.windowSize, windowSeconds: m.windowSeconds, minMessages: m.minMessages, hysteresis: { ...DEFAULT_HYSTERESIS, consecutive: m.consecutive }, thresholds: { ...DEFAULT_THRESHOLDS, ...m.thresholds } },
     referenceOf(deps.registry, deps.slot.current.version),
-    alertSink(deps.store, m.webhookUrl, metrics.alertFiring, metrics.alertWebhookErrors),
+    sinks(alertSink(deps.store, m.webhookUrl, metrics.alertFiring, metrics.alertWebhookErrors), (changes) => loop.onAlerts(changes)),
   );
   monitor.restoreAlerts(await deps.store.listAlerts());
   // Monitoring works off the request path: observations are folded in on this timer.
@@ -146,7 +154,7 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   }, 250);
   monitorTimer.unref();
   const cascade = new Cascade(new RulesStage(deps.config.serving.rules), deps.config.serving, (reason) => metrics.degraded.inc({ reason }));
-  const context: ServerContext = { ...deps, metrics, predictionLog, experiments, monitor, cascade };
+  const context: ServerContext = { ...deps, metrics, predictionLog, experiments, monitor, cascade, loop };
   registerLoadShedding(app, context);
 
   app.setErrorHandler((err: FastifyError | WardenError, request, reply) => {
@@ -167,6 +175,7 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     clearInterval(monitorTimer);
     monitor.flush();
     stopFollowing();
+    loop.close();
     experiments.close();
     await predictionLog.close();
   });
@@ -179,5 +188,10 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   registerCardRoutes(app, context);
   registerMonitorRoutes(app, context);
   registerReviewRoutes(app, context);
+  registerLoopRoutes(app, context);
   return { app, context };
+}
+
+function sinks<T>(...fns: Array<(x: T) => void>): (x: T) => void {
+  return (x) => fns.forEach((f) => f(x));
 }

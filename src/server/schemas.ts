@@ -43,7 +43,7 @@ export const SCHEMAS = {
   },
   feedback: {
     summary: "A reviewer's label for an earlier classification (202: stored durably)",
-    body: { type: "object", properties: { id: { type: "string" }, label: { type: "integer", enum: [0, 1] } }, required: ["id", "label"] },
+    body: { type: "object", properties: { id: { type: "string" }, label: { type: "integer", enum: [0, 1] }, reviewer: { type: "string", maxLength: 200 }, category: { type: "string", description: "the category the label is about (abusive, hate, spam…); retraining teaches that head" } }, required: ["id", "label"] },
     response: { 202: { type: "object", properties: { id: { type: "string" }, label: { type: "integer" }, status: { type: "string" } } }, ...errors },
   },
   monitor: { summary: "Traffic, latency, drift, data quality, quality with and without labels, emerging terms over a window", querystring: { type: "object", properties: { window: { type: "string", pattern: "^\\d{1,5}[smhd]$" } } }, response: { 200: { type: "object", additionalProperties: true }, 400: error } },
@@ -52,6 +52,8 @@ export const SCHEMAS = {
     summary: "Alerts, firing first",
     response: { 200: { type: "object", properties: { alerts: { type: "array", items: { type: "object", properties: { name: { type: "string" }, state: { type: "string", enum: ["firing", "resolved"] }, since: { type: "string" }, value: { type: "number" }, threshold: { type: "number" }, message: { type: "string" } } } } } } },
   },
+  loop: { summary: "The feedback loop: reviews waiting, labels per language, precision and recall on the random review sample, the last retrains", response: { 200: { type: "object", additionalProperties: true } } },
+  retrain: { summary: "Start a retrain now (202), or record the request as skipped when one runs (409)", security: [{ bearer: [] }], response: { 202: { type: "object", additionalProperties: true }, 409: { type: "object", additionalProperties: true }, 401: error, 404: error } },
   admin: { summary: "Admin (Authorization: Bearer <WARDEN_ADMIN_TOKEN>)", security: [{ bearer: [] }], response: { 200: { type: "object", additionalProperties: true }, 201: { type: "object", additionalProperties: true }, ...errors } },
   experimentStart: {
     summary: "Start an A/B or shadow experiment (admin)",

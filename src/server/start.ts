@@ -8,6 +8,7 @@ import type { WardenConfig } from "../config.js";
 import { Engine } from "../engine/engine.js";
 import { Registry } from "../registry/registry.js";
 import { openStore } from "../store/open.js";
+import { retrainInChild } from "../loop/child.js";
 import { EngineSlot, buildServer } from "./app.js";
 
 export interface StartOptions {
@@ -33,6 +34,7 @@ export async function startServer(options: StartOptions): Promise<{ app: Fastify
     ...(adminToken ? { adminToken } : {}),
     logger: options.logger ?? true,
     loadEngine,
+    retrainRunner: retrainInChild({ store, dataDir: options.dataDir, config: options.config, ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}) }),
   });
   app.addHook("onClose", async () => {
     await store.close();

@@ -96,7 +96,7 @@ export function parseClassifyRequest(body: unknown, limits: LimitsConfig): Class
   };
 }
 
-export function parseFeedback(body: unknown): { id: string; label: 0 | 1 } {
+export function parseFeedback(body: unknown): { id: string; label: 0 | 1; reviewer: string | null; category: string | null } {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw new WardenError("BAD_REQUEST", 'the body must be a JSON object {"id": string, "label": 0 | 1}.');
   }
@@ -104,7 +104,11 @@ export function parseFeedback(body: unknown): { id: string; label: 0 | 1 } {
   const id = optionalString(b, "id");
   if (id === undefined) throw new WardenError("BAD_REQUEST", '"id" is required: the id of the classification being labelled.');
   if (b.label !== 0 && b.label !== 1) throw new WardenError("BAD_REQUEST", `"label" must be 0 or 1. Got ${JSON.stringify(b.label)}.`);
-  return { id, label: b.label };
+  const reviewer = optionalString(b, "reviewer") ?? null;
+  if (reviewer !== null && reviewer.length > 200) throw new WardenError("BAD_REQUEST", '"reviewer", when given, must be at most 200 characters.');
+  const category = optionalString(b, "category") ?? null;
+  if (category !== null && !/^[a-z][a-z0-9_]{0,31}$/.test(category)) throw new WardenError("BAD_REQUEST", '"category", when given, must be a category name such as "abusive".');
+  return { id, label: b.label, reviewer, category };
 }
 
 /** POST /v1/admin/experiments: {"name", "challenger", "mode": "ab" | "shadow", "traffic"?: (0, 1]}. */

@@ -7,7 +7,8 @@
  */
 import pg from "pg";
 import { WardenError } from "../errors.js";
-import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackRecord, ModelRecord, PredictionRecord, Store } from "./types.js";
+import { LATEST_LABEL, REVIEW_QUEUE, STALE_RETRAIN_MESSAGE, skippedMessage, toRetrain, type RetrainRow } from "./queries.js";
+import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackCount, FeedbackRecord, ModelRecord, PredictionRecord, RetrainOutcome, RetrainRecord, ReviewReason, Store } from "./types.js";
 
 /** Append-only: a released migration is never edited, a change is a new one. */
 const MIGRATIONS: readonly string[] = [
@@ -24,6 +25,14 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE predictions ADD COLUMN arm TEXT, ADD COLUMN evasion BOOLEAN NOT NULL DEFAULT false;
    CREATE INDEX predictions_review ON predictions(action, ts) WHERE text IS NOT NULL;
    CREATE TABLE alerts (name TEXT PRIMARY KEY, state TEXT NOT NULL, since TEXT NOT NULL, value DOUBLE PRECISION NOT NULL, threshold DOUBLE PRECISION NOT NULL, message TEXT NOT NULL);`,
+  `ALTER TABLE predictions ADD COLUMN review TEXT;
+   UPDATE predictions SET review = 'flagged' WHERE action <> 'allow';
+   DROP INDEX predictions_review;
+   CREATE INDEX predictions_review ON predictions(ts) WHERE review IS NOT NULL AND text IS NOT NULL;
+   ALTER TABLE feedback ADD COLUMN reviewer TEXT, ADD COLUMN category TEXT;
+   CREATE TABLE retrains (id BIGSERIAL PRIMARY KEY, trigger TEXT NOT NULL, state TEXT NOT NULL, started_at BIGINT NOT NULL,
+     finished_at BIGINT, candidate TEXT, gate TEXT, experiment TEXT, message TEXT NOT NULL);
+   CREATE UNIQUE INDEX retrains_one_running ON retrains(state) WHERE state = 'running';`,
 ];
 
 /** The schema version this code expects (the number of migrations). */
@@ -31,17 +40,19 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Any number: the advisory lock that serializes migrations across replicas. */
 const MIGRATION_LOCK = 0x57a2d;
+/** And the one that makes claiming a retrain atomic. */
+const RETRAIN_LOCK = 0x57a2e;
 
 interface PredictionRow {
   id: string; ts: string; model: string; stage: string; score: number; action: string;
   categories: Record<string, number>; lang: string; latency_ms: number; text_hash: string; text: string | null;
-  arm: string | null; evasion: boolean;
+  arm: string | null; evasion: boolean; review: ReviewReason | null;
 }
 
 function toPrediction(r: PredictionRow): PredictionRecord {
   return {
     id: r.id, ts: Number(r.ts), model: r.model, stage: r.stage, score: r.score, action: r.action, categories: r.categories,
-    lang: r.lang, latencyMs: r.latency_ms, textHash: r.text_hash, text: r.text, arm: r.arm, evasion: r.evasion,
+    lang: r.lang, latencyMs: r.latency_ms, textHash: r.text_hash, text: r.text, arm: r.arm, evasion: r.evasion, review: r.review,
   };
 }
 
@@ -110,12 +121,12 @@ export class PostgresStore implements Store {
     // One statement per batch: arrays unnested into rows.
     const col = <T>(f: (r: PredictionRecord) => T): T[] => rows.map(f);
     await this.pool.query(
-      `INSERT INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text, arm, evasion)
-       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::jsonb[], $8::text[], $9::float8[], $10::text[], $11::text[], $12::text[], $13::bool[])
+      `INSERT INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text, arm, evasion, review)
+       SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::jsonb[], $8::text[], $9::float8[], $10::text[], $11::text[], $12::text[], $13::bool[], $14::text[])
        ON CONFLICT (id) DO UPDATE SET ts = excluded.ts, model = excluded.model, stage = excluded.stage, score = excluded.score, action = excluded.action,
          categories = excluded.categories, lang = excluded.lang, latency_ms = excluded.latency_ms, text_hash = excluded.text_hash, text = excluded.text,
-         arm = excluded.arm, evasion = excluded.evasion`,
-      [col((r) => r.id), col((r) => r.ts), col((r) => r.model), col((r) => r.stage), col((r) => r.score), col((r) => r.action), col((r) => JSON.stringify(r.categories)), col((r) => r.lang), col((r) => r.latencyMs), col((r) => r.textHash), col((r) => r.text), col((r) => r.arm), col((r) => r.evasion)],
+         arm = excluded.arm, evasion = excluded.evasion, review = excluded.review`,
+      [col((r) => r.id), col((r) => r.ts), col((r) => r.model), col((r) => r.stage), col((r) => r.score), col((r) => r.action), col((r) => JSON.stringify(r.categories)), col((r) => r.lang), col((r) => r.latencyMs), col((r) => r.textHash), col((r) => r.text), col((r) => r.arm), col((r) => r.evasion), col((r) => r.review)],
     );
   }
 
@@ -125,23 +136,64 @@ export class PostgresStore implements Store {
   }
 
   async insertFeedback(row: FeedbackRecord): Promise<void> {
-    await this.pool.query("INSERT INTO feedback (id, label, ts) VALUES ($1, $2, $3)", [row.id, row.label, row.ts]);
+    await this.pool.query("INSERT INTO feedback (id, label, ts, reviewer, category) VALUES ($1, $2, $3, $4, $5)", [row.id, row.label, row.ts, row.reviewer, row.category]);
   }
 
   async listFeedback(limit: number): Promise<Array<FeedbackRecord & { prediction: PredictionRecord | null }>> {
-    const r = await this.pool.query<{ fid: string; label: number; fts: string } & Partial<PredictionRow>>(
-      `SELECT f.id AS fid, f.label, f.ts AS fts, p.* FROM feedback f LEFT JOIN predictions p ON p.id = f.id ORDER BY f.seq DESC LIMIT $1`,
+    const r = await this.pool.query<{ fid: string; label: number; fts: string; reviewer: string | null; category: string | null } & Partial<PredictionRow>>(
+      `SELECT f.id AS fid, f.label, f.ts AS fts, f.reviewer, f.category, p.* FROM feedback f LEFT JOIN predictions p ON p.id = f.id ORDER BY f.seq DESC LIMIT $1`,
       [limit],
     );
-    return r.rows.map((row) => ({ id: row.fid, label: row.label as 0 | 1, ts: Number(row.fts), prediction: row.id ? toPrediction(row as PredictionRow) : null }));
+    return r.rows.map((row) => ({ id: row.fid, label: row.label as 0 | 1, ts: Number(row.fts), reviewer: row.reviewer, category: row.category, prediction: row.id ? toPrediction(row as PredictionRow) : null }));
   }
 
   async listReviewQueue(limit: number): Promise<PredictionRecord[]> {
     const r = await this.pool.query<PredictionRow>(
-      "SELECT * FROM predictions p WHERE p.text IS NOT NULL AND p.action <> 'allow' AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.id = p.id) ORDER BY p.ts DESC LIMIT $1",
+      `SELECT * FROM predictions p WHERE ${REVIEW_QUEUE} ORDER BY p.ts DESC LIMIT $1`,
       [limit],
     );
     return r.rows.map(toPrediction);
+  }
+
+  async countReviewQueue(): Promise<number> {
+    return Number((await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM predictions p WHERE ${REVIEW_QUEUE}`)).rows[0]!.n);
+  }
+
+  async countFeedback(): Promise<FeedbackCount[]> {
+    const r = await this.pool.query<Omit<FeedbackCount, "n" | "label"> & { n: string; label: number }>(
+      `SELECT p.lang, p.review, p.action <> 'allow' AS flagged, f.label, count(*) AS n FROM feedback f JOIN predictions p ON p.id = f.id WHERE ${LATEST_LABEL} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+    );
+    return r.rows.map((row) => ({ ...row, label: row.label as 0 | 1, n: Number(row.n) }));
+  }
+
+  async claimRetrain(trigger: string, now: number, staleMs: number): Promise<RetrainRecord> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT pg_advisory_xact_lock($1)", [RETRAIN_LOCK]);
+      await client.query("UPDATE retrains SET state = 'failed', finished_at = $1, message = $2 WHERE state = 'running' AND started_at < $3", [now, STALE_RETRAIN_MESSAGE, now - staleMs]);
+      const running = (await client.query<RetrainRow>("SELECT * FROM retrains WHERE state = 'running'")).rows[0];
+      const message = running ? skippedMessage(toRetrain(running)) : "retraining";
+      const inserted = await client.query<RetrainRow>(
+        "INSERT INTO retrains (trigger, state, started_at, finished_at, message) VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        [trigger, running ? "skipped" : "running", now, running ? now : null, message],
+      );
+      await client.query("COMMIT");
+      return toRetrain(inserted.rows[0]!);
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async finishRetrain(id: number, o: RetrainOutcome, now: number): Promise<void> {
+    await this.pool.query("UPDATE retrains SET state = $1, finished_at = $2, candidate = $3, gate = $4, experiment = $5, message = $6 WHERE id = $7", [o.state, now, o.candidate, o.gate, o.experiment, o.message, id]);
+  }
+
+  async listRetrains(limit: number): Promise<RetrainRecord[]> {
+    return (await this.pool.query<RetrainRow>("SELECT * FROM retrains ORDER BY id DESC LIMIT $1", [limit])).rows.map(toRetrain);
   }
 
   async putAlert(a: AlertRecord): Promise<void> {

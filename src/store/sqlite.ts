@@ -2,7 +2,8 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackRecord, ModelRecord, PredictionRecord, Store } from "./types.js";
+import { LATEST_LABEL, REVIEW_QUEUE, STALE_RETRAIN_MESSAGE, skippedMessage, toRetrain, type RetrainRow } from "./queries.js";
+import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackCount, FeedbackRecord, ModelRecord, PredictionRecord, RetrainOutcome, RetrainRecord, ReviewReason, Store } from "./types.js";
 
 /** Applied in order; PRAGMA user_version records how many. The first is idempotent, for databases made before versions were kept. */
 const MIGRATIONS: readonly string[] = [`
@@ -31,6 +32,18 @@ ALTER TABLE predictions ADD COLUMN evasion INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX predictions_review ON predictions(action, ts) WHERE text IS NOT NULL;
 CREATE TABLE alerts (name TEXT PRIMARY KEY, state TEXT NOT NULL, since TEXT NOT NULL, value REAL NOT NULL, threshold REAL NOT NULL, message TEXT NOT NULL);
 `,
+  `ALTER TABLE predictions ADD COLUMN review TEXT;
+UPDATE predictions SET review = 'flagged' WHERE action != 'allow';
+DROP INDEX predictions_review;
+CREATE INDEX predictions_review ON predictions(ts) WHERE review IS NOT NULL AND text IS NOT NULL;
+ALTER TABLE feedback ADD COLUMN reviewer TEXT;
+ALTER TABLE feedback ADD COLUMN category TEXT;
+CREATE TABLE retrains (
+  id INTEGER PRIMARY KEY AUTOINCREMENT, trigger TEXT NOT NULL, state TEXT NOT NULL, started_at INTEGER NOT NULL,
+  finished_at INTEGER, candidate TEXT, gate TEXT, experiment TEXT, message TEXT NOT NULL
+);
+CREATE UNIQUE INDEX retrains_one_running ON retrains(state) WHERE state = 'running';
+`,
 ];
 
 interface ExperimentRow { name: string; spec: string; state: "running" | "stopped"; stopped_by: string | null; result: string | null; updated_at: number }
@@ -42,14 +55,14 @@ function toExperiment(r: ExperimentRow): ExperimentRecord {
 interface PredictionRow {
   id: string; ts: number; model: string; stage: string; score: number; action: string;
   categories: string; lang: string; latency_ms: number; text_hash: string; text: string | null;
-  arm: string | null; evasion: number;
+  arm: string | null; evasion: number; review: ReviewReason | null;
 }
 
 function toPrediction(r: PredictionRow): PredictionRecord {
   return {
     id: r.id, ts: r.ts, model: r.model, stage: r.stage, score: r.score, action: r.action,
     categories: JSON.parse(r.categories) as Record<string, number>, lang: r.lang,
-    latencyMs: r.latency_ms, textHash: r.text_hash, text: r.text, arm: r.arm, evasion: r.evasion === 1,
+    latencyMs: r.latency_ms, textHash: r.text_hash, text: r.text, arm: r.arm, evasion: r.evasion === 1, review: r.review,
   };
 }
 
@@ -80,12 +93,12 @@ export class SqliteStore implements Store {
 
   async insertPredictions(rows: readonly PredictionRecord[]): Promise<void> {
     const stmt = this.db.prepare(
-      `INSERT OR REPLACE INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text, arm, evasion)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text, arm, evasion, review)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
       for (const r of rows) {
-        stmt.run(r.id, r.ts, r.model, r.stage, r.score, r.action, JSON.stringify(r.categories), r.lang, r.latencyMs, r.textHash, r.text, r.arm, r.evasion ? 1 : 0);
+        stmt.run(r.id, r.ts, r.model, r.stage, r.score, r.action, JSON.stringify(r.categories), r.lang, r.latencyMs, r.textHash, r.text, r.arm, r.evasion ? 1 : 0, r.review);
       }
     })();
   }
@@ -96,13 +109,13 @@ export class SqliteStore implements Store {
   }
 
   async insertFeedback(row: FeedbackRecord): Promise<void> {
-    this.db.prepare("INSERT INTO feedback (id, label, ts) VALUES (?, ?, ?)").run(row.id, row.label, row.ts);
+    this.db.prepare("INSERT INTO feedback (id, label, ts, reviewer, category) VALUES (?, ?, ?, ?, ?)").run(row.id, row.label, row.ts, row.reviewer, row.category);
   }
 
   async listFeedback(limit: number): Promise<Array<FeedbackRecord & { prediction: PredictionRecord | null }>> {
     const rows = this.db
-      .prepare("SELECT id, label, ts FROM feedback ORDER BY seq DESC LIMIT ?")
-      .all(limit) as Array<{ id: string; label: 0 | 1; ts: number }>;
+      .prepare("SELECT id, label, ts, reviewer, category FROM feedback ORDER BY seq DESC LIMIT ?")
+      .all(limit) as FeedbackRecord[];
     const get = this.db.prepare("SELECT * FROM predictions WHERE id = ?");
     return rows.map((f) => {
       const p = get.get(f.id) as PredictionRow | undefined;
@@ -112,9 +125,39 @@ export class SqliteStore implements Store {
 
   async listReviewQueue(limit: number): Promise<PredictionRecord[]> {
     const rows = this.db
-      .prepare("SELECT * FROM predictions p WHERE p.text IS NOT NULL AND p.action != 'allow' AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.id = p.id) ORDER BY p.ts DESC LIMIT ?")
+      .prepare(`SELECT * FROM predictions p WHERE ${REVIEW_QUEUE} ORDER BY p.ts DESC LIMIT ?`)
       .all(limit) as PredictionRow[];
     return rows.map(toPrediction);
+  }
+
+  async countReviewQueue(): Promise<number> {
+    return (this.db.prepare(`SELECT count(*) AS n FROM predictions p WHERE ${REVIEW_QUEUE}`).get() as { n: number }).n;
+  }
+
+  async countFeedback(): Promise<FeedbackCount[]> {
+    const rows = this.db
+      .prepare(`SELECT p.lang, p.review, p.action != 'allow' AS flagged, f.label, count(*) AS n FROM feedback f JOIN predictions p ON p.id = f.id WHERE ${LATEST_LABEL} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`)
+      .all() as Array<Omit<FeedbackCount, "flagged"> & { flagged: number }>;
+    return rows.map((r) => ({ ...r, flagged: r.flagged === 1 }));
+  }
+
+  async claimRetrain(trigger: string, now: number, staleMs: number): Promise<RetrainRecord> {
+    return this.db.transaction(() => {
+      this.db.prepare("UPDATE retrains SET state = 'failed', finished_at = ?, message = ? WHERE state = 'running' AND started_at < ?").run(now, STALE_RETRAIN_MESSAGE, now - staleMs);
+      const running = this.db.prepare("SELECT * FROM retrains WHERE state = 'running'").get() as RetrainRow | undefined;
+      const state = running ? "skipped" : "running";
+      const message = running ? skippedMessage(toRetrain(running)) : "retraining";
+      const { lastInsertRowid } = this.db.prepare("INSERT INTO retrains (trigger, state, started_at, finished_at, message) VALUES (?, ?, ?, ?, ?)").run(trigger, state, now, running ? now : null, message);
+      return toRetrain(this.db.prepare("SELECT * FROM retrains WHERE id = ?").get(lastInsertRowid) as RetrainRow);
+    }).immediate();
+  }
+
+  async finishRetrain(id: number, o: RetrainOutcome, now: number): Promise<void> {
+    this.db.prepare("UPDATE retrains SET state = ?, finished_at = ?, candidate = ?, gate = ?, experiment = ?, message = ? WHERE id = ?").run(o.state, now, o.candidate, o.gate, o.experiment, o.message, id);
+  }
+
+  async listRetrains(limit: number): Promise<RetrainRecord[]> {
+    return (this.db.prepare("SELECT * FROM retrains ORDER BY id DESC LIMIT ?").all(limit) as RetrainRow[]).map(toRetrain);
   }
 
   async putAlert(a: AlertRecord): Promise<void> {

@@ -19,13 +19,51 @@ export interface PredictionRecord {
   readonly arm: string | null;
   /** Whether the text disguised its words (confusables, leet, split or stretched letters). */
   readonly evasion: boolean;
+  /** Why it went to the review queue (null: it did not); loop/sampling.ts. */
+  readonly review: ReviewReason | null;
 }
+
+/**
+ * `random`: drawn uniformly from all traffic, whatever the model said (the unbiased
+ * sample); `flagged`: sent to review or blocked; `uncertain`: allowed but near a threshold.
+ */
+export type ReviewReason = "random" | "flagged" | "uncertain";
 
 export interface FeedbackRecord {
   readonly id: string;
   readonly label: 0 | 1;
   readonly ts: number;
+  /** Who gave the label, when the client says. */
+  readonly reviewer: string | null;
+  /** The category the label is about (a head such as `abusive`), when the reviewer names it. */
+  readonly category: string | null;
 }
+
+/** Labelled predictions counted by language, review reason, what the model did and the label (the latest label per prediction). */
+export interface FeedbackCount {
+  readonly lang: string;
+  readonly review: ReviewReason | null;
+  readonly flagged: boolean;
+  readonly label: 0 | 1;
+  readonly n: number;
+}
+
+/** One retrain (loop/retrain.ts): what started it and how it ended. */
+export interface RetrainRecord {
+  readonly id: number;
+  /** `manual`, `schedule`, or `alert:<name>`. */
+  readonly trigger: string;
+  /** `skipped`: another retrain was running when this trigger came. */
+  readonly state: "running" | "succeeded" | "failed" | "skipped";
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+  readonly candidate: string | null;
+  readonly gate: "passed" | "failed" | null;
+  readonly experiment: string | null;
+  readonly message: string;
+}
+
+export type RetrainOutcome = Pick<RetrainRecord, "candidate" | "gate" | "experiment" | "message"> & { readonly state: "succeeded" | "failed" };
 
 export interface ModelRecord {
   readonly version: string;
@@ -78,8 +116,21 @@ export interface Store {
   pushChampion(change: ChampionChange): Promise<void>;
   /** Newest first. */
   championHistory(limit: number): Promise<ChampionChange[]>;
-  /** Flagged predictions whose text was kept and that nobody has labelled yet, newest first. */
+  /** Predictions sent to review (any reason) whose text was kept and that nobody has labelled yet, newest first. */
   listReviewQueue(limit: number): Promise<PredictionRecord[]>;
+  /** How many such predictions wait. */
+  countReviewQueue(): Promise<number>;
+  countFeedback(): Promise<FeedbackCount[]>;
+  /**
+   * Start a retrain for `trigger` unless one is running: returns the new `running`
+   * record, or a `skipped` record naming the one that runs. Atomic across processes
+   * sharing the store. A running record older than `staleMs` is first closed as failed
+   * (its process died).
+   */
+  claimRetrain(trigger: string, now: number, staleMs: number): Promise<RetrainRecord>;
+  finishRetrain(id: number, outcome: RetrainOutcome, now: number): Promise<void>;
+  /** Newest first. */
+  listRetrains(limit: number): Promise<RetrainRecord[]>;
   /** Insert or replace by name. */
   putAlert(a: AlertRecord): Promise<void>;
   listAlerts(): Promise<AlertRecord[]>;

@@ -14,8 +14,9 @@ import type { PredictionRecord, Store } from "../../src/store/types.js";
 import { POSTGRES_URL, postgresSkip } from "../helpers/services.js";
 
 const prediction = (id: string, ts: number, text: string | null = null): PredictionRecord => ({
-  id, ts, model: "m-0123456789ab", stage: "linear", score: 0.75, action: "review", categories: { abusive: 0.75, hate: 0.1 }, lang: "en", latencyMs: 0.42, textHash: "h".repeat(64), text, arm: null, evasion: false,
+  id, ts, model: "m-0123456789ab", stage: "linear", score: 0.75, action: "review", categories: { abusive: 0.75, hate: 0.1 }, lang: "en", latencyMs: 0.42, textHash: "h".repeat(64), text, arm: null, evasion: false, review: text === null ? null : "flagged",
 });
+const label = (id: string, l: 0 | 1, ts: number, reviewer: string | null = null) => ({ id, label: l, ts, reviewer, category: null });
 
 function storeSuite(name: string, open: () => Promise<Store>, cleanup: () => Promise<void>, skip: string | false = false): void {
   describe(`${name} store`, { skip }, () => {
@@ -43,13 +44,58 @@ function storeSuite(name: string, open: () => Promise<Store>, cleanup: () => Pro
     });
 
     it("joins feedback to its prediction, newest first, and keeps feedback on unknown ids", async () => {
-      await store.insertFeedback({ id: "p1", label: 1, ts: 3000 });
-      await store.insertFeedback({ id: "ghost", label: 0, ts: 4000 });
+      await store.insertFeedback(label("p1", 1, 3000, "ana"));
+      await store.insertFeedback({ ...label("ghost", 0, 4000), category: "spam" });
       const fb = await store.listFeedback(10);
-      assert.deepEqual(fb.map((f) => [f.id, f.label, f.ts]), [["ghost", 0, 4000], ["p1", 1, 3000]]);
+      assert.deepEqual(fb.map((f) => [f.id, f.label, f.ts, f.reviewer, f.category]), [["ghost", 0, 4000, null, "spam"], ["p1", 1, 3000, "ana", null]]);
       assert.equal(fb[0]!.prediction, null);
       assert.equal(fb[1]!.prediction?.score, 0.9);
       assert.equal((await store.listFeedback(1)).length, 1);
+    });
+
+    it("queues predictions sent to review with their text until labelled, and counts labels by language, reason and outcome", async () => {
+      await store.insertPredictions([
+        { ...prediction("q-random", 5000, "drawn at random"), action: "allow", review: "random" },
+        { ...prediction("q-flagged", 5001, "flagged one"), lang: "tr" },
+        { ...prediction("q-uncertain", 5002, "near the line"), action: "allow", review: "uncertain" },
+        { ...prediction("q-none", 5003, "kept but not sampled"), action: "allow", review: null },
+        { ...prediction("q-hash", 5004, null), review: "random" },
+      ]);
+      const before = await store.countReviewQueue();
+      const queued = (await store.listReviewQueue(50)).map((p) => p.id).filter((id) => id.startsWith("q-"));
+      assert.deepEqual(queued, ["q-uncertain", "q-flagged", "q-random"]);
+      assert.equal((await store.getPrediction("q-random"))?.review, "random");
+      await store.insertFeedback(label("q-random", 1, 6000));
+      await store.insertFeedback(label("q-flagged", 1, 6001));
+      await store.insertFeedback(label("q-flagged", 0, 6002)); // corrected: only the latest counts
+      assert.equal(await store.countReviewQueue(), before - 2);
+      const counts = (await store.countFeedback()).filter((c) => c.review !== null);
+      assert.deepEqual(counts, [
+        { lang: "en", review: "random", flagged: false, label: 1, n: 1 },
+        { lang: "tr", review: "flagged", flagged: true, label: 0, n: 1 },
+      ]);
+    });
+
+    it("runs one retrain at a time: a second trigger is recorded as skipped, a dead one is taken over", async () => {
+      const first = await store.claimRetrain("alert:language_js", 10_000, 60_000);
+      assert.equal(first.state, "running");
+      const second = await store.claimRetrain("schedule", 10_001, 60_000);
+      assert.equal(second.state, "skipped");
+      assert.match(second.message, new RegExp(`retrain ${first.id} \\(alert:language_js\\) is running`));
+      await store.finishRetrain(first.id, { state: "succeeded", candidate: "m-new", gate: "passed", experiment: "retrain-1", message: "shadow started" }, 20_000);
+      const third = await store.claimRetrain("manual", 30_000, 60_000);
+      assert.equal(third.state, "running");
+      // Its process died: past the timeout, the next trigger closes it and runs.
+      const fourth = await store.claimRetrain("manual", 30_000 + 60_001, 60_000);
+      assert.equal(fourth.state, "running");
+      const all = await store.listRetrains(10);
+      assert.deepEqual(all.map((r) => [r.id, r.state]), [[fourth.id, "running"], [third.id, "failed"], [second.id, "skipped"], [first.id, "succeeded"]]);
+      assert.match(all[1]!.message, /abandoned/);
+      assert.deepEqual({ ...all[3]!, id: 0 }, { id: 0, trigger: "alert:language_js", state: "succeeded", startedAt: 10_000, finishedAt: 20_000, candidate: "m-new", gate: "passed", experiment: "retrain-1", message: "shadow started" });
+      // Concurrent claims: exactly one runs.
+      await store.finishRetrain(fourth.id, { state: "failed", candidate: null, gate: null, experiment: null, message: "x" }, 100_000);
+      const racing = await Promise.all([1, 2, 3, 4].map((k) => store.claimRetrain(`race-${k}`, 200_000, 60_000)));
+      assert.equal(racing.filter((r) => r.state === "running").length, 1);
     });
 
     it("keeps models: insert, replace meta but keep the created time, list in order", async () => {

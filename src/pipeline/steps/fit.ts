@@ -16,12 +16,13 @@ import { decodeSplit } from "./split.js";
 const CODE = codeFingerprint(import.meta.url);
 
 export function fitStep(split: StepOutput, language: StepOutput, config: TrainingConfig): Step {
-  const { heads, epochs, seed, classWeight, features, ftrl } = config;
+  const { heads, epochs, seed, classWeight, features, ftrl, datasetWeights } = config;
   return {
     name: "train",
     version: 1,
     code: CODE,
-    params: { heads, epochs, seed, classWeight, features, ftrl },
+    // datasetWeights only when set: the keys of earlier runs stay valid.
+    params: { heads, epochs, seed, classWeight, features, ftrl, ...(datasetWeights ? { datasetWeights } : {}) },
     inputs: { split: split.sha256, language: language.sha256 },
     run(progress: Progress): Buffer {
       // Features on a second thread while this one learns: same vectors, same weights, less wall time.

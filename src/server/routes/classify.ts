@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { Classification } from "../../engine/engine.js";
 import { WardenError } from "../../errors.js";
 import { chooseArm } from "../../experiments/serve.js";
+import { reviewReason } from "../../loop/sampling.js";
 import type { ServerContext } from "../app.js";
 import { parseClassifyRequest } from "../validate.js";
 import { SCHEMAS } from "../schemas.js";
@@ -29,7 +30,8 @@ async function classifyOne(ctx: ServerContext, text: string, id: string, user: s
   ctx.metrics.classifications.inc({ action: result.action });
   const ts = Date.now();
   const retention = ctx.config.monitoring.retention;
-  const keepText = retention === "all" || (retention === "review" && result.action !== "allow");
+  const review = reviewReason(result, (category, lang) => choice.engine.flagThreshold(category, lang), ctx.config.review);
+  const keepText = retention === "all" || (retention === "review" && review !== null);
   ctx.predictionLog.push({
     id,
     ts,
@@ -44,6 +46,7 @@ async function classifyOne(ctx: ServerContext, text: string, id: string, user: s
     text: keepText ? text : null,
     arm: choice.arm,
     evasion: observed?.evasion ?? false,
+    review,
   });
   ctx.monitor.observe({
     ts,

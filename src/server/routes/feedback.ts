@@ -6,8 +6,8 @@ import { SCHEMAS } from "../schemas.js";
 
 export function registerFeedbackRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.post("/v1/feedback", { schema: SCHEMAS.feedback }, async (request, reply) => {
-    const { id, label } = parseFeedback(request.body);
-    await ctx.store.insertFeedback({ id, label, ts: Date.now() });
+    const { id, label, reviewer, category } = parseFeedback(request.body);
+    await ctx.store.insertFeedback({ id, label, ts: Date.now(), reviewer, category });
     ctx.metrics.feedback.inc({ label: String(label) });
     ctx.experiments.running?.experiment.recordFeedback(id, label);
     // Label-based quality needs what was predicted: found when the prediction log has it
