@@ -84,6 +84,8 @@ const Gate = z
   .object({
     /** Largest allowed F1 drop on any dataset (0.01 = one point). */
     f1Tolerance: z.number().min(0).max(1).default(0.01),
+    /** A drop within this many standard errors of a dataset's validation F1 is noise, not a regression (0: the tolerance alone). */
+    noiseSigmas: z.number().min(0).max(5).default(2),
     /** Largest allowed increase of the mean F1 drop under the attack suite. */
     attackTolerance: z.number().min(0).max(1).default(0.02),
     /** Validation rows attacked with every family (0 turns the attack check off). */

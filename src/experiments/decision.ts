@@ -47,6 +47,11 @@ export function brokenGuardrail(champion: ArmStats, challenger: ArmStats, g: Gua
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+
+/** F1 on the arm's labelled predictions (0 without any). */
+function f1Of(arm: ArmStats): number {
+  return arm.tp > 0 ? (2 * arm.tp) / (2 * arm.tp + arm.fp + arm.fn) : 0;
+}
 const points = (x: number): string => `${x >= 0 ? "+" : "−"}${Math.abs(100 * x).toFixed(1)} points`;
 
 export function decide(
@@ -76,6 +81,14 @@ export function decide(
   }
   const worse = (r: SequentialResult): boolean => r.significant && r.difference < 0;
   const better = (r: SequentialResult): boolean => r.significant && r.difference > 0;
+  if ((better(precision) && worse(recall)) || (worse(precision) && better(recall))) {
+    // Neither dominates: which error costs more is the platform's call, not a statistic's.
+    return {
+      ...base,
+      decision: "continue",
+      summary: `The challenger trades one error for the other: precision ${points(precision.difference)} and recall ${points(recall.difference)} against the champion on ${labels} (F1 ${f1Of(challenger).toFixed(3)} against ${f1Of(champion).toFixed(3)}). Neither is better on both, so this is a policy decision: promote by hand if the trade is wanted.`,
+    };
+  }
   if (worse(precision) || worse(recall)) {
     const what = worse(precision) ? `precision ${points(precision.difference)}` : `recall ${points(recall.difference)}`;
     return { ...base, decision: "keep champion", summary: `The challenger is measurably worse: ${what} against the champion on ${labels}. Keep the champion.` };

@@ -50,6 +50,11 @@ export class ShadowScorer {
     this.worker.postMessage({ id, text });
   }
 
+  /** Copies sent and not scored yet. */
+  get backlog(): number {
+    return this.pending;
+  }
+
   close(): Promise<number> {
     return this.worker.terminate();
   }

@@ -16,9 +16,15 @@ export type RetrainRunner = (claimed: RetrainRecord) => Promise<void>;
 
 export const RETRAIN_EXPERIMENT_PREFIX = "retrain-";
 
+/** Labels counted again after this many new ones while a trigger waits for them. */
+const RECOUNT_EVERY = 25;
+
 export class LoopController {
   private current: Promise<void> | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
+  /** A trigger that came before reviewers had given `loop.minFeedbackRows` labels: it starts once they have. */
+  private waiting: { trigger: string; labels: number } | null = null;
+  private labelsSinceCount = 0;
 
   constructor(
     private readonly store: Store,
@@ -30,14 +36,50 @@ export class LoopController {
     private readonly now: () => number = Date.now,
   ) {
     // Without base data there is nothing to retrain on: alerts and the schedule start nothing.
-    if (loop.baseData.length > 0 && loop.everyHours > 0) this.every(loop.everyHours * 3_600_000, () => this.trigger("schedule"));
+    if (loop.baseData.length > 0 && loop.everyHours > 0) this.every(loop.everyHours * 3_600_000, () => this.automatic("schedule"));
     if (loop.autoPromote) this.every(2000, () => this.promoteWinner());
   }
 
   /** The monitor's alert changes: a firing alert named in `loop.triggerAlerts` starts a retrain. */
   onAlerts(changes: readonly AlertState[]): void {
     if (this.loop.baseData.length === 0) return;
-    for (const a of changes) if (a.state === "firing" && this.loop.triggerAlerts.includes(a.name)) void this.trigger(`alert:${a.name}`).catch((err) => this.log(`retrain trigger failed: ${(err as Error).message}`));
+    for (const a of changes) if (a.state === "firing" && this.loop.triggerAlerts.includes(a.name)) void this.automatic(`alert:${a.name}`).catch((err) => this.log(`retrain trigger failed: ${(err as Error).message}`));
+  }
+
+  /**
+   * An alert or the schedule: with too few labels to learn from, wait for them (a
+   * retrain now would fail, and a firing alert does not fire again); else start.
+   */
+  async automatic(trigger: string): Promise<RetrainRecord | null> {
+    const labels = await this.labelCount();
+    if (labels < this.loop.minFeedbackRows) {
+      this.waiting ??= { trigger, labels };
+      this.waiting.labels = labels;
+      this.log(`retrain trigger ${trigger}: waiting for labels (${labels} of ${this.loop.minFeedbackRows})`);
+      return null;
+    }
+    return this.trigger(trigger);
+  }
+
+  /** A reviewer's label arrived: a waiting trigger starts once there are enough. */
+  onFeedback(): void {
+    if (!this.waiting || ++this.labelsSinceCount < RECOUNT_EVERY) return;
+    this.labelsSinceCount = 0;
+    const { trigger } = this.waiting;
+    void this.labelCount()
+      .then((labels) => {
+        if (!this.waiting) return;
+        this.waiting.labels = labels;
+        if (labels < this.loop.minFeedbackRows) return;
+        this.waiting = null;
+        return this.trigger(`${trigger} (waited for labels)`);
+      })
+      .catch((err) => this.log(`retrain trigger failed: ${(err as Error).message}`));
+  }
+
+  /** The trigger waiting for labels, if any (GET /v1/loop). */
+  get waitingFor(): { trigger: string; labels: number; needed: number } | null {
+    return this.waiting ? { ...this.waiting, needed: this.loop.minFeedbackRows } : null;
   }
 
   /** Claim a retrain for `trigger` and start it, or record it as skipped when one runs. */
@@ -68,6 +110,11 @@ export class LoopController {
     await this.experiments.stop(name, null);
     this.log(`promoted ${challenger} (experiment ${name})`);
     return challenger;
+  }
+
+  /** Labels joined to logged predictions (what a retrain could learn from, before deduplication). */
+  private async labelCount(): Promise<number> {
+    return (await this.store.countFeedback()).reduce((a, c) => a + c.n, 0);
   }
 
   close(): void {

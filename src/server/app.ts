@@ -53,6 +53,8 @@ export interface ServerDeps {
   readonly logger?: boolean;
   /** Builds an engine for a registered version (used by promotion and rollback). */
   readonly loadEngine: (version: string) => Promise<Engine>;
+  /** The draw that sends a share of traffic to review at random (default Math.random; seeded where a run must repeat). */
+  readonly random?: () => number;
   /** Runs a claimed retrain (default: in this process; `warden serve` runs it in a child process). */
   readonly retrainRunner?: RetrainRunner;
 }

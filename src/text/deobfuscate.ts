@@ -372,11 +372,16 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
   let end = n;
   while (end > 0 && /[0-9]/.test(units[end - 1]!)) end--;
   const numberTail = n - end >= 2 ? end : n;
+  // symbols only between letters: trailing "!!" is punctuation, a leading "@" a mention ("$hit" may lead)
+  const edge = (u: string): boolean => u === "!" || u === "|" || u === "@";
+  let lead = 0;
+  while (lead < n && edge(units[lead]!)) lead++;
+  let trail = n;
+  while (trail > lead && edge(units[trail - 1]!)) trail--;
   const options = units.map((u, i) => {
     const readings = LEET_READINGS[u];
     if (readings === undefined) return [u];
-    // symbols only between letters: a trailing "!" is punctuation, a leading "@" a mention ("$hit" may lead)
-    const edgeSymbol = (u === "!" || u === "|" || u === "@") && (i === 0 || i === n - 1);
+    const edgeSymbol = edge(u) && (i < lead || i >= trail);
     const rule = edgeSymbol || i >= numberTail || !trustRules ? [u] : readings;
     return lexicon ? [...new Set([...rule, ...readings, u])] : rule;
   });

@@ -66,6 +66,10 @@ describe("normalize: evasion", () => {
 
   it("leaves numbers, mentions and punctuation alone", () => {
     assert.equal(normalize("covid19 win10 @user hello!").text, "covid19 win10 @user hello!");
+    // A run of "!" at a word's end is punctuation, not a leet "i" ("Hello!!" once read "helloi!").
+    assert.equal(normalize("Hello!! YOU IDIOT!!! stop!!").text, "hello!! you idiot!!! stop!!");
+    assert.equal(normalize("||user").text, "||user");
+    assert.equal(normalize("idiot!!").signals.leet, 0);
   });
 
   it("counts what it undid: hiding is evidence", () => {

@@ -30,7 +30,7 @@ async function classifyOne(ctx: ServerContext, text: string, id: string, user: s
   ctx.metrics.classifications.inc({ action: result.action });
   const ts = Date.now();
   const retention = ctx.config.monitoring.retention;
-  const review = reviewReason(result, (category, lang) => choice.engine.flagThreshold(category, lang), ctx.config.review);
+  const review = reviewReason(result, (category, lang) => choice.engine.flagThreshold(category, lang), ctx.config.review, ctx.random);
   const keepText = retention === "all" || (retention === "review" && review !== null);
   ctx.predictionLog.push({
     id,

@@ -10,6 +10,7 @@ export function registerFeedbackRoutes(app: FastifyInstance, ctx: ServerContext)
     await ctx.store.insertFeedback({ id, label, ts: Date.now(), reviewer, category });
     ctx.metrics.feedback.inc({ label: String(label) });
     ctx.experiments.running?.experiment.recordFeedback(id, label);
+    ctx.loop.onFeedback();
     // Label-based quality needs what was predicted: found when the prediction log has it
     // (it is written within a second; any replica's predictions on a shared store).
     const p = await ctx.store.getPrediction(id);

@@ -38,7 +38,8 @@ export function registerLoopRoutes(app: FastifyInstance, ctx: ServerContext): vo
       sampled_quality: quality,
       last_retrain: last ? { ...retrainView(last), experiment_status: experiment } : null,
       retrains: retrains.map(retrainView),
-      loop: { configured: loop.baseData.length > 0, trigger_alerts: loop.triggerAlerts, every_hours: loop.everyHours, auto_promote: loop.autoPromote },
+      waiting: ctx.loop.waitingFor,
+      loop: { configured: loop.baseData.length > 0, trigger_alerts: loop.triggerAlerts, every_hours: loop.everyHours, min_labels: loop.minFeedbackRows, auto_promote: loop.autoPromote },
     };
   });
 
