@@ -203,6 +203,42 @@
     items.forEach((li, i) => (li.className = i === cursor ? "current" : ""));
   });
 
+  function rows(table, headings, lines) {
+    table.textContent = "";
+    const head = el("tr");
+    for (const h of headings) head.append(el("th", h));
+    table.append(head);
+    for (const cells of lines) {
+      const tr = el("tr");
+      for (const [value, cls] of cells) tr.append(el("td", value, cls));
+      table.append(tr);
+    }
+  }
+
+  async function loop() {
+    const l = await get("/v1/loop");
+    const all = l.review.labels.all || { n: 0, random: 0 };
+    const last = l.last_retrain;
+    cards($("loop-cards"), [
+      ["reviews waiting", l.review.pending],
+      ["labels gathered", all.n],
+      ["of them drawn at random", all.random],
+      ["last retrain", last ? `${last.state}${last.gate ? `, gate ${last.gate}` : ""}` : "none yet"],
+    ]);
+    $("loop-waiting").textContent = l.waiting
+      ? `A retrain (${l.waiting.trigger}) waits for labels: ${l.waiting.labels} of ${l.waiting.needed}.`
+      : l.loop.configured ? `Retrains start on the alerts ${l.loop.trigger_alerts.join(", ")}${l.loop.every_hours ? ` and every ${l.loop.every_hours} h` : ""}; promotion ${l.loop.auto_promote ? "is automatic when the experiment decides to ship" : "is a person's decision"}.` : "No base data configured (loop.baseData): alerts start no retrain.";
+    const interval = (q) => (q.estimate === null ? "–" : `${num(q.estimate)} (${num(q.low)}–${num(q.high)}, n ${q.n})`);
+    rows($("loop-quality"), ["language", "precision", "recall", "share that should be flagged"],
+      Object.entries(l.sampled_quality).map(([lang, q]) => [[lang], [interval(q.precision), "n"], [interval(q.recall), "n"], [interval(q.prevalence), "n"]]));
+    rows($("loop-labels"), ["language", "labels", "random", "flagged", "near a threshold"],
+      Object.entries(l.review.labels).map(([lang, c]) => [[lang], [c.n, "n"], [c.random, "n"], [c.flagged, "n"], [c.uncertain, "n"]]));
+    const x = last && last.experiment_status;
+    $("loop-last").textContent = last ? `Last: ${last.message}${x ? ` Experiment: ${x.decision}. ${x.summary}` : ""}` : "No retrain yet.";
+    rows($("loop-retrains"), ["#", "trigger", "state", "started", "candidate", "gate", "experiment"],
+      l.retrains.map((r) => [[r.id, "n"], [r.trigger], [r.state], [r.started_at], [r.candidate || "–"], [r.gate || "–"], [r.experiment || "–"]]));
+  }
+
   async function experiments() {
     const host = $("experiment-list");
     host.textContent = "";
@@ -245,7 +281,7 @@
     }
   }
 
-  const views = { overview, quality, drift, review, experiments, models };
+  const views = { overview, quality, drift, review, loop, experiments, models };
   async function refresh() {
     try {
       await header();

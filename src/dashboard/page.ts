@@ -15,7 +15,7 @@ export function dashboardPage(): string {
 <header><h1>Warden</h1><span id="model" class="pill">model …</span><span id="alerts-count" class="pill">alerts …</span>
 <nav>
 <button data-tab="overview" class="active">Overview</button><button data-tab="quality">Quality</button><button data-tab="drift">Drift</button>
-<button data-tab="review">Review queue</button><button data-tab="experiments">Experiments</button><button data-tab="models">Models</button>
+<button data-tab="review">Review queue</button><button data-tab="loop">Loop</button><button data-tab="experiments">Experiments</button><button data-tab="models">Models</button>
 </nav>
 <label class="token">admin token <input id="token" type="password" autocomplete="off" placeholder="for review, experiments, models"></label>
 </header>
@@ -39,8 +39,17 @@ export function dashboardPage(): string {
   <h2>Emerging terms</h2><p class="note">Words whose share among flagged messages rose most against the reference: new slang to look at.</p><ol id="terms"></ol>
 </section>
 <section id="review" class="tab">
-  <p class="note">Messages sent to review or blocked that nobody has labelled. The highlighted words drove the score. Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>1</kbd> abusive, <kbd>0</kbd> not abusive.</p>
+  <p class="note">Messages sent to review (flagged, drawn at random, or near a threshold) that nobody has labelled. The highlighted words drove the score. Keys: <kbd>j</kbd>/<kbd>k</kbd> move, <kbd>1</kbd> abusive, <kbd>0</kbd> not abusive.</p>
   <ol id="queue"></ol>
+</section>
+<section id="loop" class="tab">
+  <div class="cards" id="loop-cards"></div>
+  <p class="note" id="loop-waiting"></p>
+  <h2>Precision and recall, measured on the random review sample</h2>
+  <p class="note">Only messages drawn at random count here: reviewers otherwise see mostly flagged messages, which say nothing about what the model missed. Each figure with its 95% interval.</p>
+  <table id="loop-quality"></table>
+  <h2>Labels gathered, by language</h2><table id="loop-labels"></table>
+  <h2>Retrains</h2><p class="note" id="loop-last"></p><table id="loop-retrains"></table>
 </section>
 <section id="experiments" class="tab"><div id="experiment-list"></div></section>
 <section id="models" class="tab"><table id="model-list"></table></section>

@@ -50,6 +50,9 @@ export interface ScenarioResult {
   readonly direct: { readonly champion: EvalReport; readonly challenger: EvalReport | null };
 }
 
+/** The scenario's champion data: one dataset per head, several languages, small enough to train in seconds. */
+export const SCENARIO_BASE = ["dkhate", "germeval2018", "mlma-en", "mlma-fr", "stormfront-hate", "youtube-spam"] as const;
+
 const TOKEN = "scenario";
 const BATCH = 50;
 

@@ -28,7 +28,7 @@ describe("the dashboard in Chromium", { skip }, () => {
   const problems: string[] = [];
 
   before(async () => {
-    server = await startListeningTestServer({ adminToken: TOKEN, config: { monitoring: { windowSize: 20, minMessages: 5 } } });
+    server = await startListeningTestServer({ adminToken: TOKEN, config: { monitoring: { windowSize: 20, minMessages: 5 }, review: { randomShare: 0.25 } } });
     const post = (body: unknown): Promise<Response> => fetch(`${server.url}/v1/classify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     for (let i = 0; i < 120; i++) await post({ text: i % 3 === 0 ? FIXTURE_FRIENDLY : `${FIXTURE_INSULT} ${i}` });
     await post({ text: XSS_IMG, id: "xss-img" });
@@ -94,9 +94,30 @@ describe("the dashboard in Chromium", { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
+  it("shows the loop: reviews waiting, labels by language and reason, precision on the random sample, the last retrain", async () => {
+    // Label every message drawn at random, as reviewers would, and record a retrain.
+    const random = (await server.store.listReviewQueue(200)).filter((p) => p.review === "random");
+    assert.ok(random.length >= 5, `${random.length} messages drawn at random`);
+    for (const p of random) await server.store.insertFeedback({ id: p.id, label: p.text!.includes("thank") ? 0 : 1, ts: Date.now(), reviewer: "browser-test", category: null });
+    const claim = await server.store.claimRetrain("alert:language_js", Date.now(), 60_000);
+    await server.store.finishRetrain(claim.id, { state: "failed", candidate: null, gate: null, experiment: null, message: "failed: only 7 new labels with text <b>bold</b>" }, Date.now());
+    await page.click('nav button[data-tab="loop"]');
+    await page.waitForFunction(() => document.querySelectorAll("#loop-retrains tr").length > 1);
+    const cards = await page.textContent("#loop-cards");
+    assert.match(cards ?? "", /reviews waiting/);
+    assert.match(cards ?? "", new RegExp(`${random.length + 2}\\s*labels gathered`));
+    assert.match((await page.textContent("#loop-quality")) ?? "", /^language.*all\d\.\d{3} \(\d\.\d{3}–\d\.\d{3}, n \d+\)/s);
+    assert.match((await page.textContent("#loop-labels")) ?? "", /en/);
+    // The retrain's message is shown as text, never as HTML.
+    assert.match((await page.textContent("#loop-last")) ?? "", /<b>bold<\/b>/);
+    assert.equal(await page.$$eval("#loop-last b", (els) => els.length), 0);
+    await page.screenshot({ path: join(OUT, "dashboard-loop.png"), fullPage: true });
+    assert.deepEqual(problems, []);
+  });
+
   it("lays out at a phone's width without sideways scrolling, on every tab", async () => {
     await page.setViewportSize({ width: 390, height: 800 });
-    for (const tab of ["overview", "quality", "drift", "experiments", "models", "review"]) {
+    for (const tab of ["overview", "quality", "drift", "loop", "experiments", "models", "review"]) {
       await page.click(`nav button[data-tab="${tab}"]`);
       await page.waitForTimeout(150);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

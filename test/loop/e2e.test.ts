@@ -10,16 +10,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { runLoopScenario } from "../../src/loop/scenario.js";
+import { SCENARIO_BASE, runLoopScenario } from "../../src/loop/scenario.js";
 import { SHARED_DATA, sharedDataSkip } from "../helpers/shared.js";
-
-export const LOOP_BASE = ["dkhate", "germeval2018", "mlma-en", "mlma-fr", "stormfront-hate", "youtube-spam"];
 
 describe("closing the loop on real data", { skip: sharedDataSkip() }, () => {
   it("drift on a new language's traffic retrains on reviewers' labels, and the shadow challenger beats the champion on that language", async () => {
     const workDir = mkdtempSync(join(tmpdir(), "warden-loop-e2e-"));
     try {
-      const r = await runLoopScenario({ sharedData: SHARED_DATA, base: LOOP_BASE, target: "offenseval-tr", workDir, replay: 4000, shadowReplay: 1500, randomShare: 0.2, minLabels: 1500, log: (l) => console.log(`# ${l}`) });
+      const r = await runLoopScenario({ sharedData: SHARED_DATA, base: SCENARIO_BASE, target: "offenseval-tr", workDir, replay: 4000, shadowReplay: 1500, randomShare: 0.2, minLabels: 1500, log: (l) => console.log(`# ${l}`) });
       assert.ok(r.messagesBeforeTrigger !== null, "an alert triggered a retrain");
       // The alert came before reviewers had given enough labels: the trigger waited for them.
       assert.match(r.retrain!.trigger, /^alert:\w+ \(waited for labels\)$/);
