@@ -231,8 +231,8 @@
     const interval = (q) => (q.estimate === null ? "–" : `${num(q.estimate)} (${num(q.low)}–${num(q.high)}, n ${q.n})`);
     rows($("loop-quality"), ["language", "precision", "recall", "share that should be flagged"],
       Object.entries(l.sampled_quality).map(([lang, q]) => [[lang], [interval(q.precision), "n"], [interval(q.recall), "n"], [interval(q.prevalence), "n"]]));
-    rows($("loop-labels"), ["language", "labels", "random", "flagged", "near a threshold"],
-      Object.entries(l.review.labels).map(([lang, c]) => [[lang], [c.n, "n"], [c.random, "n"], [c.flagged, "n"], [c.uncertain, "n"]]));
+    rows($("loop-labels"), ["language", "labels", "random", "flagged", "near a threshold", "arms disagreed"],
+      Object.entries(l.review.labels).map(([lang, c]) => [[lang], [c.n, "n"], [c.random, "n"], [c.flagged, "n"], [c.uncertain, "n"], [c.disagreement, "n"]]));
     const x = last && last.experiment_status;
     $("loop-last").textContent = last ? `Last: ${last.message}${x ? ` Experiment: ${x.decision}. ${x.summary}` : ""}` : "No retrain yet.";
     rows($("loop-retrains"), ["#", "trigger", "state", "started", "candidate", "gate", "experiment"],

@@ -62,11 +62,13 @@ export class Experiment {
     if (arm === "challenger") this.maybeCheck();
   }
 
-  /** A shadow score of a request the champion answered (same id). */
-  recordShadow(id: string, outcome: Outcome): void {
+  /** A shadow score of a request the champion answered (same id); true when the arms disagree on flagging it. */
+  recordShadow(id: string, outcome: Outcome): boolean {
     const champion = this.predictions.get(id)?.champion;
-    if (champion !== undefined) this.arms.challenger.recordComparison(champion !== outcome.flagged);
+    const disagree = champion !== undefined && champion !== outcome.flagged;
+    if (champion !== undefined) this.arms.challenger.recordComparison(disagree);
     this.record("challenger", id, outcome);
+    return disagree;
   }
 
   /** Joins a label to the arms that predicted this id; false when the id is unknown here. */

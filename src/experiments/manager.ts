@@ -37,8 +37,8 @@ export class ExperimentManager {
     private readonly store: Store,
     private readonly champion: () => Engine,
     private readonly loadEngine: (version: string) => Promise<Engine>,
-    /** Where a version's artifact is and the policy it serves under (for the shadow thread). */
-    private readonly shadowSetup: { artifactPath: (version: string) => Promise<string>; policy: PolicyConfig },
+    /** Where a version's artifact is and the policy it serves under (for the shadow thread), and who hears of disagreements. */
+    private readonly shadowSetup: { artifactPath: (version: string) => Promise<string>; policy: PolicyConfig; onDisagreement?: (id: string) => void },
     private readonly guardrails: Guardrails = DEFAULT_GUARDRAILS,
     syncEveryMs = 1000,
   ) {
@@ -105,7 +105,7 @@ export class ExperimentManager {
   private async adopt(spec: ExperimentSpec, challenger: Engine): Promise<void> {
     void this.active?.shadow?.close();
     const experiment = new Experiment(spec);
-    const shadow = spec.mode === "shadow" ? new ShadowScorer(await this.shadowSetup.artifactPath(spec.challenger), spec.challenger, this.shadowSetup.policy, experiment) : null;
+    const shadow = spec.mode === "shadow" ? new ShadowScorer(await this.shadowSetup.artifactPath(spec.challenger), spec.challenger, this.shadowSetup.policy, experiment, this.shadowSetup.onDisagreement) : null;
     this.active = { experiment, challenger, shadow };
   }
 

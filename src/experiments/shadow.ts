@@ -26,14 +26,21 @@ export class ShadowScorer {
   private pending = 0;
   skipped = 0;
 
-  constructor(artifactPath: string, version: string, policy: PolicyConfig, private readonly experiment: Experiment) {
+  constructor(
+    artifactPath: string,
+    version: string,
+    policy: PolicyConfig,
+    private readonly experiment: Experiment,
+    /** A message the arms flag differently: the most telling one for reviewers to label. */
+    onDisagreement: (id: string) => void = () => {},
+  ) {
     this.worker = new Worker(new URL("./shadow-thread.js", import.meta.url), { workerData: { path: artifactPath, version, policy } });
     this.worker.unref();
     this.worker.on("message", (m: Reply) => {
       if (m.ready) return;
       this.pending--;
       if (m.error !== undefined) this.experiment.recordError("challenger", m.latencyMs);
-      else this.experiment.recordShadow(m.id, { flagged: m.flagged!, action: m.action!, degraded: m.degraded!, latencyMs: m.latencyMs });
+      else if (this.experiment.recordShadow(m.id, { flagged: m.flagged!, action: m.action!, degraded: m.degraded!, latencyMs: m.latencyMs })) onDisagreement(m.id);
     });
     // A challenger that cannot even load is an error for every copy sent to it: the error guardrail stops the experiment.
     this.worker.on("error", () => {

@@ -102,7 +102,7 @@ export class LoopController {
   /** With `loop.autoPromote`: promote the challenger of a retrain's experiment that decided to ship it. */
   async promoteWinner(): Promise<string | null> {
     const running = this.experiments.running;
-    if (!running || !running.experiment.spec.name.startsWith(RETRAIN_EXPERIMENT_PREFIX)) return null;
+    if (!this.loop.autoPromote || !running || !running.experiment.spec.name.startsWith(RETRAIN_EXPERIMENT_PREFIX)) return null;
     const status = running.experiment.status();
     if (status.decision !== "ship challenger") return null;
     const { name, challenger } = running.experiment.spec;

@@ -131,12 +131,14 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     capacity: deps.config.monitoring.logBufferSize,
     batchSize: 1000,
     flushIntervalMs: deps.config.monitoring.logFlushMs,
+    retention: deps.config.monitoring.retention,
     onDrop: (n) => metrics.logDropped.inc(n),
     onError: (err) => app.log.error({ err }, "prediction log write failed"),
   });
   const experiments = new ExperimentManager(deps.store, () => deps.slot.current, deps.loadEngine, {
     artifactPath: async (version) => (await deps.registry.record(version))?.path ?? DEFAULT_MODEL_PATH,
     policy: deps.config.policy,
+    onDisagreement: (id) => void predictionLog.markForReview(id, "disagreement"),
   });
   await experiments.sync();
   const runner: RetrainRunner = deps.retrainRunner ?? (async (claimed) => void (await retrain({ store: deps.store, registry: deps.registry, config: deps.config, dataDir: deps.registry.dataDir, trigger: claimed.trigger, claimed })));

@@ -25,9 +25,10 @@ export interface PredictionRecord {
 
 /**
  * `random`: drawn uniformly from all traffic, whatever the model said (the unbiased
- * sample); `flagged`: sent to review or blocked; `uncertain`: allowed but near a threshold.
+ * sample); `flagged`: sent to review or blocked; `uncertain`: allowed but near a threshold;
+ * `disagreement`: allowed, but a shadow challenger would have flagged it.
  */
-export type ReviewReason = "random" | "flagged" | "uncertain";
+export type ReviewReason = "random" | "flagged" | "uncertain" | "disagreement";
 
 export interface FeedbackRecord {
   readonly id: string;

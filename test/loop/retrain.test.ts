@@ -14,7 +14,9 @@ import { parseConfig } from "../../src/config.js";
 import { resolveDatasets } from "../../src/data/datasets.js";
 import { exportFeedback } from "../../src/loop/export.js";
 import type { PredictionRecord } from "../../src/store/types.js";
-import { startTestServer, writeFixtureDataset, type TestServer } from "../helpers/fixture.js";
+import { recordStart } from "../../src/experiments/manager.js";
+import { DEFAULT_GUARDRAILS } from "../../src/experiments/decision.js";
+import { startTestServer, trainFixtureModel, writeFixtureDataset, type TestServer } from "../helpers/fixture.js";
 
 const TOKEN = "loop-token";
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -165,5 +167,68 @@ describe("retraining from the loop", () => {
     assert.equal(await server.registry.championVersion(), server.version);
     const next = await server.store.claimRetrain("manual", Date.now(), 60_000);
     assert.equal(next.state, "running");
+  });
+});
+
+describe("promotion after a retrain's experiment", () => {
+  for (const autoPromote of [true, false]) {
+    it(autoPromote ? "with loop.autoPromote, a challenger the experiment decides to ship is promoted and the experiment stops" : "by default a person promotes: a winning challenger stays a challenger", async () => {
+      const server = await startTestServer({ adminToken: TOKEN, config: { loop: { autoPromote } } });
+      try {
+        const other = await trainFixtureModel(join(server.dataDir, "other"), { seed: 2 });
+        const challenger = (await server.registry.register(other.artifact, {})).version;
+        await recordStart(server.store, { name: "retrain-7", challenger, mode: "shadow", traffic: 1 }, server.version, DEFAULT_GUARDRAILS);
+        await server.context.experiments.sync();
+        const experiment = server.context.experiments.running!.experiment;
+        // Reviewers' labels: the champion misses 300 harmful messages the challenger catches.
+        const outcome = (flagged: boolean) => ({ flagged, action: flagged ? ("review" as const) : ("allow" as const), latencyMs: 1, degraded: false });
+        for (let i = 0; i < 300; i++) {
+          experiment.record("champion", `x${i}`, outcome(false));
+          experiment.recordShadow(`x${i}`, outcome(true));
+          experiment.recordFeedback(`x${i}`, 1);
+        }
+        assert.equal(experiment.status().decision, "ship challenger");
+        const promoted = await server.context.loop.promoteWinner();
+        if (autoPromote) {
+          assert.equal(promoted, challenger);
+          assert.equal(await server.registry.championVersion(), challenger);
+          assert.match((await server.store.championHistory(1))[0]!.reason, /auto-promoted: experiment retrain-7 decided "ship challenger"/);
+          assert.equal((await server.store.getExperiment("retrain-7"))?.state, "stopped");
+        } else {
+          assert.equal(promoted, null);
+          assert.equal(await server.registry.championVersion(), server.version);
+        }
+      } finally {
+        await server.close();
+      }
+    });
+  }
+});
+
+describe("a retrain in a child process (how warden serve runs one)", () => {
+  it("runs the claimed retrain with the server's config and store, and records its outcome", async () => {
+    const work = mkdtempSync(join(tmpdir(), "warden-child-"));
+    const fixture = writeFixtureDataset(join(work, "data"));
+    const server = await startTestServer({ config: { training: { features: { bits: 16 }, epochs: 3 }, loop: { baseData: [fixture], minFeedbackRows: 20 }, gate: { attackSample: 100, maxP99LatencyMs: 50 } } });
+    try {
+      await gatherLabels(server, 40);
+      const { retrainInChild } = await import("../../src/loop/child.js");
+      const claim = await server.store.claimRetrain("manual", Date.now(), 60_000);
+      await retrainInChild({ store: server.store, dataDir: server.dataDir, config: server.config })(claim);
+      const done = (await server.store.listRetrains(5)).find((r) => r.id === claim.id)!;
+      assert.equal(done.state, "succeeded", done.message);
+      assert.equal(done.gate, "passed");
+      assert.ok(done.candidate && (await server.registry.record(done.candidate)), "the candidate is registered in the shared store");
+      assert.ok(existsSync(join(server.dataDir, "loop", `retrain-${claim.id}.config.json`)));
+      // A retrain that cannot even start its process is recorded as failed, with why.
+      const second = await server.store.claimRetrain("manual", Date.now(), 60_000);
+      await retrainInChild({ store: server.store, dataDir: join(fixture, "datasets.json", "not-a-folder"), config: server.config })(second);
+      const failed = (await server.store.listRetrains(5)).find((r) => r.id === second.id)!;
+      assert.equal(failed.state, "failed");
+      assert.match(failed.message, /could not start the retrain process: ENOTDIR/);
+    } finally {
+      await server.close();
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -4,6 +4,8 @@ import fc from "fast-check";
 import { AlertBook } from "../../src/monitor/alerts.js";
 import { ExpectedPerformance } from "../../src/monitor/cbpe.js";
 import { jensenShannon, psi } from "../../src/monitor/drift.js";
+import { DEFAULT_THRESHOLDS, MIN_LABELLED_FLAGGED, driftStatistics } from "../../src/monitor/statistics.js";
+import { Window, type MonitorRecord } from "../../src/monitor/window.js";
 
 describe("drift statistics", () => {
   it("PSI is 0 for the same distribution, grows with the shift, and is symmetric in a shift's size", () => {
@@ -67,5 +69,28 @@ describe("alerts", () => {
     book.evaluate(stat(0.3), 301);
     for (let i = 0; i < 200; i++) changes += book.evaluate(stat(i % 2 ? 0.21 : 0.17), 400 + i).length;
     assert.equal(changes, 0, "once firing, a value between 0.16 and 0.2 does not resolve it");
+  });
+});
+
+describe("the feedback precision statistic", () => {
+  const record = (score: number): MonitorRecord => ({
+    ts: 1, score, flagged: score >= 0.5, action: score >= 0.5 ? "review" : "allow", lang: "en", model: "m", latencyMs: 1, degraded: false,
+    words: ["w"], unknownWords: 0, evasion: false, repairedEncoding: false, invisible: false, categories: { abusive: score }, flaggedCategories: { abusive: score >= 0.5 },
+  });
+  const withLabels = (flaggedLabels: number, positives: number): Window => {
+    const w = new Window(0);
+    for (let i = 0; i < 100; i++) w.add(record(i % 2 ? 0.9 : 0.1));
+    for (let i = 0; i < flaggedLabels; i++) w.addFeedback({ label: i < positives ? 1 : 0, flagged: true, lang: "en", model: "m", category: "abusive" });
+    return w;
+  };
+
+  it("measures how far reviewers' precision fell below the validation precision, once enough flagged messages are labelled", () => {
+    const ref = withLabels(0, 0);
+    const fell = driftStatistics(ref, withLabels(MIN_LABELLED_FLAGGED + 10, 10), DEFAULT_THRESHOLDS).feedback_precision_drop!;
+    assert.ok(fell.value! > fell.alert, `${fell.value}`);
+    assert.ok(Math.abs(fell.value! - (0.9 - 10 / 40)) < 1e-9);
+    const held = driftStatistics(ref, withLabels(MIN_LABELLED_FLAGGED + 10, 36), DEFAULT_THRESHOLDS).feedback_precision_drop!;
+    assert.ok(held.value! < held.warn);
+    assert.equal(driftStatistics(ref, withLabels(MIN_LABELLED_FLAGGED - 1, 0), DEFAULT_THRESHOLDS).feedback_precision_drop!.value, null);
   });
 });

@@ -29,9 +29,7 @@ async function classifyOne(ctx: ServerContext, text: string, id: string, user: s
   ctx.metrics.stageLatency.observe({ stage: result.stage }, latencyMs / 1000);
   ctx.metrics.classifications.inc({ action: result.action });
   const ts = Date.now();
-  const retention = ctx.config.monitoring.retention;
   const review = reviewReason(result, (category, lang) => choice.engine.flagThreshold(category, lang), ctx.config.review, ctx.random);
-  const keepText = retention === "all" || (retention === "review" && review !== null);
   ctx.predictionLog.push({
     id,
     ts,
@@ -43,7 +41,8 @@ async function classifyOne(ctx: ServerContext, text: string, id: string, user: s
     lang: result.lang,
     latencyMs,
     textHash: createHash("sha256").update(text).digest("hex"),
-    text: keepText ? text : null,
+    // The log drops it on writing unless the retention setting keeps it.
+    text: ctx.config.monitoring.retention === "hash" ? null : text,
     arm: choice.arm,
     evasion: observed?.evasion ?? false,
     review,

@@ -24,7 +24,7 @@ export function registerLoopRoutes(app: FastifyInstance, ctx: ServerContext): vo
     const labels: Record<string, Record<string, number>> = {};
     for (const c of counts) {
       for (const key of ["all", c.lang]) {
-        const l = (labels[key] ??= { n: 0, random: 0, flagged: 0, uncertain: 0, other: 0 });
+        const l = (labels[key] ??= { n: 0, random: 0, flagged: 0, uncertain: 0, disagreement: 0, other: 0 });
         l.n! += c.n;
         l[c.review ?? "other"]! += c.n;
       }
