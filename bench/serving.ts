@@ -6,9 +6,13 @@
  *     (503 with Retry-After), anything else (errors, timeouts), and the admitted ones'
  *     latency as the client saw it
  *   shadow: the champion's latency at a moderate fixed rate, with and without a shadow
- *     experiment scoring a copy of every request (A/B/A/B)
+ *     experiment scoring a copy of every request (A/B × 3). The load is paced: one
+ *     request every 1/rate seconds, whatever the answers do (autocannon's fixed rate
+ *     sends each connection's share in bursts, and the queueing of its own bursts
+ *     would dominate what is measured).
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -90,6 +94,52 @@ async function run(child: Child, bodies: string[], seconds: number, connections:
   };
 }
 
+/** Open-loop paced load: request i leaves at start + i/rate, on kept-alive connections; each 200's latency from its send. */
+async function paced(child: Child, bodies: string[], seconds: number, rate: number): Promise<LoadRound> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const url = new URL("/v1/classify", child.url);
+  const total = Math.round(seconds * rate);
+  const admittedMs: number[] = [];
+  let shed = 0;
+  let shedWithRetryAfter = 0;
+  let other = 0;
+  await new Promise<void>((done) => {
+    let sent = 0;
+    let finished = 0;
+    const end = (): void => {
+      if (++finished === total) done();
+    };
+    const start = performance.now();
+    const tick = (): void => {
+      const now = performance.now();
+      while (sent < total && start + (sent * 1000) / rate <= now) {
+        const body = bodies[sent++ % bodies.length]!;
+        const t0 = performance.now();
+        const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+          res.resume();
+          res.on("end", () => {
+            if (res.statusCode === 200) admittedMs.push(performance.now() - t0);
+            else if (res.statusCode === 503) {
+              shed++;
+              if (res.headers["retry-after"] !== undefined) shedWithRetryAfter++;
+            } else other++;
+            end();
+          });
+        });
+        req.on("error", () => {
+          other++;
+          end();
+        });
+        req.end(body);
+      }
+      if (sent < total) setTimeout(tick, 1);
+    };
+    tick();
+  });
+  agent.destroy();
+  return { rate, sent: total, admitted: admittedMs.length, shed, shedWithRetryAfter, other, admittedP50Ms: quantile(admittedMs, 0.5), admittedP99Ms: quantile(admittedMs, 0.99) };
+}
+
 export async function measureServing(childScript: string, bodies: string[]): Promise<ServingResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "warden-bench-serving-"));
   let child: Child | undefined;
@@ -109,11 +159,13 @@ export async function measureServing(childScript: string, bodies: string[]): Pro
       fetch(`${child!.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, connection: "close", ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
     const without: LoadRound[] = [];
     const withShadow: LoadRound[] = [];
-    for (let i = 0; i < 2; i++) {
-      without.push(await run(child, bodies, 5, 20, rate));
+    for (let i = 0; i < 3; i++) {
+      without.push(await paced(child, bodies, 8, rate));
       const started = await admin("/v1/admin/experiments", { name: `shadow-${i}`, challenger: challenger.version, mode: "shadow", traffic: 1 });
       if (started.status !== 201) throw new Error(`starting the shadow experiment: ${started.status} ${await started.text()}`);
-      withShadow.push(await run(child, bodies, 5, 20, rate));
+      // The steady state is measured: the shadow thread loads its model first (a second or so of both cores).
+      await new Promise((r) => setTimeout(r, 3000));
+      withShadow.push(await paced(child, bodies, 8, rate));
       const stopped = await admin(`/v1/admin/experiments/shadow-${i}/stop`);
       if (stopped.status !== 200) throw new Error(`stopping the shadow experiment: ${stopped.status} ${await stopped.text()}`);
     }

@@ -24,7 +24,8 @@ export interface StartRequest {
 
 export interface Running {
   readonly experiment: Experiment;
-  readonly challenger: Engine;
+  /** In ab mode: the engine that answers the challenger's users (shadow mode needs none on this thread). */
+  readonly challenger: Engine | null;
   /** In shadow mode: the challenger's copy in a worker thread, scoring off the serving thread. */
   readonly shadow: ShadowScorer | null;
 }
@@ -51,7 +52,7 @@ export class ExperimentManager {
   }
 
   async start(req: StartRequest, now = Date.now()): Promise<Experiment> {
-    const challenger = await this.loadEngine(req.challenger);
+    const challenger = await this.challengerFor(req.mode, req.challenger);
     const spec = await recordStart(this.store, req, this.champion().version, this.guardrails, now);
     await this.adopt(spec, challenger);
     return this.active!.experiment;
@@ -98,11 +99,16 @@ export class ExperimentManager {
     const record = await runningRecord(this.store);
     if (!record || record.name === local?.spec.name) return;
     const spec = record.spec as unknown as ExperimentSpec;
-    await this.adopt(spec, await this.loadEngine(spec.challenger));
+    await this.adopt(spec, await this.challengerFor(spec.mode, spec.challenger));
   }
 
   /** Make `spec` the experiment this server runs (closing the previous one's shadow thread). */
-  private async adopt(spec: ExperimentSpec, challenger: Engine): Promise<void> {
+  /** A shadow challenger lives in its own thread: loading it here too would cost the serving thread the time and the memory. */
+  private challengerFor(mode: Mode, version: string): Promise<Engine | null> {
+    return mode === "ab" ? this.loadEngine(version) : Promise.resolve(null);
+  }
+
+  private async adopt(spec: ExperimentSpec, challenger: Engine | null): Promise<void> {
     void this.active?.shadow?.close();
     const experiment = new Experiment(spec);
     const shadow = spec.mode === "shadow" ? new ShadowScorer(await this.shadowSetup.artifactPath(spec.challenger), spec.challenger, this.shadowSetup.policy, experiment, this.shadowSetup.onDisagreement) : null;

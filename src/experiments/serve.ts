@@ -23,7 +23,7 @@ export function chooseArm(manager: ExperimentManager, champion: Engine, key: str
   const { experiment, challenger, shadow } = running;
   const arm = experiment.answeringArm(key);
   return {
-    engine: arm === "challenger" ? challenger : champion,
+    engine: arm === "challenger" && challenger ? challenger : champion,
     arm,
     report: (id, result, latencyMs) => {
       experiment.record(arm, id, { flagged: result.flagged, action: result.action, latencyMs, degraded: result.degraded });

@@ -1,8 +1,10 @@
 /**
  * Shadow scoring off the serving thread: a worker thread holds the challenger (see
- * shadow-thread.ts); the request path posts a copy of the text and moves on. At most
- * MAX_PENDING copies wait at once; beyond that copies are skipped (and counted), so a
- * slow challenger never builds a backlog.
+ * shadow-thread.ts) at a low CPU priority; the request path queues a copy of the text
+ * and moves on. Copies go over in one message per event-loop turn (under load, one
+ * message carries many), which keeps the serving thread's cost per request to a push.
+ * At most MAX_PENDING copies wait at once; beyond that copies are skipped (and
+ * counted), so a slow challenger never builds a backlog.
  */
 import { Worker } from "node:worker_threads";
 import type { PolicyConfig } from "../config.js";
@@ -18,13 +20,15 @@ interface Reply {
   readonly degraded?: boolean;
   readonly error?: string;
   readonly latencyMs: number;
-  readonly ready?: boolean;
 }
 
 export class ShadowScorer {
   private readonly worker: Worker;
   private pending = 0;
+  private outbox: Array<{ id: string; text: string }> = [];
   skipped = 0;
+  /** Whether the thread runs at a lowered CPU priority (known once it has loaded). */
+  lowPriority: boolean | null = null;
 
   constructor(
     artifactPath: string,
@@ -36,11 +40,16 @@ export class ShadowScorer {
   ) {
     this.worker = new Worker(new URL("./shadow-thread.js", import.meta.url), { workerData: { path: artifactPath, version, policy } });
     this.worker.unref();
-    this.worker.on("message", (m: Reply) => {
-      if (m.ready) return;
-      this.pending--;
-      if (m.error !== undefined) this.experiment.recordError("challenger", m.latencyMs);
-      else if (this.experiment.recordShadow(m.id, { flagged: m.flagged!, action: m.action!, degraded: m.degraded!, latencyMs: m.latencyMs })) onDisagreement(m.id);
+    this.worker.on("message", (m: Reply[] | { ready: true; lowered: boolean }) => {
+      if (!Array.isArray(m)) {
+        this.lowPriority = m.lowered;
+        return;
+      }
+      this.pending -= m.length;
+      for (const r of m) {
+        if (r.error !== undefined) this.experiment.recordError("challenger", r.latencyMs);
+        else if (this.experiment.recordShadow(r.id, { flagged: r.flagged!, action: r.action!, degraded: r.degraded!, latencyMs: r.latencyMs })) onDisagreement(r.id);
+      }
     });
     // A challenger that cannot even load is an error for every copy sent to it: the error guardrail stops the experiment.
     this.worker.on("error", () => {
@@ -54,7 +63,13 @@ export class ShadowScorer {
       return;
     }
     this.pending++;
-    this.worker.postMessage({ id, text });
+    if (this.outbox.push({ id, text }) === 1) setImmediate(() => this.send());
+  }
+
+  private send(): void {
+    const batch = this.outbox;
+    this.outbox = [];
+    this.worker.postMessage(batch);
   }
 
   /** Copies sent and not scored yet. */
