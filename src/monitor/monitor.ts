@@ -68,6 +68,8 @@ export class Monitor {
     reference: Window | null = null,
     private readonly onAlert: (changes: AlertState[]) => void = () => {},
     private readonly now: () => number = Date.now,
+    /** Each closed window, for the other replicas (the server writes it to the store). */
+    private readonly onClose: (w: Window) => void = () => {},
   ) {
     this.current = new Window(now());
     this.reference = reference;
@@ -132,12 +134,15 @@ export class Monitor {
     this.book.restore(states);
   }
 
-  /** GET /v1/monitor: the windows of the last `ms` (and the open one) merged, against the reference. */
-  status(ms: number, label: string): Record<string, unknown> {
+  /**
+   * GET /v1/monitor: the windows of the last `ms` (and the open one) merged, against the
+   * reference, with the closed windows of other replicas sharing the store (`others`).
+   */
+  status(ms: number, label: string, others: readonly Window[] = []): Record<string, unknown> {
     this.flush();
     const since = this.now() - ms;
     const merged = new Window(this.now());
-    for (const w of [...this.closed, this.current]) if (w.end >= since && w.n + w.shed + w.feedback.size > 0) merged.merge(w);
+    for (const w of [...this.closed, this.current, ...others]) if (w.end >= since && w.n + w.shed + w.feedback.size > 0) merged.merge(w);
     const drift = this.reference && merged.n > 0 ? driftStatistics(this.reference, merged, this.options.thresholds) : {};
     const fb = merged.feedback.get("*");
     const labelled = fb ? fb.tp + fb.fp + fb.fn + fb.tn : 0;
@@ -222,6 +227,7 @@ export class Monitor {
     const w = this.current;
     this.current = new Window(this.now());
     this.closed.push(w);
+    this.onClose(w);
     const keepAfter = this.now() - this.options.retentionSeconds * 1000;
     while (this.closed.length > 0 && this.closed[0]!.end < keepAfter) this.closed.shift();
     if (w.n < this.options.minMessages) return;

@@ -73,6 +73,20 @@ export interface WindowSnapshot {
 
 const SNAPSHOT_TERMS = 1000;
 
+/** Every count of a window, as JSON: how replicas sharing a store add their windows up (GET /v1/monitor). */
+export interface WindowState extends WindowSnapshot {
+  readonly start: number;
+  readonly end: number;
+  readonly counts: Record<(typeof COUNTERS)[number], number>;
+  readonly latency: Array<[number, number]>;
+  readonly feedback: Record<string, Confusion>;
+  readonly calibrationCount: number[];
+  readonly calibrationPositive: number[];
+}
+
+/** The plain counters a window adds up (merge) and hands over (state). */
+const COUNTERS = ["n", "flagged", "review", "block", "degraded", "shed", "rejectedEmpty", "rejectedOverLength", "evasion", "repairedEncoding", "invisible", "unknownLanguage", "words", "unknownWords"] as const;
+
 export class Window {
   start: number;
   end: number;
@@ -155,7 +169,7 @@ export class Window {
   merge(o: Window): void {
     this.start = Math.min(this.start, o.start);
     this.end = Math.max(this.end, o.end);
-    for (const k of ["n", "flagged", "review", "block", "degraded", "shed", "rejectedEmpty", "rejectedOverLength", "evasion", "repairedEncoding", "invisible", "unknownLanguage", "words", "unknownWords"] as const) this[k] += o[k];
+    for (const k of COUNTERS) this[k] += o[k];
     o.scoreBins.forEach((v, i) => (this.scoreBins[i]! += v));
     o.tokenBins.forEach((v, i) => (this.tokenBins[i]! += v));
     o.calibrationCount.forEach((v, i) => (this.calibrationCount[i]! += v));
@@ -187,6 +201,31 @@ export class Window {
       expected: Object.fromEntries([...this.expected].map(([c, e]) => [c, e.sums()])),
       terms: [...this.terms].sort((a, b) => b[1] - a[1]).slice(0, SNAPSHOT_TERMS),
     };
+  }
+
+  state(): WindowState {
+    return {
+      ...this.snapshot(),
+      start: this.start,
+      end: this.end,
+      counts: Object.fromEntries(COUNTERS.map((k) => [k, this[k]])) as WindowState["counts"],
+      latency: this.latency.toPairs(),
+      feedback: Object.fromEntries(this.feedback),
+      calibrationCount: Array.from(this.calibrationCount),
+      calibrationPositive: Array.from(this.calibrationPositive),
+    };
+  }
+
+  static fromState(s: WindowState): Window {
+    const w = Window.fromSnapshot(s);
+    w.start = s.start;
+    w.end = s.end;
+    for (const k of COUNTERS) w[k] = s.counts[k] ?? 0;
+    w.latency.merge(LatencyHistogram.fromPairs(s.latency));
+    for (const [k, c] of Object.entries(s.feedback)) w.feedback.set(k, { ...c });
+    s.calibrationCount.forEach((v, i) => (w.calibrationCount[i] = v));
+    s.calibrationPositive.forEach((v, i) => (w.calibrationPositive[i] = v));
+    return w;
   }
 
   static fromSnapshot(s: WindowSnapshot): Window {

@@ -2,6 +2,8 @@
  * The HTTP face: wires the engine, the store, the registry and metrics into Fastify
  * routes. It holds no classification logic of its own.
  */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { WardenConfig } from "../config.js";
@@ -66,6 +68,8 @@ export interface ServerContext extends ServerDeps {
   readonly monitor: Monitor;
   readonly cascade: Cascade;
   readonly loop: LoopController;
+  /** This process's name among replicas sharing the store (its monitoring windows carry it). */
+  readonly replicaId: string;
 }
 
 /** Map Fastify's own errors (parser, body limit, media type) to the contract's error body. */
@@ -144,11 +148,15 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   const runner: RetrainRunner = deps.retrainRunner ?? (async (claimed) => void (await retrain({ store: deps.store, registry: deps.registry, config: deps.config, dataDir: deps.registry.dataDir, trigger: claimed.trigger, claimed })));
   const loop = new LoopController(deps.store, deps.registry, experiments, deps.config.loop, runner, (message) => app.log.info(message));
   const m = deps.config.monitoring;
+  const replicaId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const monitor = new Monitor(
     () => deps.slot.current.model.lexicon,
     { ...DEFAULT_MONITOR, windowSize: m.windowSize, windowSeconds: m.windowSeconds, minMessages: m.minMessages, hysteresis: { ...DEFAULT_HYSTERESIS, consecutive: m.consecutive }, thresholds: { ...DEFAULT_THRESHOLDS, ...m.thresholds } },
     referenceOf(deps.registry, deps.slot.current.version),
     sinks(alertSink(deps.store, m.webhookUrl, metrics.alertFiring, metrics.alertWebhookErrors), (changes) => loop.onAlerts(changes)),
+    Date.now,
+    // Closed windows go to the store for the other replicas; a day of them is kept, as the monitor keeps its own.
+    (w) => void deps.store.putMonitorWindow({ replica: replicaId, end: w.end, state: w.state() as unknown as Record<string, unknown> }).then(() => deps.store.deleteMonitorWindows(Date.now() - DEFAULT_MONITOR.retentionSeconds * 1000)).catch((err) => app.log.warn({ err }, "monitoring window not shared")),
   );
   monitor.restoreAlerts(await deps.store.listAlerts());
   // Monitoring works off the request path: observations are folded in on this timer.
@@ -158,7 +166,7 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   }, 250);
   monitorTimer.unref();
   const cascade = new Cascade(new RulesStage(deps.config.serving.rules), deps.config.serving, (reason) => metrics.degraded.inc({ reason }));
-  const context: ServerContext = { ...deps, metrics, predictionLog, experiments, monitor, cascade, loop };
+  const context: ServerContext = { ...deps, metrics, predictionLog, experiments, monitor, cascade, loop, replicaId };
   registerLoadShedding(app, context);
 
   app.setErrorHandler((err: FastifyError | WardenError, request, reply) => {

@@ -16,6 +16,23 @@ export class LatencyHistogram {
     this.count++;
   }
 
+  /** Non-empty buckets as [bucket, count] pairs (small: a few hundred at most). */
+  toPairs(): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    this.counts.forEach((c, b) => c > 0 && out.push([b, c]));
+    return out;
+  }
+
+  static fromPairs(pairs: ReadonlyArray<readonly [number, number]>): LatencyHistogram {
+    const h = new LatencyHistogram();
+    for (const [b, c] of pairs) {
+      if (b < 0 || b >= BUCKETS) continue;
+      h.counts[b]! += c;
+      h.count += c;
+    }
+    return h;
+  }
+
   merge(o: LatencyHistogram): void {
     for (let b = 0; b < BUCKETS; b++) this.counts[b]! += o.counts[b]!;
     this.count += o.count;

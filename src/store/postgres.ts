@@ -8,7 +8,7 @@
 import pg from "pg";
 import { WardenError } from "../errors.js";
 import { LATEST_LABEL, REVIEW_QUEUE, STALE_RETRAIN_MESSAGE, skippedMessage, toRetrain, type RetrainRow } from "./queries.js";
-import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackCount, FeedbackRecord, ModelRecord, PredictionRecord, RetrainOutcome, RetrainRecord, ReviewReason, Store } from "./types.js";
+import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackCount, FeedbackRecord, ModelRecord, MonitorWindowRecord, PredictionRecord, RetrainOutcome, RetrainRecord, ReviewReason, Store } from "./types.js";
 
 /** Append-only: a released migration is never edited, a change is a new one. */
 const MIGRATIONS: readonly string[] = [
@@ -33,6 +33,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE retrains (id BIGSERIAL PRIMARY KEY, trigger TEXT NOT NULL, state TEXT NOT NULL, started_at BIGINT NOT NULL,
      finished_at BIGINT, candidate TEXT, gate TEXT, experiment TEXT, message TEXT NOT NULL);
    CREATE UNIQUE INDEX retrains_one_running ON retrains(state) WHERE state = 'running';`,
+  `CREATE TABLE monitor_windows (seq BIGSERIAL PRIMARY KEY, replica TEXT NOT NULL, end_ts BIGINT NOT NULL, state JSONB NOT NULL);
+   CREATE INDEX monitor_windows_end ON monitor_windows(end_ts);`,
 ];
 
 /** The schema version this code expects (the number of migrations). */
@@ -194,6 +196,22 @@ export class PostgresStore implements Store {
 
   async listRetrains(limit: number): Promise<RetrainRecord[]> {
     return (await this.pool.query<RetrainRow>("SELECT * FROM retrains ORDER BY id DESC LIMIT $1", [limit])).rows.map(toRetrain);
+  }
+
+  async putMonitorWindow(w: MonitorWindowRecord): Promise<void> {
+    await this.pool.query("INSERT INTO monitor_windows (replica, end_ts, state) VALUES ($1, $2, $3)", [w.replica, w.end, JSON.stringify(w.state)]);
+  }
+
+  async listMonitorWindows(since: number, exceptReplica: string): Promise<MonitorWindowRecord[]> {
+    const r = await this.pool.query<{ replica: string; end_ts: string; state: Record<string, unknown> }>(
+      "SELECT replica, end_ts, state FROM monitor_windows WHERE end_ts >= $1 AND replica <> $2 ORDER BY end_ts, seq",
+      [since, exceptReplica],
+    );
+    return r.rows.map((row) => ({ replica: row.replica, end: Number(row.end_ts), state: row.state }));
+  }
+
+  async deleteMonitorWindows(before: number): Promise<void> {
+    await this.pool.query("DELETE FROM monitor_windows WHERE end_ts < $1", [before]);
   }
 
   async putAlert(a: AlertRecord): Promise<void> {

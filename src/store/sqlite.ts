@@ -3,7 +3,7 @@ import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { LATEST_LABEL, REVIEW_QUEUE, STALE_RETRAIN_MESSAGE, skippedMessage, toRetrain, type RetrainRow } from "./queries.js";
-import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackCount, FeedbackRecord, ModelRecord, PredictionRecord, RetrainOutcome, RetrainRecord, ReviewReason, Store } from "./types.js";
+import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackCount, FeedbackRecord, ModelRecord, MonitorWindowRecord, PredictionRecord, RetrainOutcome, RetrainRecord, ReviewReason, Store } from "./types.js";
 
 /** Applied in order; PRAGMA user_version records how many. The first is idempotent, for databases made before versions were kept. */
 const MIGRATIONS: readonly string[] = [`
@@ -43,6 +43,9 @@ CREATE TABLE retrains (
   finished_at INTEGER, candidate TEXT, gate TEXT, experiment TEXT, message TEXT NOT NULL
 );
 CREATE UNIQUE INDEX retrains_one_running ON retrains(state) WHERE state = 'running';
+`,
+  `CREATE TABLE monitor_windows (seq INTEGER PRIMARY KEY AUTOINCREMENT, replica TEXT NOT NULL, end_ts INTEGER NOT NULL, state TEXT NOT NULL);
+CREATE INDEX monitor_windows_end ON monitor_windows(end_ts);
 `,
 ];
 
@@ -158,6 +161,19 @@ export class SqliteStore implements Store {
 
   async listRetrains(limit: number): Promise<RetrainRecord[]> {
     return (this.db.prepare("SELECT * FROM retrains ORDER BY id DESC LIMIT ?").all(limit) as RetrainRow[]).map(toRetrain);
+  }
+
+  async putMonitorWindow(w: MonitorWindowRecord): Promise<void> {
+    this.db.prepare("INSERT INTO monitor_windows (replica, end_ts, state) VALUES (?, ?, ?)").run(w.replica, w.end, JSON.stringify(w.state));
+  }
+
+  async listMonitorWindows(since: number, exceptReplica: string): Promise<MonitorWindowRecord[]> {
+    const rows = this.db.prepare("SELECT replica, end_ts, state FROM monitor_windows WHERE end_ts >= ? AND replica != ? ORDER BY end_ts, seq").all(since, exceptReplica) as Array<{ replica: string; end_ts: number; state: string }>;
+    return rows.map((r) => ({ replica: r.replica, end: r.end_ts, state: JSON.parse(r.state) as Record<string, unknown> }));
+  }
+
+  async deleteMonitorWindows(before: number): Promise<void> {
+    this.db.prepare("DELETE FROM monitor_windows WHERE end_ts < ?").run(before);
   }
 
   async putAlert(a: AlertRecord): Promise<void> {

@@ -102,6 +102,13 @@ export interface AlertRecord {
   readonly message: string;
 }
 
+/** A replica's closed monitoring window (monitor/window.ts `WindowState` as JSON), so that every replica's figures add up. */
+export interface MonitorWindowRecord {
+  readonly replica: string;
+  readonly end: number;
+  readonly state: Record<string, unknown>;
+}
+
 export interface Store {
   /** Answers when the store is reachable (readiness). */
   ping(): Promise<void>;
@@ -132,6 +139,11 @@ export interface Store {
   finishRetrain(id: number, outcome: RetrainOutcome, now: number): Promise<void>;
   /** Newest first. */
   listRetrains(limit: number): Promise<RetrainRecord[]>;
+  putMonitorWindow(w: MonitorWindowRecord): Promise<void>;
+  /** Windows that closed at or after `since` on replicas other than `exceptReplica`, oldest first. */
+  listMonitorWindows(since: number, exceptReplica: string): Promise<MonitorWindowRecord[]>;
+  /** Forget windows that closed before `before` (retention). */
+  deleteMonitorWindows(before: number): Promise<void>;
   /** Insert or replace by name. */
   putAlert(a: AlertRecord): Promise<void>;
   listAlerts(): Promise<AlertRecord[]>;

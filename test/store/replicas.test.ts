@@ -1,7 +1,8 @@
 /**
  * Two servers sharing one PostgreSQL store (and one artifact directory): feedback given
  * to one joins predictions served by the other; a promotion on one is served by both
- * within 5 s; an experiment started on one runs on both.
+ * within 5 s; an experiment started on one runs on both; either one's monitoring adds up
+ * the traffic and labels of both.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -31,7 +32,7 @@ interface Replica {
 async function replica(url: string, dataDir: string): Promise<Replica> {
   const store = await PostgresStore.open(url);
   const registry = new Registry(store, dataDir);
-  const config = parseConfig(withTestServing(), "test");
+  const config = parseConfig(withTestServing({ monitoring: { windowSize: 10, windowSeconds: 1, minMessages: 5 } }), "test");
   const loadEngine = async (version?: string): Promise<Engine> => new Engine(await registry.load(version), config.policy);
   const { app } = await buildServer({ slot: new EngineSlot(await loadEngine()), store, registry, config, adminToken: TOKEN, logger: false, loadEngine });
   return { app, store };
@@ -90,5 +91,38 @@ describe("replicas sharing one PostgreSQL store", { skip }, () => {
     await waitFor("replica b assigning arms", async () => ((await b.app.inject({ method: "POST", url: "/v1/classify", payload: { text: "hi", user: "u1" } })).json() as { arm?: string }).arm !== undefined, 5);
     const armOn = async (r: Replica, user: string): Promise<string> => ((await r.app.inject({ method: "POST", url: "/v1/classify", payload: { text: "hi", user } })).json() as { arm: string }).arm;
     for (let i = 0; i < 20; i++) assert.equal(await armOn(a, `user-${i}`), await armOn(b, `user-${i}`));
+  });
+
+  it("adds up both replicas' traffic and labels in GET /v1/monitor, on either replica", async () => {
+    // Two fresh replicas on a schema of their own: the counts start at zero.
+    const own = `${schema}_monitor`;
+    const setup = await PostgresStore.open(`${POSTGRES_URL}?schema=${own}`);
+    const registry = new Registry(setup, dataDir);
+    await registry.promote((await registry.register(fixtureArtifact({ seed: 1 }), { fixture: true })).version, "test");
+    await setup.close();
+    const [c, d] = [await replica(`${POSTGRES_URL}?schema=${own}`, dataDir), await replica(`${POSTGRES_URL}?schema=${own}`, dataDir)];
+    try {
+      type Monitor = { replicas: number; traffic: { requests: number }; quality: { feedback_n: number } };
+      const monitor = async (r: Replica): Promise<Monitor> => (await r.app.inject({ method: "GET", url: "/v1/monitor?window=1h" })).json() as Monitor;
+      for (let i = 0; i < 20; i++) await c.app.inject({ method: "POST", url: "/v1/classify", payload: { text: `${FIXTURE_INSULT} c${i}`, id: `mon-c-${i}` } });
+      for (let i = 0; i < 30; i++) await d.app.inject({ method: "POST", url: "/v1/classify", payload: { text: `${FIXTURE_INSULT} d${i}`, id: `mon-d-${i}` } });
+      // A label given to d for a message c served counts once, wherever it is asked.
+      await waitFor("c's prediction log reaching the store", async () => (await d.store.getPrediction("mon-c-0")) !== null, 5);
+      assert.equal((await d.app.inject({ method: "POST", url: "/v1/feedback", payload: { id: "mon-c-0", label: 1 } })).statusCode, 202);
+      // Windows close after 10 messages or a second; the other replica reads closed ones from the store.
+      await waitFor("both replicas counting all 50 messages and the label", async () => {
+        const [mc, md] = [await monitor(c), await monitor(d)];
+        return [mc, md].every((m) => m.replicas === 2 && m.traffic.requests === 50 && m.quality.feedback_n === 1);
+      }, 5);
+    } finally {
+      for (const r of [c, d]) {
+        await r.app.close();
+        await r.store.close();
+      }
+      const pgc = new pg.Client({ connectionString: POSTGRES_URL });
+      await pgc.connect();
+      await pgc.query(`DROP SCHEMA IF EXISTS ${own} CASCADE`);
+      await pgc.end();
+    }
   });
 });

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import { WardenError } from "../../errors.js";
 import type { ServerContext } from "../app.js";
+import { Window, type WindowState } from "../../monitor/window.js";
 import { adminGuard } from "./admin.js";
 import { SCHEMAS } from "../schemas.js";
 
@@ -20,7 +21,10 @@ export function parseWindow(value: string | undefined): { ms: number; label: str
 export function registerMonitorRoutes(app: FastifyInstance, ctx: ServerContext): void {
   app.get<{ Querystring: { window?: string } }>("/v1/monitor", { schema: SCHEMAS.monitor }, async (request) => {
     const { ms, label } = parseWindow(request.query.window);
-    return ctx.monitor.status(ms, label);
+    // Other replicas' figures arrive as their windows close (every monitoring.windowSize messages or windowSeconds).
+    const others = await ctx.store.listMonitorWindows(Date.now() - ms, ctx.replicaId);
+    const windows = others.map((o) => Window.fromState(o.state as unknown as WindowState));
+    return { ...ctx.monitor.status(ms, label, windows), replicas: 1 + new Set(others.map((o) => o.replica)).size };
   });
   app.get<{ Querystring: { window?: string } }>("/v1/monitor/timeline", { schema: SCHEMAS.timeline }, async (request) => {
     const { ms } = parseWindow(request.query.window ?? "1h");
