@@ -8,6 +8,7 @@ trap 'rm -rf "$tmp"' EXIT
 node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --markdown "$tmp/full.md" >/dev/null
 node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/first1000.md" >/dev/null
 node bin/warden.js eval --deletion --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/deletion.md" >/dev/null
+node bin/warden.js eval --functional --data-dir "$tmp/wd" --markdown "$tmp/functional.md" >/dev/null
 node scripts/loop-scenario.mjs "$data" "$tmp/loop.md"
 {
   cat <<'HEAD'
@@ -39,6 +40,14 @@ Every answer of `POST /v1/classify` comes with the words that pushed its decidin
 
 EXPL
   cat "$tmp/deletion.md"
+  cat <<'FUNC'
+
+## Functional tests
+
+Test splits average over whatever their annotators happened to collect. The functional tests (after HateCheck) ask one question each, in six languages, with sentences written for the purpose: negated hate, hate quoted to condemn it, identity groups named neutrally or warmly, profanity that attacks nobody, threats, disguised insults. Each sentence is judged on one category, as serving would flag it.
+
+FUNC
+  cat "$tmp/functional.md"
   cat <<'LOOP'
 
 ## Closing the loop

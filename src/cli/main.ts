@@ -14,6 +14,7 @@ import { WardenError } from "../errors.js";
 import { deletionMarkdown, deletionTest } from "../eval/deletion.js";
 import { evaluate, reportMarkdown } from "../eval/evaluate.js";
 import { evaluateReference, referenceMarkdown } from "../eval/reference.js";
+import { functionalMarkdown, runFunctional } from "../eval/functional.js";
 import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
 import { loadWordListFilters } from "../eval/wordlists.js";
 import { runTraining } from "../pipeline/run.js";
@@ -89,25 +90,31 @@ function buildProgram(): Command {
   program
     .command("eval")
     .description("precision, recall, F1, ROC AUC, PR AUC per dataset and per language on test splits")
-    .requiredOption("--data <paths...>", "JSONL files, dataset folders (test.jsonl), or a folder of them")
+    .option("--data <paths...>", "JSONL files, dataset folders (test.jsonl), or a folder of them (required except with --functional)")
     .option("--model <version>", "registered model version (default: champion, else the shipped model)")
     .option("--limit <n>", "use only the first N rows of each test split", (v) => parsePositiveInt(v, "--limit"))
     .option("--attacks", "F1 under each attack family beside clean F1, word-list filters, language id accuracy")
     .option("--deletion", "the deletion test of the explanations on flagged messages (first --limit rows, default 1000)")
     .option("--reference", "also train the reference TF-IDF logistic regression on each dataset's train split and compare (slow: minutes)")
+    .option("--functional", "the functional tests instead (negation, counter-speech, identity mentions, profanity, threats, disguised spellings; six languages; no data needed)")
     .option("--json", "print JSON instead of Markdown")
     .option("--markdown <file>", "also write the Markdown report to this file")
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
-    .action(async (opts: { data: string[]; model?: string; limit?: number; attacks?: boolean; deletion?: boolean; reference?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
+    .action(async (opts: { data?: string[]; model?: string; limit?: number; attacks?: boolean; deletion?: boolean; reference?: boolean; functional?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
+      if (!opts.data && !opts.functional) throw new CommanderError(2, "warden.usage", "warden eval: --data is required (except with --functional).");
       const config = loadConfig(opts.config);
       const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
       const engine = new Engine(loaded, config.policy);
-      const files = resolveDatasets(opts.data, "test");
+      const files = opts.data ? resolveDatasets(opts.data, "test") : [];
       const command = `warden eval ${process.argv.slice(3).join(" ")}`;
       let markdown: string;
       let report: unknown;
-      if (opts.deletion) {
+      if (opts.functional) {
+        const functional = runFunctional(engine);
+        markdown = functionalMarkdown(functional, command);
+        report = functional;
+      } else if (opts.deletion) {
         const rows = deletionTest(engine, files, opts.limit);
         markdown = deletionMarkdown(rows, command);
         report = rows;
@@ -181,6 +188,7 @@ function buildProgram(): Command {
         identifiable: loaded.model.language.labels,
         ...(files ? { evaluation: { report: evaluate(engine, files, opts.limit), facts: cardFacts(engine, files, opts.limit), command } } : {}),
         ...(files && opts.attacks ? { robustness: robustnessSummary(engine, files, opts.limit, command) } : {}),
+        functional: runFunctional(engine),
       });
       for (const out of opts.out ?? []) writeFileSync(out, out.toLowerCase().endsWith(".html") ? card.html : card.markdown);
       if (!opts.out) process.stdout.write(card.markdown);

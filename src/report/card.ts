@@ -8,6 +8,7 @@
 import type { EvalReport, EvalRow } from "../eval/evaluate.js";
 import type { BinaryMetrics } from "../eval/metrics.js";
 import { code, figure, heading, list, paragraph, table, toHtml, toMarkdown, type Block } from "./document.js";
+import { failingLanguages, type FunctionalReport } from "../eval/functional.js";
 import type { CardFacts, ThresholdFact } from "./facts.js";
 import { reliabilitySvg } from "./plot.js";
 
@@ -38,6 +39,8 @@ export interface CardInput {
   readonly evaluation?: { report: EvalReport; facts: CardFacts; command: string };
   /** Mean F1 drop (points) per attack family, when measured. */
   readonly robustness?: { familyDrop: Record<string, number>; descriptions: Record<string, string>; command: string };
+  /** The functional tests (eval/functional.ts), when run. */
+  readonly functional?: FunctionalReport;
 }
 
 const f3 = (x: number): string => (Number.isNaN(x) ? "–" : x.toFixed(3));
@@ -176,6 +179,24 @@ function body(input: CardInput): Block[] {
       heading(2, "Robustness to disguised text"),
       paragraph(`People disguise abuse to get past filters. Each row applies one kind of disguise to every test message and shows how many F1 points the model loses on average over the datasets (${"`"}${r.command}${"`"}).`),
       table(["disguise", "example", "F1 points lost"], Object.entries(r.familyDrop).map(([family, drop]) => [family, r.descriptions[family] ?? "", drop.toFixed(1)]), [false, false, true]),
+    );
+  }
+  if (input.functional) {
+    const f = input.functional;
+    const pct = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : `${Math.round(100 * x)}%`);
+    blocks.push(
+      heading(2, "Functional tests"),
+      paragraph(`Short sentences written to test one thing each, in ${f.languages.length} languages (${f.languages.join(", ")}): does the model flag what it should, and leave alone what it should? "Right" is the share of sentences it got right.`),
+      table(
+        ["what is tested", "the right answer", "sentences", "right", ...f.languages],
+        f.rows.map((r) => [r.functionality.description, r.functionality.flagged ? `flag as ${what(r.functionality.category)}` : `do not flag as ${what(r.functionality.category)}`, String(r.n), pct(r.passRate), ...f.languages.map((l) => pct(r.byLang[l]?.passRate))]),
+        [false, false, true, true, ...f.languages.map(() => true)],
+      ),
+      paragraph(
+        f.weakSpots.length === 0
+          ? "Every functionality is right for at least 70% of its sentences."
+          : `Weak spots (right for fewer than 70% of sentences): ${f.weakSpots.map((r) => `${r.functionality.description} (${pct(r.passRate)}${failingLanguages(r).length ? `; mostly wrong in ${failingLanguages(r).join(", ")}` : ""})`).join("; ")}. The model reads words, not what a sentence does with them: a negation or a quotation keeps the hateful words, and a group's name alone can raise the score. A category learns only the languages its training data covers.`,
+      ),
     );
   }
   blocks.push(
