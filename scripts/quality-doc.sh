@@ -9,6 +9,7 @@ node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --markdown "$tmp/ful
 node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/first1000.md" >/dev/null
 node bin/warden.js eval --deletion --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/deletion.md" >/dev/null
 node bin/warden.js eval --functional --data-dir "$tmp/wd" --markdown "$tmp/functional.md" >/dev/null
+bash scripts/int8-doc.sh "$data" "$tmp/int8.md"
 node scripts/loop-scenario.mjs "$data" "$tmp/loop.md"
 {
   cat <<'HEAD'
@@ -48,6 +49,14 @@ Test splits average over whatever their annotators happened to collect. The func
 
 FUNC
   cat "$tmp/functional.md"
+  cat <<'INT8'
+
+## int8 weights
+
+The shipped model stores its weight tables as int8 with a float scale per block of 256 weights (a quarter of the bytes; `training.quantize`, docs/configuration.md). What that costs, against the same model with float weights:
+
+INT8
+  cat "$tmp/int8.md"
   cat <<'LOOP'
 
 ## Closing the loop

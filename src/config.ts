@@ -40,6 +40,8 @@ const Training = z
     commercialOnly: z.boolean().default(false),
     /** Languages the identifier also learns from the Universal Declaration of Human Rights (the data has none of them). */
     extraLanguages: z.array(z.string().regex(/^[a-z]{2,3}$/)).default(["es", "it", "nl"]),
+    /** "int8": the artifact's weight tables quantized with a scale per block of 256 (a quarter of the size); calibration and thresholds are fitted on the quantized weights. Optional so that old configs serialize the same. */
+    quantize: z.enum(["none", "int8"]).optional(),
     /** Multiplies a dataset's class weights by name (reviewers' labels count more, say); absent: 1. Optional so that old configs serialize the same. */
     datasetWeights: z.record(z.string(), z.number().positive().max(100)).optional(),
     features: Features.default(Features.parse({})),

@@ -198,6 +198,18 @@ export function runFunctional(engine: Engine, cases: readonly FunctionalCase[] =
 
 const pct = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : `${Math.round(100 * x)}%`);
 
+export const BLIND_NOTE = "In this language the category flagged under half of the sentences it should flag, so not flagging these says little about telling them apart.";
+
+/**
+ * A functionality's pass rate in one language, starred where it means little: a "do not
+ * flag" row in a language where the category flags under half of its own positive cases.
+ */
+export function passCell(report: FunctionalReport, row: FunctionalRow, lang: string): string {
+  const controls = report.rows.filter((r) => r.functionality.flagged && r.functionality.category === row.functionality.category);
+  const blind = !row.functionality.flagged && controls.length > 0 && controls.every((r) => (r.byLang[lang]?.passRate ?? 0) < 0.5);
+  return `${pct(row.byLang[lang]?.passRate)}${blind ? "*" : ""}`;
+}
+
 /** The languages where a functionality is wrong more often than right. */
 export function failingLanguages(row: FunctionalRow): string[] {
   return Object.entries(row.byLang).filter(([, x]) => x.passRate < 0.5).map(([l]) => l);
@@ -206,7 +218,8 @@ export function failingLanguages(row: FunctionalRow): string[] {
 export function functionalMarkdown(report: FunctionalReport, command: string): string {
   const head = `| functionality | should be flagged as | cases | passed | ${report.languages.join(" | ")} |`;
   const sep = `|---|---|---:|---:|${report.languages.map(() => "---:").join("|")}|`;
-  const body = report.rows.map((r) => `| ${r.functionality.id}: ${r.functionality.description} | ${r.functionality.flagged ? r.functionality.category : `not ${r.functionality.category}`} | ${r.n} | ${pct(r.passRate)} | ${report.languages.map((l) => pct(r.byLang[l]?.passRate)).join(" | ")} |`);
+  const body = report.rows.map((r) => `| ${r.functionality.id}: ${r.functionality.description} | ${r.functionality.flagged ? r.functionality.category : `not ${r.functionality.category}`} | ${r.n} | ${pct(r.passRate)} | ${report.languages.map((l) => passCell(report, r, l)).join(" | ")} |`);
+  const starred = report.rows.some((r) => report.languages.some((l) => passCell(report, r, l).endsWith("*")));
   const weak = report.weakSpots.length === 0
     ? "No functionality falls below 70%."
     : `Weak spots (under 70% of cases right): ${report.weakSpots.map((r) => `**${r.functionality.id}** (${pct(r.passRate)}; mostly wrong in ${failingLanguages(r).join(", ") || "no single language"}; e.g. ${r.failures.map((f) => `"${f}"`).join("; ")})`).join("; ")}.`;
@@ -216,6 +229,7 @@ export function functionalMarkdown(report: FunctionalReport, command: string): s
     head,
     sep,
     ...body,
+    ...(starred ? ["", `\\* ${BLIND_NOTE}`] : []),
     "",
     weak,
     "",

@@ -3,8 +3,13 @@
  *
  * Layout (little-endian):
  *   "WRDN" | u16 format version | u16 reserved | u32 header bytes | header JSON | pad to 4
- *   | f32 classifier weights | f32 classifier bias | f32 language weights | f32 language bias
+ *   | classifier weights | f32 classifier bias | language weights | f32 language bias
  *   | sha256 of everything before it (32 bytes)
+ *
+ * Format 1 stores the weight tables as f32. Format 2 (header `weights: "int8"`) stores
+ * each as f32 scales, one per block of `blockSize` weights, then the int8 values, padded
+ * to 4 bytes (model/quantize.ts): a quarter of the size. A float model is still written
+ * as format 1, so its bytes do not change.
  *
  * The checksum is verified on every load; a newer format version is refused by name.
  * No timestamps go in, so the same training gives the same bytes.
@@ -18,9 +23,11 @@ import { Lexicon } from "../text/lexicon.js";
 import type { NormalizationLevel } from "../text/normalize.js";
 import { LanguageModel } from "./langid.js";
 import { LinearModel, type Platt } from "./linear.js";
+import { INT8_BLOCK, dequantizeInt8, quantizeInt8 } from "./quantize.js";
 
 const MAGIC = "WRDN";
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+const FLOAT_FORMAT = 1;
 const DIGEST_BYTES = 32;
 
 interface ArtifactHeader {
@@ -38,7 +45,11 @@ interface ArtifactHeader {
   readonly lexicon: Array<[string, number]>;
   /** Free-form, JSON-serializable facts about the model: training config, data, metrics. */
   readonly meta: Record<string, unknown>;
+  /** Format 2: how the weight tables are stored (absent: f32). */
+  readonly weights?: { readonly kind: "int8"; readonly blockSize: number };
 }
+
+export type WeightStorage = "f32" | "int8";
 
 export interface LoadedArtifact {
   readonly model: WardenModel;
@@ -46,7 +57,8 @@ export interface LoadedArtifact {
   readonly sha256: string;
 }
 
-export function serializeModel(model: WardenModel, meta: Record<string, unknown>): Buffer {
+/** `storage` "int8" writes the weight tables quantized (serve-time values: quantize.ts `int8RoundTrip` of the weights). */
+export function serializeModel(model: WardenModel, meta: Record<string, unknown>, storage: WeightStorage = "f32"): Buffer {
   const { classifier: c, language: l } = model;
   const header: ArtifactHeader = {
     classifier: {
@@ -61,16 +73,24 @@ export function serializeModel(model: WardenModel, meta: Record<string, unknown>
     normalization: model.normalization,
     lexicon: model.lexicon.entries(),
     meta,
+    ...(storage === "int8" ? { weights: { kind: "int8" as const, blockSize: INT8_BLOCK } } : {}),
   };
   const json = Buffer.from(JSON.stringify(header), "utf8");
   const pad = (4 - ((12 + json.length) % 4)) % 4;
   const prefix = Buffer.alloc(12);
   prefix.write(MAGIC, 0, "ascii");
-  prefix.writeUInt16LE(FORMAT_VERSION, 4);
+  prefix.writeUInt16LE(storage === "int8" ? FORMAT_VERSION : FLOAT_FORMAT, 4);
   prefix.writeUInt16LE(0, 6);
   prefix.writeUInt32LE(json.length, 8);
-  const body = Buffer.concat([prefix, json, Buffer.alloc(pad), ...[c.weights, c.bias, l.weights, l.bias].map(littleEndianBytes)]);
+  const table = storage === "int8" ? int8Bytes : littleEndianBytes;
+  const body = Buffer.concat([prefix, json, Buffer.alloc(pad), table(c.weights), littleEndianBytes(c.bias), table(l.weights), littleEndianBytes(l.bias)]);
   return Buffer.concat([body, createHash("sha256").update(body).digest()]);
+}
+
+function int8Bytes(w: Float32Array): Buffer {
+  const { q, scales } = quantizeInt8(w);
+  const pad = (4 - (q.length % 4)) % 4;
+  return Buffer.concat([littleEndianBytes(scales), Buffer.from(q.buffer, q.byteOffset, q.byteLength), Buffer.alloc(pad)]);
 }
 
 function littleEndianBytes(a: Float32Array): Buffer {
@@ -104,18 +124,30 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
   const headerBytes = buf.readUInt32LE(8);
   const header = JSON.parse(buf.toString("utf8", 12, 12 + headerBytes)) as ArtifactHeader;
   const { classifier: c, language: l } = header;
+  const block = header.weights?.kind === "int8" ? header.weights.blockSize : null;
+  // Bytes of a weight table of `count` entries, and of a bias vector.
+  const tableBytes = (count: number): number => (block === null ? count * 4 : Math.ceil(count / block) * 4 + count + ((4 - (count % 4)) % 4));
   const sizes = [(1 << c.features.bits) * c.heads.length, c.heads.length, (1 << l.features.bits) * l.labels.length, l.labels.length];
   let offset = 12 + headerBytes + ((4 - ((12 + headerBytes) % 4)) % 4);
-  const expected = sizes.reduce((a, b) => a + b, 0) * 4;
+  const expected = tableBytes(sizes[0]!) + sizes[1]! * 4 + tableBytes(sizes[2]!) + sizes[3]! * 4;
   if (offset + expected !== body.length) {
     throw new WardenError("MODEL_FORMAT", `${name} has ${body.length - offset} weight bytes; its header implies ${expected}.`);
   }
-  const [cw, cb, lw, lb] = sizes.map((count) => {
+  const floats = (count: number): Float32Array => {
     const out = new Float32Array(count);
     for (let i = 0; i < count; i++) out[i] = buf.readFloatLE(offset + i * 4);
     offset += count * 4;
     return out;
-  }) as [Float32Array, Float32Array, Float32Array, Float32Array];
+  };
+  const weightTable = (count: number): Float32Array => {
+    if (block === null) return floats(count);
+    const scales = floats(Math.ceil(count / block));
+    const q = new Int8Array(count);
+    for (let i = 0; i < count; i++) q[i] = buf.readInt8(offset + i);
+    offset += count + ((4 - (count % 4)) % 4);
+    return dequantizeInt8({ q, scales }, block);
+  };
+  const [cw, cb, lw, lb] = [weightTable(sizes[0]!), floats(sizes[1]!), weightTable(sizes[2]!), floats(sizes[3]!)];
   const model: WardenModel = {
     normalization: header.normalization,
     lexicon: new Lexicon(header.lexicon),

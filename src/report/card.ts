@@ -8,7 +8,7 @@
 import type { EvalReport, EvalRow } from "../eval/evaluate.js";
 import type { BinaryMetrics } from "../eval/metrics.js";
 import { code, figure, heading, list, paragraph, table, toHtml, toMarkdown, type Block } from "./document.js";
-import { failingLanguages, type FunctionalReport } from "../eval/functional.js";
+import { BLIND_NOTE, failingLanguages, passCell, type FunctionalReport } from "../eval/functional.js";
 import type { CardFacts, ThresholdFact } from "./facts.js";
 import { reliabilitySvg } from "./plot.js";
 
@@ -189,7 +189,7 @@ function body(input: CardInput): Block[] {
       paragraph(`Short sentences written to test one thing each, in ${f.languages.length} languages (${f.languages.join(", ")}): does the model flag what it should, and leave alone what it should? "Right" is the share of sentences it got right.`),
       table(
         ["what is tested", "the right answer", "sentences", "right", ...f.languages],
-        f.rows.map((r) => [r.functionality.description, r.functionality.flagged ? `flag as ${what(r.functionality.category)}` : `do not flag as ${what(r.functionality.category)}`, String(r.n), pct(r.passRate), ...f.languages.map((l) => pct(r.byLang[l]?.passRate))]),
+        f.rows.map((r) => [r.functionality.description, r.functionality.flagged ? `flag as ${what(r.functionality.category)}` : `do not flag as ${what(r.functionality.category)}`, String(r.n), pct(r.passRate), ...f.languages.map((l) => passCell(f, r, l))]),
         [false, false, true, true, ...f.languages.map(() => true)],
       ),
       paragraph(
@@ -197,6 +197,7 @@ function body(input: CardInput): Block[] {
           ? "Every functionality is right for at least 70% of its sentences."
           : `Weak spots (right for fewer than 70% of sentences): ${f.weakSpots.map((r) => `${r.functionality.description} (${pct(r.passRate)}${failingLanguages(r).length ? `; mostly wrong in ${failingLanguages(r).join(", ")}` : ""})`).join("; ")}. The model reads words, not what a sentence does with them: a negation or a quotation keeps the hateful words, and a group's name alone can raise the score. A category learns only the languages its training data covers.`,
       ),
+      ...(f.rows.some((r) => f.languages.some((l) => passCell(f, r, l).endsWith("*"))) ? [paragraph(`* ${BLIND_NOTE}`)] : []),
     );
   }
   blocks.push(

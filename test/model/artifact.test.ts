@@ -9,6 +9,7 @@ import { deserializeModel, loadModelFile, serializeModel } from "../../src/model
 import type { WardenModel } from "../../src/model/bundle.js";
 import { LanguageModel } from "../../src/model/langid.js";
 import { LinearModel } from "../../src/model/linear.js";
+import { INT8_BLOCK, dequantizeInt8, int8RoundTrip, quantizeInt8 } from "../../src/model/quantize.js";
 import { Lexicon } from "../../src/text/lexicon.js";
 
 function tinyModel(): WardenModel {
@@ -86,7 +87,37 @@ describe("model artifact", () => {
     const body = Buffer.from(buf.subarray(0, buf.length - 32));
     body.writeUInt16LE(99, 4);
     const newer = Buffer.concat([body, createHash("sha256").update(body).digest()]);
-    assert.throws(() => deserializeModel(newer, "new.wdn"), /format 99; this Warden reads up to 1/);
+    assert.throws(() => deserializeModel(newer, "new.wdn"), /format 99; this Warden reads up to 2/);
     assert.throws(() => deserializeModel(Buffer.from("hello world, not a model at all........................"), "x.bin"), /not a Warden model artifact/);
+  });
+
+  it("stores int8 weights with a scale per block: a quarter of the size, each weight within half a step, loaded back as served", () => {
+    const model = tinyModel();
+    const f32 = serializeModel(model, {});
+    const int8 = serializeModel(model, {}, "int8");
+    assert.equal(f32.readUInt16LE(4), 1, "a float model keeps format 1 (its bytes do not change)");
+    assert.equal(int8.readUInt16LE(4), 2);
+    const weightBytes = (model.classifier.weights.length + model.language.weights.length) * 4;
+    assert.ok(f32.length - int8.length > 0.7 * weightBytes, `${f32.length} → ${int8.length}`);
+    const loaded = deserializeModel(int8, "int8.wdn").model;
+    const w = model.classifier.weights;
+    const { scales } = quantizeInt8(w);
+    for (let i = 0; i < w.length; i++) assert.ok(Math.abs(loaded.classifier.weights[i]! - w[i]!) <= scales[Math.floor(i / INT8_BLOCK)]! / 2 + 1e-7, `weight ${i}`);
+    assert.deepEqual(Array.from(loaded.classifier.weights), Array.from(int8RoundTrip(w)));
+    assert.deepEqual(Array.from(loaded.language.weights), Array.from(int8RoundTrip(model.language.weights)));
+    assert.deepEqual(Array.from(loaded.classifier.bias), Array.from(model.classifier.bias), "biases stay f32");
+    // Quantized weights quantize back to themselves, so re-exporting an int8 model loses nothing.
+    assert.deepEqual(Array.from(int8RoundTrip(loaded.classifier.weights)), Array.from(loaded.classifier.weights));
+    assert.ok(serializeModel(loaded, {}, "int8").equals(int8));
+  });
+
+  it("quantizes a block of zeros to zeros and keeps each block's largest weight exactly", () => {
+    const w = new Float32Array(2 * INT8_BLOCK + 10);
+    w[INT8_BLOCK + 3] = -0.75;
+    w[INT8_BLOCK + 4] = 0.001;
+    const back = dequantizeInt8(quantizeInt8(w));
+    assert.ok(back.subarray(0, INT8_BLOCK).every((x) => x === 0));
+    assert.equal(back[INT8_BLOCK + 3], Math.fround(-0.75));
+    assert.equal(back[INT8_BLOCK + 4], 0, "far below the block's step: rounds to zero");
   });
 });

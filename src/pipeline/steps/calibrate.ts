@@ -5,9 +5,11 @@
  */
 import type { TrainingConfig } from "../../config.js";
 import { serializeModel } from "../../model/artifact.js";
+import { LanguageModel } from "../../model/langid.js";
+import { int8RoundTrip } from "../../model/quantize.js";
 import { codeFingerprint } from "../fingerprint.js";
 import type { Step, StepOutput } from "../runner.js";
-import { calibrateStage } from "../train.js";
+import { calibrateStage, languageState } from "../train.js";
 import { decodeFit } from "./fit.js";
 import { decodeLanguage } from "./language.js";
 import { decodeSplit } from "./split.js";
@@ -27,8 +29,12 @@ export function calibrateStep(split: StepOutput, language: StepOutput, fit: Step
     inputs: { split: split.sha256, language: language.sha256, train: fit.sha256 },
     run(): Buffer {
       const { split: s, datasets } = decodeSplit(split.payload);
-      const lang = decodeLanguage(language.payload);
-      const { classifier, validation } = calibrateStage(s, lang, decodeFit(fit.payload), config);
+      const int8 = config.quantize === "int8";
+      const fitted = decodeFit(fit.payload);
+      const float = decodeLanguage(language.payload);
+      // Quantized: calibration and thresholds are fitted to the weights serving will use.
+      const lang = int8 ? { ...float, model: new LanguageModel({ ...languageState(float.model), weights: int8RoundTrip(float.model.weights) }) } : float;
+      const { classifier, validation } = calibrateStage(s, lang, int8 ? { ...fitted, weights: int8RoundTrip(fitted.weights) } : fitted, config);
       // The artifact holds only what determines its bytes: no timestamps, no absolute paths.
       const meta = {
         trainer: TRAINER_VERSION,
@@ -37,7 +43,7 @@ export function calibrateStep(split: StepOutput, language: StepOutput, fit: Step
         counts: { train: s.train.length, validation: s.validation.length },
         validation,
       };
-      return serializeModel({ normalization: s.normalization, lexicon: s.lexicon, classifier, language: lang.model }, meta);
+      return serializeModel({ normalization: s.normalization, lexicon: s.lexicon, classifier, language: lang.model }, meta, int8 ? "int8" : "f32");
     },
   };
 }
