@@ -37,7 +37,7 @@ try {
   await page.goto(url);
   await page.fill("#token", TOKEN);
   await page.press("#token", "Enter");
-  for (const tab of ["overview", "quality", "drift", "review"]) {
+  for (const tab of ["overview", "quality", "drift", "review", "loop"]) {
     await page.click(`nav button[data-tab="${tab}"]`);
     await page.waitForTimeout(1200);
     await page.screenshot({ path: join(ROOT, `docs/dashboard-${tab}.png`), fullPage: tab !== "review" });
