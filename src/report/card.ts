@@ -197,7 +197,7 @@ function body(input: CardInput): Block[] {
           ? "Every functionality is right for at least 70% of its sentences."
           : `Weak spots (right for fewer than 70% of sentences): ${f.weakSpots.map((r) => `${r.functionality.description} (${pct(r.passRate)}${failingLanguages(r).length ? `; mostly wrong in ${failingLanguages(r).join(", ")}` : ""})`).join("; ")}. The model reads words, not what a sentence does with them: a negation or a quotation keeps the hateful words, and a group's name alone can raise the score. A category learns only the languages its training data covers.`,
       ),
-      ...(f.rows.some((r) => f.languages.some((l) => passCell(f, r, l).endsWith("*"))) ? [paragraph(`* ${BLIND_NOTE}`)] : []),
+      ...(f.rows.some((r) => f.languages.some((l) => passCell(f, r, l).endsWith("*"))) ? [paragraph(`Starred figures (*): ${BLIND_NOTE}`)] : []),
     );
   }
   blocks.push(
