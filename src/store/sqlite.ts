@@ -1,7 +1,7 @@
 /** The default store: embedded SQLite (better-sqlite3) in WAL mode, one file under the data dir. */
-import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import type Database from "better-sqlite3";
+import { Worker } from "node:worker_threads";
+import { insertPredictionRows, openConnection } from "./sqlite-rows.js";
 import { LATEST_LABEL, REVIEW_QUEUE, STALE_RETRAIN_MESSAGE, skippedMessage, toRetrain, type RetrainRow } from "./queries.js";
 import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackCount, FeedbackRecord, ModelRecord, MonitorWindowRecord, PredictionRecord, RetrainOutcome, RetrainRecord, ReviewReason, Store } from "./types.js";
 
@@ -75,36 +75,53 @@ function toModel(r: { version: string; sha256: string; path: string; created_at:
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  /** Writes predictions on its own connection, off the serving thread (null in memory). */
+  private readonly writer: Worker | null;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private writes = 0;
+  /** Writes sent and not answered yet (close waits for them). */
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(path: string) {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the tail).
-    this.db.pragma("synchronous = NORMAL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db = openConnection(path);
     const applied = this.db.pragma("user_version", { simple: true }) as number;
     this.db.transaction(() => {
       for (let v = applied; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v]!);
       this.db.pragma(`user_version = ${MIGRATIONS.length}`);
     })();
+    this.writer = path === ":memory:" ? null : new Worker(new URL("./sqlite-writer.js", import.meta.url), { workerData: { path } });
+    this.writer?.unref();
+    this.writer?.on("message", ({ id, error }: { id: number; error?: string }) => {
+      const p = this.pending.get(id);
+      this.pending.delete(id);
+      if (error === undefined) p?.resolve();
+      else p?.reject(new Error(`writing predictions: ${error}`));
+    });
+    this.writer?.on("error", (err) => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    });
   }
 
   async ping(): Promise<void> {
     this.db.prepare("SELECT 1").get();
   }
 
+  /** On a file, the writer thread writes (sqlite-writer.ts); in memory, this connection (the only one that sees it). */
   async insertPredictions(rows: readonly PredictionRecord[]): Promise<void> {
-    const stmt = this.db.prepare(
-      `INSERT OR REPLACE INTO predictions (id, ts, model, stage, score, action, categories, lang, latency_ms, text_hash, text, arm, evasion, review)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.db.transaction(() => {
-      for (const r of rows) {
-        stmt.run(r.id, r.ts, r.model, r.stage, r.score, r.action, JSON.stringify(r.categories), r.lang, r.latencyMs, r.textHash, r.text, r.arm, r.evasion ? 1 : 0, r.review);
-      }
-    })();
+    if (rows.length === 0) return;
+    if (!this.writer) return insertPredictionRows(this.db, rows);
+    const id = ++this.writes;
+    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    this.writer.postMessage({ id, rows });
+    this.inflight.add(done);
+    try {
+      await done;
+    } finally {
+      this.inflight.delete(done);
+    }
   }
+
 
   async getPrediction(id: string): Promise<PredictionRecord | null> {
     const row = this.db.prepare("SELECT * FROM predictions WHERE id = ?").get(id) as PredictionRow | undefined;
@@ -232,6 +249,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Writes already sent finish first.
+    await Promise.allSettled([...this.inflight]);
+    await this.writer?.terminate();
     this.db.close();
   }
 }
