@@ -12,6 +12,7 @@
 
 import { readExamples, splitBeside, type DatasetFile } from "../data/datasets.js";
 import type { EvalRow } from "./evaluate.js";
+import { expectedCalibrationError } from "./calibration.js";
 import { binaryMetrics } from "./metrics.js";
 
 const WORD = /[\p{L}\p{N}_]{2,}/gu;
@@ -197,7 +198,8 @@ export function evaluateReference(files: readonly DatasetFile[], limit?: number,
     const model = trainReference(train.map((e) => e.text), train.map((e) => e.label), balanced);
     const scores = model.score(test.map((e) => e.text));
     const lang = file.lang ?? test[0]?.lang ?? "unknown";
-    rows.push({ name: file.name, lang, task: file.task, ...binaryMetrics(scores, test.map((e) => e.label), 0.5) });
+    const labels = test.map((e) => e.label);
+    rows.push({ name: file.name, lang, task: file.task, ...binaryMetrics(scores, labels, 0.5), ece: expectedCalibrationError(scores, labels) });
   }
   return rows;
 }
