@@ -57,6 +57,8 @@ export interface ServerDeps {
   readonly loadEngine: (version: string) => Promise<Engine>;
   /** The draw that sends a share of traffic to review at random (default Math.random; seeded where a run must repeat). */
   readonly random?: () => number;
+  /** Close the store when the server closes, after the prediction log's last write (`warden serve`: the server owns it). */
+  readonly closeStore?: boolean;
   /** Runs a claimed retrain (default: in this process; `warden serve` runs it in a child process). */
   readonly retrainRunner?: RetrainRunner;
 }
@@ -190,6 +192,7 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     loop.close();
     experiments.close();
     await predictionLog.close();
+    if (deps.closeStore) await deps.store.close();
   });
 
   registerHealthRoutes(app, context);

@@ -35,9 +35,7 @@ export async function startServer(options: StartOptions): Promise<{ app: Fastify
     logger: options.logger ?? true,
     loadEngine,
     retrainRunner: retrainInChild({ store, dataDir: options.dataDir, config: options.config, ...(options.storeUrl ? { storeUrl: options.storeUrl } : {}) }),
-  });
-  app.addHook("onClose", async () => {
-    await store.close();
+    closeStore: true,
   });
   const url = await app.listen({ port: options.port, host: options.host });
   let closing = false;

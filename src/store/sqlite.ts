@@ -84,22 +84,26 @@ export class SqliteStore implements Store {
 
   constructor(path: string) {
     this.db = openConnection(path);
-    const applied = this.db.pragma("user_version", { simple: true }) as number;
+    // IMMEDIATE takes the write lock before the version is read: processes opening a new
+    // file together (warden serve --workers N) migrate one after the other, once.
     this.db.transaction(() => {
+      const applied = this.db.pragma("user_version", { simple: true }) as number;
       for (let v = applied; v < MIGRATIONS.length; v++) this.db.exec(MIGRATIONS[v]!);
       this.db.pragma(`user_version = ${MIGRATIONS.length}`);
-    })();
+    }).immediate();
     this.writer = path === ":memory:" ? null : new Worker(new URL("./sqlite-writer.js", import.meta.url), { workerData: { path } });
     this.writer?.unref();
     this.writer?.on("message", ({ id, error }: { id: number; error?: string }) => {
       const p = this.pending.get(id);
       this.pending.delete(id);
+      if (this.pending.size === 0) this.writer?.unref();
       if (error === undefined) p?.resolve();
       else p?.reject(new Error(`writing predictions: ${error}`));
     });
     this.writer?.on("error", (err) => {
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      this.writer?.unref();
     });
   }
 
@@ -110,9 +114,12 @@ export class SqliteStore implements Store {
   /** On a file, the writer thread writes (sqlite-writer.ts); in memory, this connection (the only one that sees it). */
   async insertPredictions(rows: readonly PredictionRecord[]): Promise<void> {
     if (rows.length === 0) return;
+    if (!this.db.open) throw new Error("the store is closed");
     if (!this.writer) return insertPredictionRows(this.db, rows);
     const id = ++this.writes;
     const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    // While a write is pending the thread keeps the process alive (a shutdown's last flush must land); idle, it does not.
+    if (this.pending.size === 1) this.writer.ref();
     this.writer.postMessage({ id, rows });
     this.inflight.add(done);
     try {
@@ -251,6 +258,7 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     // Writes already sent finish first.
     await Promise.allSettled([...this.inflight]);
+    this.writer?.ref(); // until it has stopped
     await this.writer?.terminate();
     this.db.close();
   }
