@@ -1,9 +1,9 @@
-// The loop end to end on real data (src/loop/scenario.ts), larger than its test, as
+// The loop end to end on real data (bench/loop-scenario.ts), larger than its test, as
 // Markdown for docs/quality.md: node scripts/loop-scenario.mjs [DATA] [OUT.md]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SCENARIO_BASE, runLoopScenario, scenarioMarkdown } from "../dist/src/loop/scenario.js";
+import { SCENARIO_BASE, runLoopScenario, scenarioMarkdown } from "../dist/bench/loop-scenario.js";
 
 const data = process.argv[2] ?? "../shared/data";
 const out = process.argv[3] ?? "/dev/stdout";

@@ -6,7 +6,7 @@ import { recordStart, statusOf } from "../experiments/manager.js";
 import { simulationMarkdown } from "../experiments/report.js";
 import { parseExperimentStart } from "../server/validate.js";
 import { WardenError } from "../errors.js";
-import { dataDirOption, withRegistry } from "./shared.js";
+import { dataDirOption, storeOption, withRegistry } from "./shared.js";
 
 export function registerExperimentCommands(program: Command): void {
   const experiment = program.command("experiment").description("A/B tests and shadow deployments of a challenger against the champion");
@@ -17,7 +17,7 @@ export function registerExperimentCommands(program: Command): void {
     .requiredOption("--challenger <version>", "a registered model version")
     .addOption(new Option("--mode <mode>", "ab: the challenger answers its share of users; shadow: it scores a copy and never answers").choices(["ab", "shadow"]).default("ab"))
     .option("--traffic <share>", "the challenger's share (of users in ab, of requests in shadow), in (0, 1]")
-    .option("--store <url>", "sqlite:PATH or postgres://… (default: the data dir's SQLite file)")
+    .addOption(storeOption())
     .addOption(dataDirOption())
     .action(async (opts: { name: string; challenger: string; mode: string; traffic?: string; store?: string; dataDir: string }) => {
       const req = parseExperimentStart({ name: opts.name, challenger: opts.challenger, mode: opts.mode, ...(opts.traffic !== undefined ? { traffic: Number(opts.traffic) } : {}) });
@@ -30,7 +30,7 @@ export function registerExperimentCommands(program: Command): void {
   experiment
     .command("status <name>")
     .description("the experiment's arms, statistics, decision and summary (as of the last second a server recorded)")
-    .option("--store <url>", "sqlite:PATH or postgres://…")
+    .addOption(storeOption())
     .addOption(dataDirOption())
     .action(async (name: string, opts: { store?: string; dataDir: string }) => {
       const record = await withRegistry(opts.dataDir, opts.store, (_r, store) => store.getExperiment(name));
@@ -40,7 +40,7 @@ export function registerExperimentCommands(program: Command): void {
   experiment
     .command("stop <name>")
     .description("stop it: all traffic goes back to the champion within a second")
-    .option("--store <url>", "sqlite:PATH or postgres://…")
+    .addOption(storeOption())
     .addOption(dataDirOption())
     .action(async (name: string, opts: { store?: string; dataDir: string }) => {
       await withRegistry(opts.dataDir, opts.store, async (_r, store) => {

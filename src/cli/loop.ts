@@ -1,14 +1,12 @@
 /** `warden retrain` and `warden data export-feedback`: the feedback loop from the command line (docs/loop.md). */
 import { resolve } from "node:path";
-import { Option, type Command } from "commander";
+import type { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { resolveDatasets } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
 import { exportFeedback } from "../loop/export.js";
 import { retrain } from "../loop/retrain.js";
-import { codeVersion, dataDirOption, parseInteger, withRegistry } from "./shared.js";
-
-const storeOption = (): Option => new Option("--store <url>", "sqlite:PATH or postgres://… (default: the data dir's SQLite file)");
+import { codeVersion, dataDirOption, parseInteger, storeOption, withRegistry } from "./shared.js";
 
 export function registerLoopCommands(program: Command): void {
   program
@@ -24,11 +22,8 @@ export function registerLoopCommands(program: Command): void {
       const loaded = loadConfig(opts.config);
       const config = opts.data ? { ...loaded, loop: { ...loaded.loop, baseData: opts.data } } : loaded;
       const record = await withRegistry(opts.dataDir, opts.store, async (registry, store) => {
-        let claimed;
-        if (opts.run !== undefined) {
-          claimed = (await store.listRetrains(100)).find((r) => r.id === opts.run);
-          if (claimed?.state !== "running") throw new WardenError("NOT_FOUND", `no running retrain ${opts.run} to run.`);
-        }
+        const claimed = opts.run === undefined ? null : await store.getRetrain(opts.run);
+        if (opts.run !== undefined && claimed?.state !== "running") throw new WardenError("NOT_FOUND", `no running retrain ${opts.run} to run.`);
         return retrain({ store, registry, config, dataDir: resolve(opts.dataDir), trigger: opts.trigger, ...(claimed ? { claimed } : {}), code: codeVersion(), log: (line) => process.stderr.write(`${line}\n`) });
       });
       process.stdout.write(JSON.stringify(record) + "\n");

@@ -26,7 +26,7 @@ import { startServer } from "../server/start.js";
 import { classifyStream, openInput, openOutput } from "./classify.js";
 import { registerExperimentCommands } from "./experiment.js";
 import { progressReporter } from "./progress.js";
-import { codeVersion, dataDirOption, parsePositiveInt, withRegistry } from "./shared.js";
+import { codeVersion, dataDirOption, parsePositiveInt, storeOption, withRegistry } from "./shared.js";
 import { registerLoopCommands } from "./loop.js";
 import { registerWorkerCommand } from "./worker.js";
 
@@ -64,7 +64,7 @@ function buildProgram(): Command {
     .option("--config <file>", "config file (JSON); see docs/configuration.md")
     .option("--promote", "make the result the champion if it passes the gate")
     .option("--export <file>", "also write the artifact to this path")
-    .option("--store <url>", "sqlite:PATH (default: warden.db under the data dir) or postgres://user@host:port/db[?schema=NAME], shared by replicas")
+    .addOption(storeOption())
     .addOption(dataDirOption())
     .action(async (opts: { data: string[]; config?: string; promote?: boolean; export?: string; store?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
@@ -143,7 +143,7 @@ function buildProgram(): Command {
     .description("serve the API and dashboard (what npm start runs)")
     .addOption(new Option("--port <n>", "port").env("PORT").default(8080).argParser((v) => parsePort(v)))
     .option("--host <host>", "address to bind", "127.0.0.1")
-    .option("--store <url>", "sqlite:PATH (default: warden.db under the data dir) or postgres://user@host:port/db[?schema=NAME], shared by replicas")
+    .addOption(storeOption())
     .option("--config <file>", "config file (JSON)")
     .option("--workers <n>", "server processes sharing the port (one per core is the usual choice)", (v) => parsePositiveInt(v, "--workers"), 1)
     .addOption(dataDirOption())

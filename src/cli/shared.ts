@@ -9,6 +9,10 @@ import { Registry } from "../registry/registry.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
 
+export function storeOption(): Option {
+  return new Option("--store <url>", "sqlite:PATH (default: warden.db under the data dir) or postgres://user@host:port/db[?schema=NAME], shared by replicas");
+}
+
 export function dataDirOption(): Option {
   return new Option("--data-dir <dir>", "where the registry, store and cache live").env("WARDEN_DATA_DIR").default("./warden-data");
 }

@@ -6,7 +6,7 @@ import { loadConfig } from "../config.js";
 import { Engine } from "../engine/engine.js";
 import { WorkerMetrics } from "../worker/metrics.js";
 import { StreamWorker } from "../worker/stream-worker.js";
-import { dataDirOption, parseInteger, withRegistry } from "./shared.js";
+import { dataDirOption, parseInteger, storeOption, withRegistry } from "./shared.js";
 
 const int = (name: string, min: number) => (v: string): number => parseInteger(v, name, min);
 
@@ -20,7 +20,7 @@ export function registerWorkerCommand(program: Command): void {
     .requiredOption("--out-stream <name>", "output stream")
     .option("--consumer <name>", "this worker's name in the group (default: host and process id)")
     .option("--model <version>", "registered model version (default: champion, else the shipped model)")
-    .option("--store <url>", "sqlite:PATH or postgres://… (where the registry lives)")
+    .addOption(storeOption())
     .option("--batch <n>", "entries read per batch", int("--batch", 1), 256)
     .option("--block-ms <n>", "how long a read waits for new entries", int("--block-ms", 1), 1000)
     .option("--claim-idle-ms <n>", "take over entries another consumer left pending this long", int("--claim-idle-ms", 1), 30_000)

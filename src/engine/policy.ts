@@ -10,6 +10,16 @@ import type { LinearModel } from "../model/linear.js";
 
 export type Action = "allow" | "review" | "block";
 
+/** The category with the highest probability (among `among`, when given); null when there is none. */
+export function topCategory(categories: Readonly<Record<string, number>>, among?: readonly string[]): string | null {
+  let best: string | null = null;
+  for (const [c, p] of Object.entries(categories)) {
+    if (among && !among.includes(c)) continue;
+    if (best === null || p > categories[best]!) best = c;
+  }
+  return best;
+}
+
 export interface Decision {
   readonly score: number;
   readonly action: Action;

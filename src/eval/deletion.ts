@@ -6,6 +6,7 @@
  */
 import { readExamples, type DatasetFile } from "../data/datasets.js";
 import type { Engine } from "../engine/engine.js";
+import { topCategory } from "../engine/policy.js";
 import { hashString } from "../features/hash.js";
 
 export interface DeletionRow {
@@ -48,7 +49,7 @@ export function deletionTest(engine: Engine, files: readonly DatasetFile[], limi
       const start = randomStart(text, length, top);
       if (start === null) continue; // no other span of that length to compare with
       // The explained category is the one that decided: the most probable flagged one.
-      const category = Object.entries(r.categories).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+      const category = topCategory(r.categories)!;
       const scoreOf = (t: string): number => engine.classify(t).categories[category] ?? 0;
       const base = r.categories[category]!;
       const dTop = base - scoreOf(without(text, top.start, top.end));

@@ -25,11 +25,9 @@ function threadId(): number | null {
 
 const LOWEST_PRIORITY = 19;
 const tid = threadId();
-let lowered = false;
 if (tid !== null) {
   try {
     setPriority(tid, LOWEST_PRIORITY);
-    lowered = true;
   } catch {
     // Not permitted here: the shadow runs at the server's priority.
   }
@@ -50,4 +48,3 @@ parentPort!.on("message", (batch: Array<{ id: string; text: string }>) => {
   });
   parentPort!.postMessage(replies);
 });
-parentPort!.postMessage({ ready: true, lowered });

@@ -27,8 +27,6 @@ export class ShadowScorer {
   private pending = 0;
   private outbox: Array<{ id: string; text: string }> = [];
   skipped = 0;
-  /** Whether the thread runs at a lowered CPU priority (known once it has loaded). */
-  lowPriority: boolean | null = null;
 
   constructor(
     artifactPath: string,
@@ -40,11 +38,7 @@ export class ShadowScorer {
   ) {
     this.worker = new Worker(new URL("./shadow-thread.js", import.meta.url), { workerData: { path: artifactPath, version, policy } });
     this.worker.unref();
-    this.worker.on("message", (m: Reply[] | { ready: true; lowered: boolean }) => {
-      if (!Array.isArray(m)) {
-        this.lowPriority = m.lowered;
-        return;
-      }
+    this.worker.on("message", (m: Reply[]) => {
       this.pending -= m.length;
       for (const r of m) {
         if (r.error !== undefined) this.experiment.recordError("challenger", r.latencyMs);

@@ -7,9 +7,10 @@
  * written, so that a message sent to review in the moments after it was answered (a
  * shadow challenger disagreeing, say) still has its text for the reviewer.
  */
+import type { WardenConfig } from "../config.js";
 import type { PredictionRecord, ReviewReason, Store } from "../store/types.js";
 
-export type Retention = "hash" | "review" | "all";
+export type Retention = WardenConfig["monitoring"]["retention"];
 
 /** Whether the log keeps a record's text: never, only for messages sent to review, or always. */
 export function keepsText(retention: Retention, review: ReviewReason | null): boolean {

@@ -12,7 +12,7 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { WardenConfig } from "../config.js";
 import type { Store } from "../store/types.js";
-import type { RetrainRunner } from "./controller.js";
+import { failedRetrain, type RetrainRunner } from "./controller.js";
 
 const WARDEN_BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../../../bin/warden.js");
 /** Lowest priority on a 2-core machine that still finishes a retrain while the server serves. */
@@ -22,8 +22,7 @@ export function retrainInChild(o: { readonly store: Store; readonly dataDir: str
   return async (claimed) => {
     // A crash or a process that never started could not record its own outcome.
     const fail = async (message: string): Promise<void> => {
-      const record = (await o.store.listRetrains(20)).find((r) => r.id === claimed.id);
-      if (record?.state === "running") await o.store.finishRetrain(claimed.id, { state: "failed", candidate: null, gate: null, experiment: null, message: `failed: ${message}` }, Date.now());
+      if ((await o.store.getRetrain(claimed.id))?.state === "running") await o.store.finishRetrain(claimed.id, failedRetrain(message), Date.now());
     };
     let child: ChildProcessByStdio<null, null, Readable>;
     try {

@@ -9,12 +9,17 @@ import type { LoopConfig } from "../config.js";
 import type { ExperimentManager } from "../experiments/manager.js";
 import type { AlertState } from "../monitor/alerts.js";
 import type { Registry } from "../registry/registry.js";
-import type { RetrainRecord, Store } from "../store/types.js";
+import type { RetrainOutcome, RetrainRecord, Store } from "../store/types.js";
 
 /** Runs a claimed retrain to its end (in a child process in production: loop/child.ts). */
 export type RetrainRunner = (claimed: RetrainRecord) => Promise<void>;
 
 export const RETRAIN_EXPERIMENT_PREFIX = "retrain-";
+
+/** A retrain that ended without a candidate to try (or with one the gate refused), and why. */
+export function failedRetrain(reason: string, extra: Partial<Pick<RetrainOutcome, "candidate" | "gate">> = {}): RetrainOutcome {
+  return { state: "failed", candidate: null, gate: null, experiment: null, ...extra, message: `failed: ${reason}` };
+}
 
 /** Labels counted again after this many new ones while a trigger waits for them. */
 const RECOUNT_EVERY = 25;
@@ -88,7 +93,7 @@ export class LoopController {
     this.log(claim.state === "running" ? `retrain ${claim.id} started (${trigger})` : `retrain trigger ${trigger}: ${claim.message}`);
     if (claim.state === "running") {
       this.current = this.runner(claim)
-        .catch((err) => this.store.finishRetrain(claim.id, { state: "failed", candidate: null, gate: null, experiment: null, message: `failed: ${(err as Error).message}` }, this.now()))
+        .catch((err) => this.store.finishRetrain(claim.id, failedRetrain((err as Error).message), this.now()))
         .finally(() => (this.current = null));
     }
     return claim;

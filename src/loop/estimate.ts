@@ -5,6 +5,7 @@
  * uncertain ones are chosen by score. Each figure comes with a Wilson 95% interval,
  * which keeps its stated coverage for small samples and rates near 0 or 1.
  */
+import { tally, type Confusion } from "../monitor/window.js";
 import type { FeedbackCount } from "../store/types.js";
 
 export interface Interval {
@@ -34,13 +35,6 @@ export interface SampledQuality {
   readonly prevalence: Interval;
 }
 
-export interface Confusion {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-}
-
 export function sampledQuality(c: Confusion): SampledQuality {
   return {
     precision: wilson(c.tp, c.tp + c.fp),
@@ -56,8 +50,7 @@ export function randomSampleConfusion(counts: readonly FeedbackCount[]): Map<str
     if (c.review !== "random") continue;
     for (const key of ["*", c.lang]) {
       const m = out.get(key) ?? { tp: 0, fp: 0, fn: 0, tn: 0 };
-      if (c.flagged) c.label === 1 ? (m.tp += c.n) : (m.fp += c.n);
-      else c.label === 1 ? (m.fn += c.n) : (m.tn += c.n);
+      tally(m, c.flagged, c.label, c.n);
       out.set(key, m);
     }
   }

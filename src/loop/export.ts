@@ -17,6 +17,7 @@ import type { ContractConfig } from "../config.js";
 import { checkContract, nearDuplicateKey, type DataReport } from "../data/contract.js";
 import { DEFAULT_TASK, type DatasetFile } from "../data/datasets.js";
 import { parseDatasetFile } from "../data/schema.js";
+import { topCategory } from "../engine/policy.js";
 import { normalize } from "../text/normalize.js";
 import type { FeedbackRecord, PredictionRecord, Store } from "../store/types.js";
 
@@ -64,8 +65,7 @@ const keyOf = (text: string): string => nearDuplicateKey(normalize(text).text);
 
 function taskOf(f: FeedbackRecord, p: PredictionRecord, heads: readonly string[]): string {
   if (f.category && heads.includes(f.category)) return f.category;
-  const top = Object.entries(p.categories).filter(([c]) => heads.includes(c)).sort((a, b) => b[1] - a[1])[0];
-  return top?.[0] ?? (heads.includes(DEFAULT_TASK) ? DEFAULT_TASK : heads[0]!);
+  return topCategory(p.categories, heads) ?? (heads.includes(DEFAULT_TASK) ? DEFAULT_TASK : heads[0]!);
 }
 
 function trainingKeys(files: readonly DatasetFile[]): Set<string> {

@@ -13,7 +13,7 @@ import { DEFAULT_GUARDRAILS } from "../experiments/decision.js";
 import { runTraining, type CodeVersion } from "../pipeline/run.js";
 import type { Registry } from "../registry/registry.js";
 import type { RetrainOutcome, RetrainRecord, Store } from "../store/types.js";
-import { RETRAIN_EXPERIMENT_PREFIX } from "./controller.js";
+import { RETRAIN_EXPERIMENT_PREFIX, failedRetrain } from "./controller.js";
 import { FEEDBACK_PREFIX, exportFeedback } from "./export.js";
 
 export interface RetrainOptions {
@@ -40,7 +40,7 @@ export async function retrain(o: RetrainOptions): Promise<RetrainRecord> {
   try {
     outcome = await run(o, claim);
   } catch (err) {
-    outcome = { state: "failed", candidate: null, gate: null, experiment: null, message: `failed: ${(err as Error).message}` };
+    outcome = failedRetrain((err as Error).message);
   }
   await o.store.finishRetrain(claim.id, outcome, now());
   o.log?.(`retrain ${claim.id} (${claim.trigger}): ${outcome.message}`);
@@ -50,8 +50,7 @@ export async function retrain(o: RetrainOptions): Promise<RetrainRecord> {
 async function run(o: RetrainOptions, claim: RetrainRecord): Promise<RetrainOutcome> {
   const { config, store, registry } = o;
   const loop = config.loop;
-  const fail = (message: string, extra: Partial<RetrainOutcome> = {}): RetrainOutcome => ({ state: "failed", candidate: null, gate: null, experiment: null, ...extra, message });
-  if (loop.baseData.length === 0) return fail("failed: loop.baseData names no training data (set it in the config).");
+  if (loop.baseData.length === 0) return failedRetrain("loop.baseData names no training data (set it in the config).");
   const base = loop.baseData.map((p) => resolve(p));
   const exported = await exportFeedback(store, {
     out: join(o.dataDir, "feedback"),
@@ -61,8 +60,8 @@ async function run(o: RetrainOptions, claim: RetrainRecord): Promise<RetrainOutc
     heads: config.training.heads,
   });
   o.log?.(`feedback ${exported.version}: ${exported.rows} labels (${exported.leftOut.textNotRetained} without text, ${exported.duplicates.ofTrainingData} already in the training data)`);
-  if (exported.rows < loop.minFeedbackRows) return fail(`failed: only ${exported.rows} new labels with text (at least ${loop.minFeedbackRows} are needed); the champion keeps serving.`);
-  if (!exported.report.passed) return fail(`failed: the feedback data breaks its contract: ${exported.report.findings.map((f) => f.message).join(" ")}`);
+  if (exported.rows < loop.minFeedbackRows) return failedRetrain(`only ${exported.rows} new labels with text (at least ${loop.minFeedbackRows} are needed); the champion keeps serving.`);
+  if (!exported.report.passed) return failedRetrain(`the feedback data breaks its contract: ${exported.report.findings.map((f) => f.message).join(" ")}`);
 
   const weights: Record<string, number> = { ...config.training.datasetWeights };
   for (const task of Object.keys(exported.byTask)) weights[`${FEEDBACK_PREFIX}${task}`] ??= loop.feedbackWeight;
@@ -76,7 +75,7 @@ async function run(o: RetrainOptions, claim: RetrainRecord): Promise<RetrainOutc
     log: (line) => o.log?.(line),
   });
   const candidate = result.version;
-  if (result.gate === "failed") return fail(`failed: the gate refused candidate ${candidate}: ${result.verdict.reasons.join("; ")}`, { candidate, gate: "failed" });
+  if (result.gate === "failed") return failedRetrain(`the gate refused candidate ${candidate}: ${result.verdict.reasons.join("; ")}`, { candidate, gate: "failed" });
   const champion = await registry.championVersion();
   if (!loop.shadow || champion === null || champion === candidate) {
     return { state: "succeeded", candidate, gate: "passed", experiment: null, message: `candidate ${candidate} passed the gate (trained on ${exported.rows} labels, ${exported.version}); no shadow experiment${champion === candidate ? ": it is the champion already" : ""}.` };

@@ -48,11 +48,18 @@ export interface FeedbackRecordForMonitor {
   readonly score?: number;
 }
 
-interface Confusion {
+/** Labels against predictions: true/false positives and negatives. */
+export interface Confusion {
   tp: number;
   fp: number;
   fn: number;
   tn: number;
+}
+
+/** Count `n` labelled predictions into `c`. */
+export function tally(c: Confusion, flagged: boolean, label: 0 | 1, n = 1): void {
+  if (flagged) label === 1 ? (c.tp += n) : (c.fp += n);
+  else label === 1 ? (c.fn += n) : (c.tn += n);
 }
 
 /** A window frozen as JSON: what a reference needs (kept with a model, read back by the server). */
@@ -158,10 +165,7 @@ export class Window {
     // Per language, model and category, and over all of them ("*").
     for (const key of ["*", `lang:${f.lang}`, `model:${f.model}`, `category:${f.category}`]) {
       const c = this.feedback.get(key) ?? { tp: 0, fp: 0, fn: 0, tn: 0 };
-      if (f.flagged && f.label === 1) c.tp++;
-      else if (f.flagged) c.fp++;
-      else if (f.label === 1) c.fn++;
-      else c.tn++;
+      tally(c, f.flagged, f.label);
       this.feedback.set(key, c);
     }
   }

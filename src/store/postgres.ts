@@ -194,6 +194,11 @@ export class PostgresStore implements Store {
     await this.pool.query("UPDATE retrains SET state = $1, finished_at = $2, candidate = $3, gate = $4, experiment = $5, message = $6 WHERE id = $7", [o.state, now, o.candidate, o.gate, o.experiment, o.message, id]);
   }
 
+  async getRetrain(id: number): Promise<RetrainRecord | null> {
+    const row = (await this.pool.query<RetrainRow>("SELECT * FROM retrains WHERE id = $1", [id])).rows[0];
+    return row ? toRetrain(row) : null;
+  }
+
   async listRetrains(limit: number): Promise<RetrainRecord[]> {
     return (await this.pool.query<RetrainRow>("SELECT * FROM retrains ORDER BY id DESC LIMIT $1", [limit])).rows.map(toRetrain);
   }

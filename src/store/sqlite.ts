@@ -77,10 +77,9 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   /** Writes predictions on its own connection, off the serving thread (null in memory). */
   private readonly writer: Worker | null;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-  private writes = 0;
   /** Writes sent and not answered yet (close waits for them). */
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void; done: Promise<void> }>();
+  private writes = 0;
 
   constructor(path: string) {
     this.db = openConnection(path);
@@ -117,18 +116,14 @@ export class SqliteStore implements Store {
     if (!this.db.open) throw new Error("the store is closed");
     if (!this.writer) return insertPredictionRows(this.db, rows);
     const id = ++this.writes;
-    const done = new Promise<void>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    let settle!: { resolve: () => void; reject: (err: Error) => void };
+    const done = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    this.pending.set(id, { ...settle, done });
     // While a write is pending the thread keeps the process alive (a shutdown's last flush must land); idle, it does not.
     if (this.pending.size === 1) this.writer.ref();
     this.writer.postMessage({ id, rows });
-    this.inflight.add(done);
-    try {
-      await done;
-    } finally {
-      this.inflight.delete(done);
-    }
+    return done;
   }
-
 
   async getPrediction(id: string): Promise<PredictionRecord | null> {
     const row = this.db.prepare("SELECT * FROM predictions WHERE id = ?").get(id) as PredictionRow | undefined;
@@ -181,6 +176,11 @@ export class SqliteStore implements Store {
 
   async finishRetrain(id: number, o: RetrainOutcome, now: number): Promise<void> {
     this.db.prepare("UPDATE retrains SET state = ?, finished_at = ?, candidate = ?, gate = ?, experiment = ?, message = ? WHERE id = ?").run(o.state, now, o.candidate, o.gate, o.experiment, o.message, id);
+  }
+
+  async getRetrain(id: number): Promise<RetrainRecord | null> {
+    const row = this.db.prepare("SELECT * FROM retrains WHERE id = ?").get(id) as RetrainRow | undefined;
+    return row ? toRetrain(row) : null;
   }
 
   async listRetrains(limit: number): Promise<RetrainRecord[]> {
@@ -257,7 +257,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     // Writes already sent finish first.
-    await Promise.allSettled([...this.inflight]);
+    await Promise.allSettled([...this.pending.values()].map((p) => p.done));
     this.writer?.ref(); // until it has stopped
     await this.writer?.terminate();
     this.db.close();

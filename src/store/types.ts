@@ -137,6 +137,7 @@ export interface Store {
    */
   claimRetrain(trigger: string, now: number, staleMs: number): Promise<RetrainRecord>;
   finishRetrain(id: number, outcome: RetrainOutcome, now: number): Promise<void>;
+  getRetrain(id: number): Promise<RetrainRecord | null>;
   /** Newest first. */
   listRetrains(limit: number): Promise<RetrainRecord[]>;
   putMonitorWindow(w: MonitorWindowRecord): Promise<void>;

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { SCENARIO_BASE, runLoopScenario } from "../../src/loop/scenario.js";
+import { SCENARIO_BASE, runLoopScenario } from "../../bench/loop-scenario.js";
 import { SHARED_DATA, sharedDataSkip } from "../helpers/shared.js";
 
 describe("closing the loop on real data", { skip: sharedDataSkip() }, () => {

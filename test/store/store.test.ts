@@ -91,6 +91,8 @@ function storeSuite(name: string, open: () => Promise<Store>, cleanup: () => Pro
       const all = await store.listRetrains(10);
       assert.deepEqual(all.map((r) => [r.id, r.state]), [[fourth.id, "running"], [third.id, "failed"], [second.id, "skipped"], [first.id, "succeeded"]]);
       assert.match(all[1]!.message, /abandoned/);
+      assert.deepEqual(await store.getRetrain(first.id), all[3]);
+      assert.equal(await store.getRetrain(987_654), null);
       assert.deepEqual({ ...all[3]!, id: 0 }, { id: 0, trigger: "alert:language_js", state: "succeeded", startedAt: 10_000, finishedAt: 20_000, candidate: "m-new", gate: "passed", experiment: "retrain-1", message: "shadow started" });
       // Concurrent claims: exactly one runs.
       await store.finishRetrain(fourth.id, { state: "failed", candidate: null, gate: null, experiment: null, message: "x" }, 100_000);

@@ -1,5 +1,6 @@
 /** POST /v1/feedback: a label for an earlier classification. 202 means it is stored durably. */
 import type { FastifyInstance } from "fastify";
+import { topCategory } from "../../engine/policy.js";
 import type { ServerContext } from "../app.js";
 import { parseFeedback } from "../validate.js";
 import { SCHEMAS } from "../schemas.js";
@@ -15,8 +16,7 @@ export function registerFeedbackRoutes(app: FastifyInstance, ctx: ServerContext)
     // (it is written within a second; any replica's predictions on a shared store).
     const p = await ctx.store.getPrediction(id);
     if (p) {
-      const category = Object.entries(p.categories).reduce((a, b) => (b[1] > a[1] ? b : a), ["", -1])[0];
-      ctx.monitor.observeFeedback({ label, flagged: p.action !== "allow", lang: p.lang, model: p.model, category, score: p.score });
+      ctx.monitor.observeFeedback({ label, flagged: p.action !== "allow", lang: p.lang, model: p.model, category: topCategory(p.categories) ?? "", score: p.score });
     }
     return reply.code(202).send({ id, label, status: "accepted" });
   });

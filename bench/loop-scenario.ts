@@ -10,16 +10,16 @@
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { parseConfig } from "../config.js";
-import { readExamples, resolveDatasets, type Example } from "../data/datasets.js";
-import { Engine } from "../engine/engine.js";
-import { evaluate, type EvalReport } from "../eval/evaluate.js";
-import { mulberry32 } from "../model/shuffle.js";
-import { runTraining } from "../pipeline/run.js";
-import { Registry } from "../registry/registry.js";
-import { EngineSlot, buildServer, type ServerContext } from "../server/app.js";
-import { SqliteStore } from "../store/sqlite.js";
-import type { RetrainRecord } from "../store/types.js";
+import { parseConfig } from "../src/config.js";
+import { readExamples, resolveDatasets, type Example } from "../src/data/datasets.js";
+import { Engine } from "../src/engine/engine.js";
+import { evaluate, type EvalReport } from "../src/eval/evaluate.js";
+import { mulberry32 } from "../src/model/shuffle.js";
+import { runTraining } from "../src/pipeline/run.js";
+import { Registry } from "../src/registry/registry.js";
+import { EngineSlot, buildServer, type ServerContext } from "../src/server/app.js";
+import { SqliteStore } from "../src/store/sqlite.js";
+import type { RetrainRecord } from "../src/store/types.js";
 import type { FastifyInstance } from "fastify";
 
 export interface ScenarioOptions {
