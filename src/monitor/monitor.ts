@@ -108,7 +108,8 @@ export class Monitor {
       this.current.add(toRecord(o, lexicon));
       if (this.current.n >= this.options.windowSize) this.close();
     }
-    if (this.current.n > 0 && this.now() - this.current.start >= this.options.windowSeconds * 1000) this.close();
+    // A window of labels alone closes too, or other replicas would never see those labels.
+    if (this.current.hasContent() && this.now() - this.current.start >= this.options.windowSeconds * 1000) this.close();
   }
 
   /** A new reference (the served model's validation data, when a new model comes in). */
@@ -142,7 +143,7 @@ export class Monitor {
     this.flush();
     const since = this.now() - ms;
     const merged = new Window(this.now());
-    for (const w of [...this.closed, this.current, ...others]) if (w.end >= since && w.n + w.shed + w.feedback.size > 0) merged.merge(w);
+    for (const w of [...this.closed, this.current, ...others]) if (w.end >= since && w.hasContent()) merged.merge(w);
     const drift = this.reference && merged.n > 0 ? driftStatistics(this.reference, merged, this.options.thresholds) : {};
     const fb = merged.feedback.get("*");
     const labelled = fb ? fb.tp + fb.fp + fb.fn + fb.tn : 0;
@@ -197,7 +198,7 @@ export class Monitor {
   timeline(ms: number): Array<Record<string, unknown>> {
     this.flush();
     const since = this.now() - ms;
-    const open = this.current.n > 0 || this.current.feedback.size > 0 ? [this.current] : [];
+    const open = this.current.hasContent() ? [this.current] : [];
     return [...this.closed, ...open]
       .filter((w) => w.end >= since || w === this.current)
       .map((w) => {

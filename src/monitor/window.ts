@@ -129,6 +129,11 @@ export class Window {
     this.end = start;
   }
 
+  /** Whether anything was counted: messages, shed or rejected requests, or labels (a window of labels alone still matters). */
+  hasContent(): boolean {
+    return this.n + this.shed + this.rejectedEmpty + this.rejectedOverLength + this.feedback.size > 0;
+  }
+
   add(r: MonitorRecord): void {
     this.n++;
     this.end = Math.max(this.end, r.ts);
