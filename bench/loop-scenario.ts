@@ -114,7 +114,7 @@ export async function runLoopScenario(o: ScenarioOptions): Promise<ScenarioResul
     monitoring: { windowSize: 500, minMessages: 200, windowSeconds: 3600 },
     loop: { baseData: baseDirs, minFeedbackRows: o.minLabels },
     // This process both serves and trains: shedding on its own event-loop delay would refuse the replay.
-    serving: { maxEventLoopDelayMs: 600_000 },
+    serving: { maxEventLoopDelayMs: 600_000, maxQueueMs: 600_000 },
   });
   const store = new SqliteStore(join(dataDir, "warden.db"));
   const registry = new Registry(store, dataDir);

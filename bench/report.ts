@@ -205,9 +205,9 @@ function http(r: Results): string[] {
   const perCpu = (x: HttpResult["floor"]): string => (x.serverCores ? fmt(x.rps / x.serverCores) : "n/a");
   return [
     ...out,
-    `Each server runs in **its own child process**: Warden through \`startServer\` (src/server/start.ts, what \`warden serve\` runs: SQLite store in an empty temp data dir, shipped model, prediction log, metrics, logger off), and the floor, a bare Fastify app whose \`POST /v1/classify\` only parses the same JSON body and answers \`{"ok": true, "length": n}\`. Both listen on 127.0.0.1:0. autocannon runs in the benchmark's own process, so client and server do not share a thread (on ${r.machine.nproc} cores they still compete for the machine). Load: ${h.connections} connections, no pipelining, bodies \`{"text": <real message>}\` cycling through ${h.bodies} messages from the sample; 2 s warm-up on each server, then ${h.roundSeconds} s rounds alternating floor / Warden (A/B/A/B). req/s is completed requests over the round's duration; autocannon records latencies in whole milliseconds; CPU columns are from /proc (server) and process.cpuUsage (autocannon) over each round.`,
+    `Each server runs in **its own child process**: Warden through \`startServer\` (src/server/start.ts, what \`warden serve\` runs: SQLite store in an empty temp data dir, shipped model, prediction log, metrics, logger off), and the floor, a bare Fastify app whose \`POST /v1/classify\` only parses the same JSON body and answers \`{"ok": true, "length": n}\`. Both listen on 127.0.0.1:0. autocannon runs in the benchmark's own process, so client and server do not share a thread (on ${r.machine.nproc} cores they still compete for the machine). Load: ${h.connections} connections, no pipelining, bodies \`{"text": <real message>}\` cycling through ${h.bodies} messages from the sample; 2 s warm-up on each server, then ${h.roundSeconds} s rounds alternating floor / Warden (A/B/A/B). req/s counts answers (status 200) over the round's duration: a request shed with 503 is not served, and non-2xx counts those; latencies are autocannon's over every response, 503s included, in whole milliseconds; CPU columns are from /proc (server) and process.cpuUsage (autocannon) over each round.`,
     "",
-    "| round | server | requests | req/s | p50 ms | p99 ms | errors | non-2xx | server CPU (cores) | autocannon CPU (cores) |",
+    "| round | server | requests | answers/s (200) | p50 ms | p99 ms | errors | non-2xx | server CPU (cores) | autocannon CPU (cores) |",
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...h.rounds.map(
       (x) =>
@@ -216,7 +216,7 @@ function http(r: Results): string[] {
     "",
     "Mean of the rounds:",
     "",
-    "| server | req/s | p50 ms | p99 ms | requests per server CPU-second |",
+    "| server | answers/s (200) | p50 ms | p99 ms | answers per server CPU-second |",
     "|---|---:|---:|---:|---:|",
     `| floor (Fastify, no model) | ${fmt(h.floor.rps)} | ${fmt(h.floor.p50Ms, 1)} | ${fmt(h.floor.p99Ms, 1)} | ${perCpu(h.floor)} |`,
     `| Warden | ${fmt(h.warden.rps)} | ${fmt(h.warden.p50Ms, 1)} | ${fmt(h.warden.p99Ms, 1)} | ${perCpu(h.warden)} |`,

@@ -10,6 +10,14 @@
  * median of the last five ticks. Sustained overload makes every tick late and starts
  * shedding within about 30 ms; one long pause (a model loading) is a single late tick
  * and sheds nothing.
+ *
+ * The loop's delay sees overload only between turns of the event loop, and the queue is
+ * not in this process: a classify request is answered within the turn that reads it, so
+ * requests wait in the sockets while one turn works through every connection that was
+ * ready when it began. Each of those was ready by the turn's start, so the time the
+ * turn has worked so far is a floor on what the next one has waited: past
+ * `serving.maxQueueMs` of it, the rest of the turn's requests are shed (a few µs each)
+ * and the next turn begins soon. The first request of a turn is always admitted.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ERROR_STATUS, WardenError } from "../errors.js";
@@ -44,21 +52,31 @@ export class LoopDelay {
 }
 
 export function registerLoadShedding(app: FastifyInstance, ctx: Pick<ServerContext, "config" | "metrics" | "monitor">): void {
-  const { maxInFlight, maxEventLoopDelayMs, retryAfterSeconds } = ctx.config.serving;
+  const { maxInFlight, maxEventLoopDelayMs, maxQueueMs, retryAfterSeconds } = ctx.config.serving;
   const delay = new LoopDelay();
   app.addHook("onClose", async () => delay.stop());
-  const shed = (reply: FastifyReply, reason: "event loop" | "in flight", detail: string): FastifyReply => {
+  const shed = (reply: FastifyReply, reason: "event loop" | "in flight" | "queue", detail: string): FastifyReply => {
     ctx.metrics.shed.inc({ reason });
     ctx.monitor.countShed();
     const err = new WardenError("OVERLOADED", `the server is overloaded (${detail}); retry after ${retryAfterSeconds} s.`);
     return reply.code(ERROR_STATUS.OVERLOADED).header("retry-after", String(retryAfterSeconds)).send({ error: { code: err.code, message: err.message } });
   };
   let inFlight = 0;
+  // When the current turn of the event loop began to answer requests (-1: between turns).
+  let turnStart = -1;
+  const endTurn = (): void => {
+    turnStart = -1;
+  };
   app.addHook("onRequest", async (request, reply) => {
     if (!SHED_ROUTES.has(request.url.split("?")[0]!)) return;
     const behind = delay.ms;
     if (behind > maxEventLoopDelayMs) return shed(reply, "event loop", `event loop ${Math.round(behind)} ms behind`);
     if (inFlight >= maxInFlight) return shed(reply, "in flight", `${inFlight} requests in hand`);
+    const now = performance.now();
+    if (turnStart < 0) {
+      turnStart = now;
+      setImmediate(endTurn);
+    } else if (now - turnStart > maxQueueMs) return shed(reply, "queue", `requests waited over ${Math.round(now - turnStart)} ms to be read`);
     inFlight++;
     (request as FastifyRequest & { counted?: boolean }).counted = true;
   });

@@ -241,7 +241,7 @@ export interface TestServer {
 export function withTestServing(config: unknown = {}): Record<string, unknown> {
   const c = (config ?? {}) as Record<string, unknown>;
   const serving = (c.serving ?? {}) as Record<string, unknown>;
-  return { ...c, serving: { maxEventLoopDelayMs: 60_000, ...serving } };
+  return { ...c, serving: { maxEventLoopDelayMs: 60_000, maxQueueMs: 60_000, ...serving } };
 }
 
 /** Serve the fixture model from a fresh temporary data dir. */

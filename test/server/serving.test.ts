@@ -5,12 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { connect, type Socket } from "node:net";
 import { parseConfig } from "../../src/config.js";
 import { Cascade, type ModelStage } from "../../src/engine/cascade.js";
 import { Engine } from "../../src/engine/engine.js";
 import { RulesStage } from "../../src/engine/rules.js";
 import { deserializeModel } from "../../src/model/artifact.js";
-import { FIXTURE_INSULT, fixtureArtifact, startTestServer } from "../helpers/fixture.js";
+import { FIXTURE_INSULT, fixtureArtifact, startListeningTestServer, startTestServer } from "../helpers/fixture.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -122,6 +123,42 @@ describe("load shedding", () => {
       assert.equal((await server.app.inject({ method: "POST", url: "/v1/classify", payload: { text: FIXTURE_INSULT } })).statusCode, 200);
       assert.match((await server.app.inject({ method: "GET", url: "/metrics" })).body, /warden_shed_total\{reason="event loop"\} [1-9]/);
     } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("load shedding by queue time", () => {
+  it("sheds the rest of an event-loop turn once the turn has worked past serving.maxQueueMs, and admits again in the next", async () => {
+    const server = await startListeningTestServer({ config: { serving: { maxQueueMs: 1 } } });
+    const { port } = new URL(server.url);
+    const sockets: Socket[] = [];
+    try {
+      // 30 connections open first, then a request written on each at once: the server reads them all in one turn.
+      for (let i = 0; i < 30; i++) sockets.push(await new Promise<Socket>((resolve, reject) => connect(Number(port), "127.0.0.1", function (this: Socket) { resolve(this); }).on("error", reject)));
+      const answers = sockets.map((socket) => new Promise<string>((resolve) => {
+        let text = "";
+        socket.on("data", (chunk: Buffer) => {
+          text += chunk.toString("utf8");
+          if (/\r\n\r\n[\s\S]*\}$/.test(text)) resolve(text);
+        });
+      }));
+      sockets.forEach((socket, i) => {
+        const body = JSON.stringify({ text: `${FIXTURE_INSULT} ${i}` });
+        socket.write(`POST /v1/classify HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      });
+      const responses = await Promise.all(answers);
+      const codes = responses.map((r) => Number(r.slice(9, 12)));
+      assert.ok(codes.includes(200) && codes.includes(503), `the burst was partly admitted, partly shed: ${codes.join(" ")}`);
+      assert.deepEqual([...new Set(codes)].sort(), [200, 503]);
+      for (const r of responses.filter((x) => x.startsWith("HTTP/1.1 503"))) {
+        assert.match(r, /retry-after: 1/i);
+        assert.match(r, /waited over \d+ ms/);
+      }
+      assert.equal((await server.app.inject({ method: "POST", url: "/v1/classify", payload: { text: FIXTURE_INSULT } })).statusCode, 200, "a new turn admits again");
+      assert.match((await server.app.inject({ method: "GET", url: "/metrics" })).body, /warden_shed_total\{reason="queue"\} [1-9]/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
       await server.close();
     }
   });
