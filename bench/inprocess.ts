@@ -94,7 +94,7 @@ export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts:
   const probs = new Float64Array(heads.length);
   // The policy stage's input: each message's calibrated probabilities.
   const allProbs = normTexts.map((t, i) => {
-    fx.extract(t, x, undefined, namespaces[i], evasions[i]);
+    fx.extract(t, x, namespaces[i], evasions[i]);
     model.classifier.predict(x, langs[i]!, probs);
     return Float64Array.from(probs);
   });
@@ -120,7 +120,7 @@ export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts:
       name: "features",
       run: () => {
         for (let i = 0; i < normTexts.length; i++) {
-          fx.extract(normTexts[i]!, x, undefined, namespaces[i], evasions[i]);
+          fx.extract(normTexts[i]!, x, namespaces[i], evasions[i]);
           sink += x.length;
         }
       },
@@ -131,7 +131,7 @@ export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts:
       name: "features + predict",
       run: () => {
         for (let i = 0; i < normTexts.length; i++) {
-          fx.extract(normTexts[i]!, x, undefined, namespaces[i], evasions[i]);
+          fx.extract(normTexts[i]!, x, namespaces[i], evasions[i]);
           model.classifier.predict(x, langs[i]!, probs);
           sink += probs[0]!;
         }
@@ -159,7 +159,7 @@ export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts:
         for (const t of texts) {
           const n = normalize(t, model.lexicon, model.normalization);
           const lang = model.language.identify(n.text).lang;
-          fx.extract(n.text, x, undefined, features.languageFeatures ? languageNamespace(lang) : 0, features.evasionFeatures ? evasionFlags(n.signals) : 0);
+          fx.extract(n.text, x, features.languageFeatures ? languageNamespace(lang) : 0, features.evasionFeatures ? evasionFlags(n.signals) : 0);
           model.classifier.predict(x, lang, probs);
           const decision = policy.decide(probs, lang);
           const categories: Record<string, number> = {};

@@ -10,7 +10,7 @@ import { FeatureExtractor, SparseVector } from "../features/extract.js";
 import { languageNamespace, type WardenModel } from "../model/bundle.js";
 import type { LinearModel } from "../model/linear.js";
 import { evasionFlags, normalize } from "../text/normalize.js";
-import { explain, type Span } from "./explain.js";
+import { Attributor, type Span } from "./explain.js";
 import { Policy, type Action } from "./policy.js";
 import { reasonFor } from "./reason.js";
 
@@ -68,6 +68,7 @@ export class Engine {
   private readonly policy: Policy;
   private readonly x = new SparseVector();
   private readonly probs: Float64Array;
+  private readonly attributor: Attributor;
 
   constructor(loaded: LoadedModel, policy: PolicyConfig) {
     this.version = loaded.version;
@@ -76,6 +77,7 @@ export class Engine {
     this.extractor = new FeatureExtractor(this.classifier.features);
     this.policy = new Policy(this.classifier, policy);
     this.probs = new Float64Array(this.classifier.heads.length);
+    this.attributor = new Attributor(this.extractor, this.classifier);
   }
 
   get categories(): readonly string[] {
@@ -99,7 +101,7 @@ export class Engine {
     const lang = this.model.language.identify(norm.text).lang;
     const namespace = this.classifier.features.languageFeatures ? languageNamespace(lang) : 0;
     const evasion = this.classifier.features.evasionFeatures ? evasionFlags(norm.signals) : 0;
-    this.extractor.extract(norm.text, this.x, undefined, namespace, evasion);
+    this.extractor.extract(norm.text, this.x, namespace, evasion);
     this.classifier.predict(this.x, lang, this.probs);
     const decision = this.policy.decide(this.probs, lang);
     const categories: Record<string, number> = {};
@@ -121,7 +123,7 @@ export class Engine {
       result.observed = { normalized: norm.text, evasion: g.confusable + g.leet + g.split + g.stretched > 0, repairedEncoding: g.mojibake > 0, invisible: g.invisible > 0, flaggedCategories };
     }
     if (options.explain === true || (options.explain === "flagged" && decision.flagged)) {
-      result.explanation = explain(text, norm, this.extractor, this.classifier, decision.top, this.x, namespace, evasion);
+      result.explanation = this.attributor.explain(text, norm, decision.top, this.x, namespace, evasion);
       result.reason = reasonFor(decision.action, this.classifier.heads[decision.top]!, this.probs[decision.top]!, result.explanation, norm.signals);
     } else if (options.explain === "flagged") {
       result.explanation = [];

@@ -15,44 +15,62 @@ export interface Span {
   readonly weight: number;
 }
 
-function valueOf(x: SparseVector, index: number): number {
-  let lo = 0;
-  let hi = x.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = x.indices[mid]!;
-    if (v === index) return x.values[mid]!;
-    if (v < index) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return 0;
-}
+/**
+ * The per-character contributions of one message: reusable scratch (one per engine,
+ * never shared between threads). Per bucket, the feature's contribution and how many
+ * occurrences share it live in dense tables indexed by bucket, cleared after each use
+ * by visiting only the message's own buckets: no map and no search per occurrence.
+ */
+export class Attributor {
+  private readonly trace = new FeatureTrace();
+  private perBucket: Float32Array | null = null;
+  private occurrences: Uint32Array | null = null;
 
-/** Per-character contribution to `head`'s margin over the normalized text. */
-export function characterContributions(
-  input: Normalized,
-  extractor: FeatureExtractor,
-  model: LinearModel,
-  head: number,
-  x: SparseVector,
-  namespace: number,
-  evasion: number,
-): Float64Array {
-  const trace = new FeatureTrace();
-  extractor.extract(input.text, x, trace, namespace, evasion);
-  const occurrences = new Map<number, number>();
-  for (let k = 0; k < trace.length; k++) occurrences.set(trace.index[k]!, (occurrences.get(trace.index[k]!) ?? 0) + 1);
-  const perChar = new Float64Array(input.text.length);
-  for (let k = 0; k < trace.length; k++) {
-    const idx = trace.index[k]!;
-    const c = model.contribution(idx, valueOf(x, idx), head) / occurrences.get(idx)!;
-    const s = trace.start[k]!;
-    const e = trace.end[k]!;
-    if (e <= s) continue;
-    const share = c / (e - s);
-    for (let p = s; p < e; p++) perChar[p]! += share;
+  constructor(
+    private readonly extractor: FeatureExtractor,
+    private readonly model: LinearModel,
+  ) {}
+
+  /** Per-character contribution to `head`'s margin over the normalized text, whose features `x` are (extracted with this namespace and evasion). */
+  characterContributions(input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number): Float64Array {
+    const trace = this.trace;
+    trace.length = 0;
+    this.extractor.traceOnly(input.text, trace, namespace, evasion);
+    // Allocated on the first explanation only: an engine that never explains pays nothing.
+    const perBucket = (this.perBucket ??= new Float32Array(this.extractor.dimension));
+    const occurrences = (this.occurrences ??= new Uint32Array(this.extractor.dimension));
+    for (let k = 0; k < trace.length; k++) occurrences[trace.index[k]!]!++;
+    // Every traced bucket is one of x's (x is the trace's buckets, merged).
+    for (let k = 0; k < x.length; k++) {
+      const idx = x.indices[k]!;
+      perBucket[idx] = this.model.contribution(idx, x.values[k]!, head) / occurrences[idx]!;
+    }
+    const perChar = new Float64Array(input.text.length);
+    for (let k = 0; k < trace.length; k++) {
+      const s = trace.start[k]!;
+      const e = trace.end[k]!;
+      if (e <= s) continue;
+      const share = perBucket[trace.index[k]!]! / (e - s);
+      for (let p = s; p < e; p++) perChar[p]! += share;
+    }
+    for (let k = 0; k < x.length; k++) occurrences[x.indices[k]!] = 0;
+    return perChar;
   }
-  return perChar;
+
+  /** The top `topK` words of `original` by their contribution to `head`, as input spans. */
+  explain(original: string, input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number, topK = 5): Span[] {
+    const perChar = this.characterContributions(input, head, x, namespace, evasion);
+    const spans: Span[] = [];
+    for (const [s, e] of tokens(input.text)) {
+      let w = 0;
+      for (let p = s; p < e; p++) w += perChar[p]!;
+      if (w <= 1e-6) continue;
+      const span = toInputSpan(input, s, e);
+      spans.push({ start: span.start, end: span.end, text: original.slice(span.start, span.end), weight: Math.round(w * 1e4) / 1e4 });
+    }
+    spans.sort((a, b) => b.weight - a.weight || a.start - b.start);
+    return spans.slice(0, topK);
+  }
 }
 
 /** Scripts written without spaces between words: a run of them is split into dictionary words. */
@@ -76,28 +94,4 @@ function tokens(text: string): Array<[number, number]> {
     else out.push([start, i]);
   }
   return out;
-}
-
-export function explain(
-  original: string,
-  input: Normalized,
-  extractor: FeatureExtractor,
-  model: LinearModel,
-  head: number,
-  x: SparseVector,
-  namespace: number,
-  evasion: number,
-  topK = 5,
-): Span[] {
-  const perChar = characterContributions(input, extractor, model, head, x, namespace, evasion);
-  const spans: Span[] = [];
-  for (const [s, e] of tokens(input.text)) {
-    let w = 0;
-    for (let p = s; p < e; p++) w += perChar[p]!;
-    if (w <= 1e-6) continue;
-    const span = toInputSpan(input, s, e);
-    spans.push({ start: span.start, end: span.end, text: original.slice(span.start, span.end), weight: Math.round(w * 1e4) / 1e4 });
-  }
-  spans.sort((a, b) => b.weight - a.weight || a.start - b.start);
-  return spans.slice(0, topK);
 }

@@ -116,12 +116,26 @@ export class FeatureExtractor {
   }
 
   /**
-   * Fill `out` with the features of normalized `text`; record occurrences in `trace`
-   * when given. With a `namespace` (a language's hash, say) every feature is emitted a
+   * Fill `out` with the features of normalized `text`. With a `namespace` (a language's hash, say) every feature is emitted a
    * second time in that namespace, so the model learns shared and per-namespace
    * weights side by side (Daumé's feature augmentation).
    */
-  extract(text: string, out: SparseVector, trace?: FeatureTrace, namespace = 0, evasion = 0): void {
+  extract(text: string, out: SparseVector, namespace = 0, evasion = 0): void {
+    this.emitAll(text, undefined, namespace, evasion);
+    this.finish(out);
+  }
+
+  /**
+   * Only where each feature occurrence of `text` came from, into `trace`: for a text whose
+   * vector `extract` has already made (with the same namespace and evasion), so the
+   * explanation does not merge, sort and scale it a second time.
+   */
+  traceOnly(text: string, trace: FeatureTrace, namespace = 0, evasion = 0): void {
+    this.emitAll(text, trace, namespace, evasion);
+    this.rawLength = 0;
+  }
+
+  private emitAll(text: string, trace: FeatureTrace | undefined, namespace: number, evasion: number): void {
     this.rawLength = 0;
     this.namespace = namespace;
     // one feature per kind of hiding (bits of `evasion`), also per language: "ㅋㅋㅋ" is
@@ -129,7 +143,6 @@ export class FeatureExtractor {
     for (let bit = 0; evasion >> bit !== 0; bit++) if ((evasion >> bit) & 1) this.emit(fmix32(EVASION_SEED + bit), trace, 0, 0);
     this.charNgrams(text, trace);
     if (this.config.wordNgrams > 0) this.wordNgrams(text, trace);
-    this.finish(out);
   }
 
   private emit(h: number, trace: FeatureTrace | undefined, start: number, end: number): void {

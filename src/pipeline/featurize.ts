@@ -40,7 +40,7 @@ export function epochOrder(rows: number, seed: number, epoch: number): Uint32Arr
 export function inThreadSource(plan: FitPlan): FeatureSource {
   const extractor = new FeatureExtractor(plan.features);
   return {
-    next: (p, out) => extractor.extract(plan.texts[p]!, out, undefined, plan.ns[p], plan.evasion[p]),
+    next: (p, out) => extractor.extract(plan.texts[p]!, out, plan.ns[p], plan.evasion[p]),
     close: () => {},
   };
 }
@@ -154,7 +154,7 @@ function runWorker(plan: FitPlan, shared: Shared): void {
     const order = epochOrder(plan.texts.length, plan.seed, epoch);
     for (let k = 0; k < order.length; k++) {
       const p = order[k]!;
-      extractor.extract(plan.texts[p]!, x, undefined, plan.ns[p], plan.evasion[p]);
+      extractor.extract(plan.texts[p]!, x, plan.ns[p], plan.evasion[p]);
       const fits = x.length <= SLOT_ENTRIES;
       if (count === SLOT_ROWS || (fits && used + x.length > SLOT_ENTRIES)) flush();
       const base = slot * ROW_STRIDE + 1 + 2 * count++;

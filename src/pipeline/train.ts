@@ -204,7 +204,7 @@ export function calibrateStage(split: SplitData, language: LanguageStage, fit: F
   const uncalibrated = new LinearModel({ heads, features: config.features, weights: fit.weights, bias: fit.bias, calibration: heads.map(() => IDENTITY_PLATT) });
   const margins = new Float64Array(heads.length);
   const valMargin = validation.map((i) => {
-    extractor.extract(split.normalized[i]!, x, undefined, ns[i], evasion[i]);
+    extractor.extract(split.normalized[i]!, x, ns[i], evasion[i]);
     uncalibrated.margins(x, margins);
     return margins[headOf[i]!]!;
   });

@@ -31,10 +31,13 @@ describe("FeatureExtractor", () => {
     const x = new SparseVector();
     const t = new FeatureTrace();
     const text = "bad word";
-    fx.extract(text, x, t);
+    fx.extract(text, x);
+    fx.traceOnly(text, t);
     // char n-grams: 5 lengths over 10 padded positions minus the space unigrams and the cut-off tails; words: 2 + 1 bigram
     assert.ok(t.length > 30);
     for (let k = 0; k < t.length; k++) assert.ok(t.start[k]! >= 0 && t.end[k]! <= text.length && t.start[k]! <= t.end[k]!);
+    // The trace covers exactly the vector's buckets.
+    assert.deepEqual(new Set(t.index.subarray(0, t.length)), new Set(x.indices.subarray(0, x.length)));
   });
 
   it("rejects bad settings with a message naming them", () => {
