@@ -89,7 +89,7 @@ function headline(r: Results): string[] {
   if (r.modelLoad.ok) rows.push(`| model load (median of 5) | ${fmt(r.modelLoad.value.medianMs)} ms for ${fmt(r.modelLoad.value.bytes / 1e6, 1)} MB |`);
   if (r.http.ok) {
     const h = r.http.value;
-    rows.push(`| HTTP /v1/classify, Warden vs floor | ${fmt(h.warden.rps)} vs ${fmt(h.floor.rps)} req/s (${pct(h.warden.rps, h.floor.rps)}) |`);
+    rows.push(`| HTTP /v1/classify, Warden vs floor | ${fmt(h.warden.rps)} vs ${fmt(h.floor.rps)} answers/s (${pct(h.warden.rps, h.floor.rps)}) |`);
   }
   if (r.pipeline?.ok) {
     const p = r.pipeline.value;
@@ -259,7 +259,7 @@ function serving(r: Results): string[] {
   const p99 = (xs: readonly ServingResultRound[]): number => xs.reduce((a, x) => a + x.admittedP99Ms, 0) / xs.length;
   return [
     ...out,
-    `The real server in a child process (shipped model, SQLite, prediction log and monitor on), loaded by autocannon from this process; latencies are the client's, per response. Capacity, closed-loop with 100 connections: **${fmt(s.capacityRps)} requests/s**. Then an open-loop load of 4× that rate (400 connections). Last, a moderate rate (a quarter of capacity), paced (request i leaves at i/rate seconds; autocannon's fixed rate sends in bursts whose own queueing would dominate), with and without a shadow experiment whose challenger (the same weights under another version) scores a copy of every request, A/B × 3, each shadow round measured once the shadow thread has loaded its model.`,
+    `The real server in a child process (shipped model, SQLite, prediction log and monitor on), loaded by autocannon from this process; latencies are the client's, per response. Capacity, closed-loop with 100 connections: **${fmt(s.capacityRps)} answers (200) per second**. Then an open-loop load of 4× that rate (400 connections). Last, a moderate rate (a quarter of capacity), paced (request i leaves at i/rate seconds; autocannon's fixed rate sends in bursts whose own queueing would dominate), with and without a shadow experiment whose challenger (the same weights under another version) scores a copy of every request, A/B × 3, each shadow round measured once the shadow thread has loaded its model.`,
     "",
     "| load | rate (req/s) | sent | admitted (200) | shed (503) | other (errors, timeouts) | admitted p50 ms | admitted p99 ms |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -299,9 +299,9 @@ export function renderSummary(r: Results): string {
   else lines.push(failed("model load", r.modelLoad));
   if (r.http.ok) {
     const h = r.http.value;
-    lines.push(`  http: warden ${fmt(h.warden.rps)} req/s (p50 ${fmt(h.warden.p50Ms, 1)} ms, p99 ${fmt(h.warden.p99Ms, 1)} ms) vs floor ${fmt(h.floor.rps)} req/s (p50 ${fmt(h.floor.p50Ms, 1)} ms, p99 ${fmt(h.floor.p99Ms, 1)} ms): ${pct(h.warden.rps, h.floor.rps)}`);
+    lines.push(`  http: warden ${fmt(h.warden.rps)} answers/s (p50 ${fmt(h.warden.p50Ms, 1)} ms, p99 ${fmt(h.warden.p99Ms, 1)} ms) vs floor ${fmt(h.floor.rps)} answers/s (p50 ${fmt(h.floor.p50Ms, 1)} ms, p99 ${fmt(h.floor.p99Ms, 1)} ms): ${pct(h.warden.rps, h.floor.rps)}`);
   } else lines.push(failed("http", r.http));
-  if (r.serving.ok) lines.push(`  serving: capacity ${fmt(r.serving.value.capacityRps)} req/s; 4× overload: ${fmt(r.serving.value.overload.admitted)} admitted (p99 ${fmt(r.serving.value.overload.admittedP99Ms, 1)} ms), ${fmt(r.serving.value.overload.shed)} shed, ${fmt(r.serving.value.overload.other)} other`);
+  if (r.serving.ok) lines.push(`  serving: capacity ${fmt(r.serving.value.capacityRps)} answers/s; 4× overload: ${fmt(r.serving.value.overload.admitted)} admitted (p99 ${fmt(r.serving.value.overload.admittedP99Ms, 1)} ms), ${fmt(r.serving.value.overload.shed)} shed, ${fmt(r.serving.value.overload.other)} other`);
   else lines.push(failed("serving", r.serving));
   if (r.worker.ok) lines.push(`  worker: ${fmt(r.worker.value.workerPerSec)} msg/s via Redis vs ${fmt(r.worker.value.inProcessPerSec)} in process (${pct(r.worker.value.workerPerSec, r.worker.value.inProcessPerSec)})`);
   else lines.push(failed("worker", r.worker));

@@ -106,7 +106,7 @@ const Serving = z
     maxInFlight: z.number().int().min(1).default(512),
     /** Event-loop delay (ms, the worst of the last 30 ms) beyond which classify and feedback requests get 503 at once. */
     maxEventLoopDelayMs: z.number().min(1).default(25),
-    /** Work (ms) one turn of the event loop may do on requests before the rest of the turn's classify requests get 503: a floor on their wait. */
+    /** Work (ms) one turn of the event loop may do on requests before the rest of the turn's classify and feedback requests get 503: a floor on their wait. */
     maxQueueMs: z.number().min(1).default(20),
     /** Seconds a shed client is told to wait (Retry-After). */
     retryAfterSeconds: z.number().int().min(1).default(1),

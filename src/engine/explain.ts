@@ -17,13 +17,14 @@ export interface Span {
 
 /**
  * The per-character contributions of one message: reusable scratch (one per engine,
- * never shared between threads). Per bucket, the feature's contribution and how many
+ * never shared between threads). Per bucket, the feature's value and how many
  * occurrences share it live in dense tables indexed by bucket, cleared after each use
  * by visiting only the message's own buckets: no map and no search per occurrence.
  */
 export class Attributor {
   private readonly trace = new FeatureTrace();
-  private perBucket: Float32Array | null = null;
+  // Float32 like the vector's values, so the table holds them exactly.
+  private values: Float32Array | null = null;
   private occurrences: Uint32Array | null = null;
 
   constructor(
@@ -32,25 +33,23 @@ export class Attributor {
   ) {}
 
   /** Per-character contribution to `head`'s margin over the normalized text, whose features `x` are (extracted with this namespace and evasion). */
-  characterContributions(input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number): Float64Array {
+  private characterContributions(input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number): Float64Array {
     const trace = this.trace;
     trace.length = 0;
     this.extractor.traceOnly(input.text, trace, namespace, evasion);
     // Allocated on the first explanation only: an engine that never explains pays nothing.
-    const perBucket = (this.perBucket ??= new Float32Array(this.extractor.dimension));
+    const values = (this.values ??= new Float32Array(this.extractor.dimension));
     const occurrences = (this.occurrences ??= new Uint32Array(this.extractor.dimension));
-    for (let k = 0; k < trace.length; k++) occurrences[trace.index[k]!]!++;
     // Every traced bucket is one of x's (x is the trace's buckets, merged).
-    for (let k = 0; k < x.length; k++) {
-      const idx = x.indices[k]!;
-      perBucket[idx] = this.model.contribution(idx, x.values[k]!, head) / occurrences[idx]!;
-    }
+    for (let k = 0; k < x.length; k++) values[x.indices[k]!] = x.values[k]!;
+    for (let k = 0; k < trace.length; k++) occurrences[trace.index[k]!]!++;
     const perChar = new Float64Array(input.text.length);
     for (let k = 0; k < trace.length; k++) {
       const s = trace.start[k]!;
       const e = trace.end[k]!;
       if (e <= s) continue;
-      const share = perBucket[trace.index[k]!]! / (e - s);
+      const idx = trace.index[k]!;
+      const share = this.model.contribution(idx, values[idx]!, head) / occurrences[idx]! / (e - s);
       for (let p = s; p < e; p++) perChar[p]! += share;
     }
     for (let k = 0; k < x.length; k++) occurrences[x.indices[k]!] = 0;

@@ -116,9 +116,9 @@ export class FeatureExtractor {
   }
 
   /**
-   * Fill `out` with the features of normalized `text`. With a `namespace` (a language's hash, say) every feature is emitted a
-   * second time in that namespace, so the model learns shared and per-namespace
-   * weights side by side (Daumé's feature augmentation).
+   * Fill `out` with the features of normalized `text`. With a `namespace` (a language's
+   * hash, say) every feature is emitted a second time in that namespace, so the model
+   * learns shared and per-namespace weights side by side (Daumé's feature augmentation).
    */
   extract(text: string, out: SparseVector, namespace = 0, evasion = 0): void {
     this.emitAll(text, undefined, namespace, evasion);
