@@ -256,10 +256,9 @@ function serving(r: Results): string[] {
   const s = r.serving.value;
   const row = (name: string, x: ServingResultRound): string =>
     `| ${name} | ${fmt(x.rate)} | ${fmt(x.sent)} | ${fmt(x.admitted)} | ${fmt(x.shed)} (${fmt(x.shedWithRetryAfter)} with Retry-After) | ${fmt(x.other)} | ${fmt(x.admittedP50Ms, 1)} | ${fmt(x.admittedP99Ms, 1)} |`;
-  const p99 = (xs: readonly ServingResultRound[]): number => xs.reduce((a, x) => a + x.admittedP99Ms, 0) / xs.length;
   return [
     ...out,
-    `The real server in a child process (shipped model, SQLite, prediction log and monitor on), loaded by autocannon from this process; latencies are the client's, per response. Capacity, closed-loop with 100 connections: **${fmt(s.capacityRps)} answers (200) per second**. Then an open-loop load of 4× that rate (400 connections). Last, a moderate rate (a quarter of capacity), paced (request i leaves at i/rate seconds; autocannon's fixed rate sends in bursts whose own queueing would dominate), with and without a shadow experiment whose challenger (the same weights under another version) scores a copy of every request, A/B × 3, each shadow round measured once the shadow thread has loaded its model.`,
+    `The real server in a child process (shipped model, SQLite, prediction log and monitor on), loaded by autocannon from this process; latencies are the client's, per response. Capacity, closed-loop with 100 connections: **${fmt(s.capacityRps)} answers (200) per second**. Then an open-loop load of 4× that rate (400 connections). Last, a moderate rate (a quarter of capacity), paced (request i leaves at i/rate seconds; autocannon's fixed rate sends in bursts whose own queueing would dominate), with and without a shadow experiment whose challenger (the same weights under another version) scores a copy of every request, A/B × ${s.shadow.without.length}, each shadow round measured once the shadow thread has loaded its model.`,
     "",
     "| load | rate (req/s) | sent | admitted (200) | shed (503) | other (errors, timeouts) | admitted p50 ms | admitted p99 ms |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -267,7 +266,7 @@ function serving(r: Results): string[] {
     ...s.shadow.without.map((x, i) => row(`no experiment, round ${i + 1}`, x)),
     ...s.shadow.with.map((x, i) => row(`shadow experiment, round ${i + 1}`, x)),
     "",
-    `Shadow mode's cost at this rate: champion p99 ${fmt(p99(s.shadow.with), 1)} ms against ${fmt(p99(s.shadow.without), 1)} ms without (${pct(p99(s.shadow.with) - p99(s.shadow.without), p99(s.shadow.without))} more). The shadow thread runs at the lowest CPU priority, but on this 2-core machine it still shares the cores with the serving thread and the load generator.`,
+    `Shadow mode's cost at this rate, p99 over every answer of the rounds pooled: champion p99 ${fmt(s.shadow.pooledP99Ms.with, 1)} ms against ${fmt(s.shadow.pooledP99Ms.without, 1)} ms without (${pct(s.shadow.pooledP99Ms.with - s.shadow.pooledP99Ms.without, s.shadow.pooledP99Ms.without)} more).`,
     "",
   ];
 }

@@ -35,10 +35,10 @@ export interface LoadRound {
 export interface ServingResult {
   readonly capacityRps: number;
   readonly overload: LoadRound;
-  readonly shadow: { rate: number; without: LoadRound[]; with: LoadRound[] };
+  readonly shadow: ShadowComparison;
 }
 
-const TOKEN = "bench-token";
+export const TOKEN = "bench-token";
 
 function quantile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -96,7 +96,7 @@ async function run(child: Child, bodies: string[], seconds: number, connections:
 }
 
 /** Open-loop paced load: request i leaves at start + i/rate, on kept-alive connections; each 200's latency from its send. */
-async function paced(child: Child, bodies: string[], seconds: number, rate: number): Promise<LoadRound> {
+async function paced(child: Child, bodies: string[], seconds: number, rate: number, pool: number[]): Promise<LoadRound> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const url = new URL("/v1/classify", child.url);
   const total = Math.round(seconds * rate);
@@ -138,39 +138,70 @@ async function paced(child: Child, bodies: string[], seconds: number, rate: numb
     tick();
   });
   agent.destroy();
+  pool.push(...admittedMs);
   return { rate, sent: total, admitted: admittedMs.length, shed, shedWithRetryAfter, other, admittedP50Ms: quantile(admittedMs, 0.5), admittedP99Ms: quantile(admittedMs, 0.99) };
+}
+
+export interface ShadowComparison {
+  readonly rate: number;
+  readonly without: LoadRound[];
+  readonly with: LoadRound[];
+  /** p99 over every admitted answer of the rounds pooled (one round's p99 rests on ~65 answers, too few). */
+  readonly pooledP99Ms: { readonly without: number; readonly with: number };
+}
+
+const SHADOW_ROUNDS = 4;
+const SHADOW_ROUND_SECONDS = 8;
+
+/**
+ * The champion's latency at `rate` without and with a shadow experiment scoring a copy of
+ * every request, alternating A/B `rounds` times on one running server.
+ */
+export async function measureShadow(child: Child, bodies: string[], rate: number, challenger: string, rounds = SHADOW_ROUNDS): Promise<ShadowComparison> {
+  const admin = (path: string, body?: unknown): Promise<Response> =>
+    fetch(`${child.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, connection: "close", ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  const without: LoadRound[] = [];
+  const withShadow: LoadRound[] = [];
+  const pooled = { without: [] as number[], with: [] as number[] };
+  await paced(child, bodies, 3, rate, []); // warm-up at this rate, not measured
+  for (let i = 0; i < rounds; i++) {
+    without.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.without));
+    const name = `shadow-${Date.now()}-${i}`;
+    const started = await admin("/v1/admin/experiments", { name, challenger, mode: "shadow", traffic: 1 });
+    if (started.status !== 201) throw new Error(`starting the shadow experiment: ${started.status} ${await started.text()}`);
+    // The steady state is measured: the shadow thread loads its model first (a second or so of both cores).
+    await new Promise((r) => setTimeout(r, 3000));
+    withShadow.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.with));
+    const stopped = await admin(`/v1/admin/experiments/${name}/stop`);
+    if (stopped.status !== 200) throw new Error(`stopping the shadow experiment: ${stopped.status} ${await stopped.text()}`);
+  }
+  return { rate, without, with: withShadow, pooledP99Ms: { without: quantile(pooled.without, 0.99), with: quantile(pooled.with, 0.99) } };
+}
+
+/** A challenger as heavy as the champion: the shipped model's weights under another version, registered in `dataDir`. */
+export async function registerTwinChallenger(dataDir: string): Promise<string> {
+  const store = new SqliteStore(join(dataDir, "warden.db"));
+  try {
+    const shipped = loadDefaultModel();
+    const twin = await new Registry(store, dataDir).register(serializeModel(shipped.model, { ...shipped.meta, challengerOf: shipped.version }), { bench: "shadow challenger" });
+    return twin.version;
+  } finally {
+    await store.close();
+  }
 }
 
 export async function measureServing(childScript: string, bodies: string[]): Promise<ServingResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "warden-bench-serving-"));
   let child: Child | undefined;
   try {
-    // A challenger as heavy as the champion: the shipped model's weights under another version.
-    const store = new SqliteStore(join(dataDir, "warden.db"));
-    const shipped = loadDefaultModel();
-    const challenger = await new Registry(store, dataDir).register(serializeModel(shipped.model, { ...shipped.meta, challengerOf: shipped.version }), { bench: "shadow challenger" });
-    await store.close();
+    const challenger = await registerTwinChallenger(dataDir);
     child = await startChild(childScript, "warden", dataDir, { ...process.env, WARDEN_ADMIN_TOKEN: TOKEN });
     await capacityOf(child, bodies, 2, 50); // warm-up
     const capacityRps = await capacityOf(child, bodies, 5, 100);
     const overload = await run(child, bodies, 5, 400, Math.round(4 * capacityRps));
     await new Promise((r) => setTimeout(r, 1000));
-    const rate = Math.max(50, Math.round(capacityRps / 4));
-    const admin = (path: string, body?: unknown, method = "POST"): Promise<Response> =>
-      fetch(`${child!.url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, connection: "close", ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-    const without: LoadRound[] = [];
-    const withShadow: LoadRound[] = [];
-    for (let i = 0; i < 3; i++) {
-      without.push(await paced(child, bodies, 8, rate));
-      const started = await admin("/v1/admin/experiments", { name: `shadow-${i}`, challenger: challenger.version, mode: "shadow", traffic: 1 });
-      if (started.status !== 201) throw new Error(`starting the shadow experiment: ${started.status} ${await started.text()}`);
-      // The steady state is measured: the shadow thread loads its model first (a second or so of both cores).
-      await new Promise((r) => setTimeout(r, 3000));
-      withShadow.push(await paced(child, bodies, 8, rate));
-      const stopped = await admin(`/v1/admin/experiments/shadow-${i}/stop`);
-      if (stopped.status !== 200) throw new Error(`stopping the shadow experiment: ${stopped.status} ${await stopped.text()}`);
-    }
-    return { capacityRps, overload, shadow: { rate, without, with: withShadow } };
+    const shadow = await measureShadow(child, bodies, Math.max(50, Math.round(capacityRps / 4)), challenger);
+    return { capacityRps, overload, shadow };
   } finally {
     if (child) await stopChild(child.proc);
     rmSync(dataDir, { recursive: true, force: true });

@@ -23,7 +23,7 @@ import { Lexicon } from "../text/lexicon.js";
 import type { NormalizationLevel } from "../text/normalize.js";
 import { LanguageModel } from "./langid.js";
 import { LinearModel, type Platt } from "./linear.js";
-import { INT8_BLOCK, dequantizeInt8, quantizeInt8 } from "./quantize.js";
+import { INT8_BLOCK, isInt8, quantizeInt8, toFloat32, type WeightTable } from "./quantize.js";
 
 const MAGIC = "WRDN";
 export const FORMAT_VERSION = 2;
@@ -57,7 +57,7 @@ export interface LoadedArtifact {
   readonly sha256: string;
 }
 
-/** `storage` "int8" writes the weight tables quantized (serve-time values: quantize.ts `int8RoundTrip` of the weights). */
+/** `storage` "int8" writes the weight tables quantized (serve-time values: quantize.ts `int8RoundTrip` of float weights; int8 tables as they are). */
 export function serializeModel(model: WardenModel, meta: Record<string, unknown>, storage: WeightStorage = "f32"): Buffer {
   const { classifier: c, language: l } = model;
   const header: ArtifactHeader = {
@@ -87,13 +87,14 @@ export function serializeModel(model: WardenModel, meta: Record<string, unknown>
   return Buffer.concat([body, createHash("sha256").update(body).digest()]);
 }
 
-function int8Bytes(w: Float32Array): Buffer {
-  const { q, scales } = quantizeInt8(w);
+function int8Bytes(t: WeightTable): Buffer {
+  const { q, scales } = isInt8(t) && t.block === INT8_BLOCK ? t : quantizeInt8(toFloat32(t));
   const pad = (4 - (q.length % 4)) % 4;
   return Buffer.concat([littleEndianBytes(scales), Buffer.from(q.buffer, q.byteOffset, q.byteLength), Buffer.alloc(pad)]);
 }
 
-function littleEndianBytes(a: Float32Array): Buffer {
+function littleEndianBytes(t: WeightTable): Buffer {
+  const a = toFloat32(t);
   const out = Buffer.alloc(a.length * 4);
   for (let i = 0; i < a.length; i++) out.writeFloatLE(a[i]!, i * 4);
   return out;
@@ -125,6 +126,9 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
   const header = JSON.parse(buf.toString("utf8", 12, 12 + headerBytes)) as ArtifactHeader;
   const { classifier: c, language: l } = header;
   const block = header.weights?.kind === "int8" ? header.weights.blockSize : null;
+  if (block !== null && (!Number.isInteger(block) || block < 1 || (block & (block - 1)) !== 0)) {
+    throw new WardenError("MODEL_FORMAT", `${name} declares an int8 block size of ${block}; it must be a power of two.`);
+  }
   // Bytes of a weight table of `count` entries, and of a bias vector.
   const tableBytes = (count: number): number => (block === null ? count * 4 : Math.ceil(count / block) * 4 + count + ((4 - (count % 4)) % 4));
   const sizes = [(1 << c.features.bits) * c.heads.length, c.heads.length, (1 << l.features.bits) * l.labels.length, l.labels.length];
@@ -139,13 +143,14 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
     offset += count * 4;
     return out;
   };
-  const weightTable = (count: number): Float32Array => {
+  // int8 tables stay int8 in memory (quantize.ts): a quarter of the bytes, scoring unchanged.
+  const weightTable = (count: number): WeightTable => {
     if (block === null) return floats(count);
     const scales = floats(Math.ceil(count / block));
     const q = new Int8Array(count);
-    for (let i = 0; i < count; i++) q[i] = buf.readInt8(offset + i);
+    q.set(new Int8Array(buf.buffer, buf.byteOffset + offset, count));
     offset += count + ((4 - (count % 4)) % 4);
-    return dequantizeInt8({ q, scales }, block);
+    return { q, scales, block };
   };
   const [cw, cb, lw, lb] = [weightTable(sizes[0]!), floats(sizes[1]!), weightTable(sizes[2]!), floats(sizes[3]!)];
   const model: WardenModel = {

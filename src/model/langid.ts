@@ -7,6 +7,7 @@
  * and calibration are keyed by its answer.
  */
 import { FeatureExtractor, SparseVector, type FeatureConfig } from "../features/extract.js";
+import { sparseDot, tableLength, type WeightTable } from "./quantize.js";
 import { seededPermutation } from "./shuffle.js";
 
 export const LANGID_FEATURES: FeatureConfig = { bits: 16, charMin: 1, charMax: 3, wordNgrams: 1 };
@@ -17,7 +18,7 @@ export interface LanguageModelState {
   readonly labels: readonly string[];
   readonly features: FeatureConfig;
   /** weights[bucket * L + label] */
-  readonly weights: Float32Array;
+  readonly weights: WeightTable;
   readonly bias: Float32Array;
   /** Below this top probability the answer is "unknown". */
   readonly minConfidence: number;
@@ -31,7 +32,7 @@ export interface LanguageGuess {
 export class LanguageModel {
   readonly labels: readonly string[];
   readonly features: FeatureConfig;
-  readonly weights: Float32Array;
+  readonly weights: WeightTable;
   readonly bias: Float32Array;
   readonly minConfidence: number;
   private readonly extractor: FeatureExtractor;
@@ -40,8 +41,8 @@ export class LanguageModel {
 
   constructor(state: LanguageModelState) {
     const expected = (1 << state.features.bits) * state.labels.length;
-    if (state.weights.length !== expected) {
-      throw new RangeError(`language model weights must have 2^bits * labels = ${expected} entries. Got ${state.weights.length}.`);
+    if (tableLength(state.weights) !== expected) {
+      throw new RangeError(`language model weights must have 2^bits * labels = ${expected} entries. Got ${tableLength(state.weights)}.`);
     }
     this.labels = state.labels;
     this.features = state.features;
@@ -64,14 +65,9 @@ export class LanguageModel {
 }
 
 /** Fills `scores` with softmax probabilities; returns the argmax and its probability. */
-function softmaxArgmax(x: SparseVector, w: Float32Array, bias: Float32Array, scores: Float64Array): { best: number; confidence: number } {
+function softmaxArgmax(x: SparseVector, w: WeightTable, bias: Float32Array, scores: Float64Array): { best: number; confidence: number } {
   const L = bias.length;
-  for (let l = 0; l < L; l++) scores[l] = bias[l]!;
-  for (let k = 0; k < x.length; k++) {
-    const base = x.indices[k]! * L;
-    const v = x.values[k]!;
-    for (let l = 0; l < L; l++) scores[l]! += w[base + l]! * v;
-  }
+  sparseDot(x, w, bias, scores);
   let max = -Infinity;
   let best = 0;
   for (let l = 0; l < L; l++) {

@@ -6,6 +6,7 @@
  * scaling: p = sigmoid(a * margin + b).
  */
 import type { FeatureConfig, SparseVector } from "../features/extract.js";
+import { sparseDot, tableLength, weightAt, type WeightTable } from "./quantize.js";
 
 export interface Platt {
   readonly a: number;
@@ -15,7 +16,7 @@ export interface Platt {
 export interface LinearModelState {
   readonly heads: readonly string[];
   readonly features: FeatureConfig;
-  readonly weights: Float32Array;
+  readonly weights: WeightTable;
   readonly bias: Float32Array;
   readonly calibration: readonly Platt[];
   /** Per language, per head: a calibration fitted on that language's validation data (null: use the head's). */
@@ -37,7 +38,7 @@ export function sigmoid(z: number): number {
 export class LinearModel {
   readonly heads: readonly string[];
   readonly features: FeatureConfig;
-  readonly weights: Float32Array;
+  readonly weights: WeightTable;
   readonly bias: Float32Array;
   readonly calibration: readonly Platt[];
   readonly languageCalibration: Readonly<Record<string, ReadonlyArray<Platt | null>>>;
@@ -47,8 +48,8 @@ export class LinearModel {
   constructor(state: LinearModelState) {
     const H = state.heads.length;
     const expected = (1 << state.features.bits) * H;
-    if (state.weights.length !== expected) {
-      throw new RangeError(`model weights must have 2^bits * heads = ${expected} entries. Got ${state.weights.length}.`);
+    if (tableLength(state.weights) !== expected) {
+      throw new RangeError(`model weights must have 2^bits * heads = ${expected} entries. Got ${tableLength(state.weights)}.`);
     }
     if (state.bias.length !== H || state.calibration.length !== H) {
       throw new RangeError(`model bias and calibration need one entry per head (${H}).`);
@@ -75,16 +76,7 @@ export class LinearModel {
 
   /** Raw margins (before calibration) of every head into `out`. */
   margins(x: SparseVector, out: Float64Array): void {
-    const H = this.heads.length;
-    const w = this.weights;
-    for (let h = 0; h < H; h++) out[h] = this.bias[h]!;
-    const idx = x.indices;
-    const val = x.values;
-    for (let k = 0; k < x.length; k++) {
-      const base = idx[k]! * H;
-      const v = val[k]!;
-      for (let h = 0; h < H; h++) out[h]! += w[base + h]! * v;
-    }
+    sparseDot(x, this.weights, this.bias, out);
   }
 
   /** Calibrated probabilities of every head into `out`, for text identified as `lang`. */
@@ -98,6 +90,6 @@ export class LinearModel {
 
   /** Exact contribution of bucket `index` with value `value` to head `head`'s margin. */
   contribution(index: number, value: number, head: number): number {
-    return this.weights[index * this.heads.length + head]! * value;
+    return weightAt(this.weights, index * this.heads.length + head) * value;
   }
 }

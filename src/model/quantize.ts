@@ -1,14 +1,34 @@
 /**
- * int8 weights with a float scale per block of consecutive weights (symmetric: the
- * block's largest magnitude maps to ±127). A block of 256 keeps one large weight from
- * flattening the small ones of the whole table, at 1.6% extra bytes for the scales.
- * Quantizing already-quantized weights gives them back exactly.
+ * Weight tables as the models score with them: float32, or int8 with a float scale per
+ * block of consecutive weights (symmetric: the block's largest magnitude maps to ±127).
+ * A block of 256 keeps one large weight from flattening the small ones of the whole
+ * table, at 1.6% extra bytes for the scales. Quantizing already-quantized weights gives
+ * them back exactly.
+ *
+ * An int8 table stays int8 in memory (a quarter of the bytes, so a champion's and a
+ * shadow challenger's tables share the cache better). Its weight i is the float32
+ * Math.fround(q[i] * scale), exactly what dequantizing would store, so an int8 model
+ * scores bit for bit like its dequantized twin.
  */
+import type { SparseVector } from "../features/extract.js";
+
 export const INT8_BLOCK = 256;
 
 export interface Int8Weights {
   readonly q: Int8Array;
   readonly scales: Float32Array;
+  /** Weights per scale: a power of two. */
+  readonly block: number;
+}
+
+export type WeightTable = Float32Array | Int8Weights;
+
+export function isInt8(t: WeightTable): t is Int8Weights {
+  return !(t instanceof Float32Array);
+}
+
+export function tableLength(t: WeightTable): number {
+  return isInt8(t) ? t.q.length : t.length;
 }
 
 export function quantizeInt8(w: Float32Array, block = INT8_BLOCK): Int8Weights {
@@ -24,16 +44,53 @@ export function quantizeInt8(w: Float32Array, block = INT8_BLOCK): Int8Weights {
     if (scale === 0) continue;
     for (let i = start; i < end; i++) q[i] = Math.max(-127, Math.min(127, Math.round(w[i]! / scale)));
   }
-  return { q, scales };
+  return { q, scales, block };
 }
 
-export function dequantizeInt8({ q, scales }: Int8Weights, block = INT8_BLOCK): Float32Array {
-  const w = new Float32Array(q.length);
-  for (let i = 0; i < q.length; i++) w[i] = q[i]! * scales[Math.floor(i / block)]!;
+/** The table as float32 (a copy for int8; the table itself for float32). */
+export function toFloat32(t: WeightTable): Float32Array {
+  if (!isInt8(t)) return t;
+  const w = new Float32Array(t.q.length);
+  for (let i = 0; i < w.length; i++) w[i] = t.q[i]! * t.scales[Math.floor(i / t.block)]!;
   return w;
 }
 
-/** The weights as an int8 artifact will serve them. */
+/** The weights as an int8 artifact will serve them, as float32. */
 export function int8RoundTrip(w: Float32Array, block = INT8_BLOCK): Float32Array {
-  return dequantizeInt8(quantizeInt8(w, block), block);
+  return toFloat32(quantizeInt8(w, block));
+}
+
+/** Weight `i` of the table. */
+export function weightAt(t: WeightTable, i: number): number {
+  return isInt8(t) ? Math.fround(t.q[i]! * t.scales[Math.floor(i / t.block)]!) : t[i]!;
+}
+
+/**
+ * out[r] = bias[r] + Σ_k table[x.indices[k] * R + r] * x.values[k] for every row r < R
+ * (R = bias.length): the scores of all heads or labels, whose weights are interleaved
+ * by bucket so that one feature touches one cache line.
+ */
+export function sparseDot(x: SparseVector, t: WeightTable, bias: Float32Array, out: Float64Array): void {
+  const R = bias.length;
+  for (let r = 0; r < R; r++) out[r] = bias[r]!;
+  const idx = x.indices;
+  const val = x.values;
+  if (!isInt8(t)) {
+    for (let k = 0; k < x.length; k++) {
+      const base = idx[k]! * R;
+      const v = val[k]!;
+      for (let r = 0; r < R; r++) out[r]! += t[base + r]! * v;
+    }
+    return;
+  }
+  const { q, scales } = t;
+  const shift = Math.log2(t.block);
+  for (let k = 0; k < x.length; k++) {
+    const base = idx[k]! * R;
+    const v = val[k]!;
+    for (let r = 0; r < R; r++) {
+      const j = base + r;
+      out[r]! += Math.fround(q[j]! * scales[j >>> shift]!) * v;
+    }
+  }
 }

@@ -24,6 +24,7 @@ import { languageNamespace } from "../model/bundle.js";
 import { IDENTITY_PLATT, fitPlatt } from "../model/calibrate.js";
 import { FtrlLearner } from "../model/ftrl.js";
 import { LinearModel, sigmoid, type Platt } from "../model/linear.js";
+import type { WeightTable } from "../model/quantize.js";
 import { LanguageModel, trainLanguageModel, type LanguageModelState } from "../model/langid.js";
 import { epochOrder, inThreadSource, type FeatureSource, type FitPlan } from "./featurize.js";
 import { mapReporting, type TaskProgress } from "./parallel.js";
@@ -192,7 +193,7 @@ const MIN_LANGUAGE_CALIBRATION_PER_CLASS = 30;
  * Calibrate each head on the validation margins of the datasets that teach it, and each
  * (language, head) where the language has enough validation data of both classes.
  */
-export function calibrateStage(split: SplitData, language: LanguageStage, fit: FitStage, config: TrainingConfig): CalibrateStage {
+export function calibrateStage(split: SplitData, language: LanguageStage, fit: { readonly weights: WeightTable; readonly bias: Float32Array }, config: TrainingConfig): CalibrateStage {
   const heads = config.heads;
   const headOf = headsOf(split, heads);
   const { langOf } = language;

@@ -4,12 +4,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { WardenError } from "../../src/errors.js";
+import { SparseVector } from "../../src/features/extract.js";
 import { deserializeModel, loadModelFile, serializeModel } from "../../src/model/artifact.js";
 import type { WardenModel } from "../../src/model/bundle.js";
 import { LanguageModel } from "../../src/model/langid.js";
 import { LinearModel } from "../../src/model/linear.js";
-import { INT8_BLOCK, dequantizeInt8, int8RoundTrip, quantizeInt8 } from "../../src/model/quantize.js";
+import { INT8_BLOCK, int8RoundTrip, isInt8, quantizeInt8, sparseDot, tableLength, toFloat32 } from "../../src/model/quantize.js";
 import { Lexicon } from "../../src/text/lexicon.js";
 
 function tinyModel(): WardenModel {
@@ -97,17 +99,19 @@ describe("model artifact", () => {
     const int8 = serializeModel(model, {}, "int8");
     assert.equal(f32.readUInt16LE(4), 1, "a float model keeps format 1 (its bytes do not change)");
     assert.equal(int8.readUInt16LE(4), 2);
-    const weightBytes = (model.classifier.weights.length + model.language.weights.length) * 4;
+    const weightBytes = (tableLength(model.classifier.weights) + tableLength(model.language.weights)) * 4;
     assert.ok(f32.length - int8.length > 0.7 * weightBytes, `${f32.length} → ${int8.length}`);
     const loaded = deserializeModel(int8, "int8.wdn").model;
-    const w = model.classifier.weights;
+    assert.ok(isInt8(loaded.classifier.weights) && isInt8(loaded.language.weights), "int8 tables stay int8 in memory");
+    const w = toFloat32(model.classifier.weights);
+    const served = toFloat32(loaded.classifier.weights);
     const { scales } = quantizeInt8(w);
-    for (let i = 0; i < w.length; i++) assert.ok(Math.abs(loaded.classifier.weights[i]! - w[i]!) <= scales[Math.floor(i / INT8_BLOCK)]! / 2 + 1e-7, `weight ${i}`);
-    assert.deepEqual(Array.from(loaded.classifier.weights), Array.from(int8RoundTrip(w)));
-    assert.deepEqual(Array.from(loaded.language.weights), Array.from(int8RoundTrip(model.language.weights)));
+    for (let i = 0; i < w.length; i++) assert.ok(Math.abs(served[i]! - w[i]!) <= scales[Math.floor(i / INT8_BLOCK)]! / 2 + 1e-7, `weight ${i}`);
+    assert.deepEqual(Array.from(served), Array.from(int8RoundTrip(w)));
+    assert.deepEqual(Array.from(toFloat32(loaded.language.weights)), Array.from(int8RoundTrip(toFloat32(model.language.weights))));
     assert.deepEqual(Array.from(loaded.classifier.bias), Array.from(model.classifier.bias), "biases stay f32");
     // Quantized weights quantize back to themselves, so re-exporting an int8 model loses nothing.
-    assert.deepEqual(Array.from(int8RoundTrip(loaded.classifier.weights)), Array.from(loaded.classifier.weights));
+    assert.deepEqual(Array.from(int8RoundTrip(served)), Array.from(served));
     assert.ok(serializeModel(loaded, {}, "int8").equals(int8));
   });
 
@@ -115,9 +119,31 @@ describe("model artifact", () => {
     const w = new Float32Array(2 * INT8_BLOCK + 10);
     w[INT8_BLOCK + 3] = -0.75;
     w[INT8_BLOCK + 4] = 0.001;
-    const back = dequantizeInt8(quantizeInt8(w));
+    const back = toFloat32(quantizeInt8(w));
     assert.ok(back.subarray(0, INT8_BLOCK).every((x) => x === 0));
     assert.equal(back[INT8_BLOCK + 3], Math.fround(-0.75));
     assert.equal(back[INT8_BLOCK + 4], 0, "far below the block's step: rounds to zero");
+  });
+
+  it("scores with int8 tables in memory exactly as with their dequantized float32 copy", () => {
+    fc.assert(
+      fc.property(fc.array(fc.float({ min: -4, max: 4, noNaN: true }), { minLength: 3 * 1024, maxLength: 3 * 1024 }), fc.uniqueArray(fc.integer({ min: 0, max: 1023 }), { minLength: 1, maxLength: 60 }), (weights, buckets) => {
+        const table = quantizeInt8(Float32Array.from(weights));
+        const x = new SparseVector();
+        x.ensure(buckets.length);
+        [...buckets].sort((a, c) => a - c).forEach((b, k) => {
+          x.indices[k] = b;
+          x.values[k] = 1 + (b % 7) / 3;
+        });
+        x.length = buckets.length;
+        const bias = Float32Array.of(0.5, -1, 0.25);
+        const fromInt8 = new Float64Array(3);
+        const fromFloat = new Float64Array(3);
+        sparseDot(x, table, bias, fromInt8);
+        sparseDot(x, toFloat32(table), bias, fromFloat);
+        assert.deepEqual(Array.from(fromInt8), Array.from(fromFloat));
+      }),
+      { numRuns: 50 },
+    );
   });
 });

@@ -6,7 +6,7 @@
 import type { TrainingConfig } from "../../config.js";
 import { serializeModel } from "../../model/artifact.js";
 import { LanguageModel } from "../../model/langid.js";
-import { int8RoundTrip } from "../../model/quantize.js";
+import { quantizeInt8, toFloat32 } from "../../model/quantize.js";
 import { codeFingerprint } from "../fingerprint.js";
 import type { Step, StepOutput } from "../runner.js";
 import { calibrateStage, languageState } from "../train.js";
@@ -33,8 +33,8 @@ export function calibrateStep(split: StepOutput, language: StepOutput, fit: Step
       const fitted = decodeFit(fit.payload);
       const float = decodeLanguage(language.payload);
       // Quantized: calibration and thresholds are fitted to the weights serving will use.
-      const lang = int8 ? { ...float, model: new LanguageModel({ ...languageState(float.model), weights: int8RoundTrip(float.model.weights) }) } : float;
-      const { classifier, validation } = calibrateStage(s, lang, int8 ? { ...fitted, weights: int8RoundTrip(fitted.weights) } : fitted, config);
+      const lang = int8 ? { ...float, model: new LanguageModel({ ...languageState(float.model), weights: quantizeInt8(toFloat32(float.model.weights)) }) } : float;
+      const { classifier, validation } = calibrateStage(s, lang, int8 ? { ...fitted, weights: quantizeInt8(fitted.weights) } : fitted, config);
       // The artifact holds only what determines its bytes: no timestamps, no absolute paths.
       const meta = {
         trainer: TRAINER_VERSION,

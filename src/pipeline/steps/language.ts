@@ -2,6 +2,7 @@
  * Step `language`: fit the language identifier on the training split and identify every
  * row (train.ts `languageStage`). Input: split's output.
  */
+import { toFloat32 } from "../../model/quantize.js";
 import type { FeatureConfig } from "../../features/extract.js";
 import { DEFAULT_LANGID_TRAINING, LanguageModel } from "../../model/langid.js";
 import { decodedOnce, pack, unpack } from "../codec.js";
@@ -37,7 +38,7 @@ function encodeLanguage({ model, langOf }: LanguageStage): Buffer {
   const index = new Map(answers.map((l, i) => [l, i]));
   return pack({
     json: { labels: model.labels, features: model.features, minConfidence: model.minConfidence, answers },
-    columns: { weights: model.weights, bias: model.bias, langOf: Uint16Array.from(langOf, (l) => index.get(l)!) },
+    columns: { weights: toFloat32(model.weights), bias: model.bias, langOf: Uint16Array.from(langOf, (l) => index.get(l)!) },
   });
 }
 
