@@ -169,7 +169,7 @@ export async function measureShadow(child: Child, bodies: string[], rate: number
     const name = `shadow-${Date.now()}-${i}`;
     const started = await admin("/v1/admin/experiments", { name, challenger, mode: "shadow", traffic: 1 });
     if (started.status !== 201) throw new Error(`starting the shadow experiment: ${started.status} ${await started.text()}`);
-    // The steady state is measured: the shadow thread loads its model first (a second or so of both cores).
+    // The steady state is measured: the shadow process starts and loads its model first (a second or so of both cores).
     await new Promise((r) => setTimeout(r, 3000));
     withShadow.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.with));
     const stopped = await admin(`/v1/admin/experiments/${name}/stop`);

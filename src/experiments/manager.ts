@@ -26,7 +26,7 @@ export interface Running {
   readonly experiment: Experiment;
   /** In ab mode: the engine that answers the challenger's users (shadow mode needs none on this thread). */
   readonly challenger: Engine | null;
-  /** In shadow mode: the challenger's copy in a worker thread, scoring off the serving thread. */
+  /** In shadow mode: the challenger's copy in a child process, scoring off the serving thread. */
   readonly shadow: ShadowScorer | null;
 }
 
@@ -38,7 +38,7 @@ export class ExperimentManager {
     private readonly store: Store,
     private readonly champion: () => Engine,
     private readonly loadEngine: (version: string) => Promise<Engine>,
-    /** Where a version's artifact is and the policy it serves under (for the shadow thread), and who hears of disagreements. */
+    /** Where a version's artifact is and the policy it serves under (for the shadow process), and who hears of disagreements. */
     private readonly shadowSetup: { artifactPath: (version: string) => Promise<string>; policy: PolicyConfig; onDisagreement?: (id: string) => void },
     private readonly guardrails: Guardrails = DEFAULT_GUARDRAILS,
     syncEveryMs = 1000,
@@ -102,8 +102,8 @@ export class ExperimentManager {
     await this.adopt(spec, await this.challengerFor(spec.mode, spec.challenger));
   }
 
-  /** Make `spec` the experiment this server runs (closing the previous one's shadow thread). */
-  /** A shadow challenger lives in its own thread: loading it here too would cost the serving thread the time and the memory. */
+  /** Make `spec` the experiment this server runs (closing the previous one's shadow process). */
+  /** A shadow challenger lives in its own process: loading it here too would cost the serving thread the time and the memory. */
   private challengerFor(mode: Mode, version: string): Promise<Engine | null> {
     return mode === "ab" ? this.loadEngine(version) : Promise.resolve(null);
   }

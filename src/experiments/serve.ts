@@ -1,7 +1,7 @@
 /**
  * The experiment's part of answering a request: which engine answers (sticky arm), what
  * the arm did, and in shadow mode a copy of the text for the challenger, which scores it
- * in its own thread (shadow.ts) and never answers.
+ * in its own process (shadow.ts) and never answers.
  */
 import type { Classification, Engine } from "../engine/engine.js";
 import type { Arm } from "./assign.js";

@@ -1,13 +1,14 @@
 /**
- * Shadow scoring off the serving thread: a worker thread holds the challenger (see
- * shadow-thread.ts) at a low CPU priority; the request path queues a copy of the text
- * and moves on. Copies go over in one message every FLUSH_MS (one message per request
- * cost the champion's p99 about 10% at a quarter of capacity), which keeps the serving
- * thread's cost per request to a push.
+ * Shadow scoring off the serving thread: a child process holds the challenger (see
+ * shadow-process.ts) at the lowest CPU priority; the request path queues a copy of the
+ * text and moves on. Copies go over in one message every FLUSH_MS (one message per
+ * request cost the champion's p99 about 10% at a quarter of capacity), which keeps the
+ * serving thread's cost per request to a push.
  * At most MAX_PENDING copies wait at once; beyond that copies are skipped (and
  * counted), so a slow challenger never builds a backlog.
  */
-import { Worker } from "node:worker_threads";
+import { fork, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import type { PolicyConfig } from "../config.js";
 import type { Action } from "../engine/policy.js";
 import type { Experiment } from "./experiment.js";
@@ -25,7 +26,10 @@ interface Reply {
 }
 
 export class ShadowScorer {
-  private readonly worker: Worker;
+  private readonly child: ChildProcess;
+  /** Set when the challenger's process ended without being closed: every copy is then an error. */
+  private dead = false;
+  private closing = false;
   private pending = 0;
   private outbox: Array<{ id: string; text: string }> = [];
   skipped = 0;
@@ -38,22 +42,33 @@ export class ShadowScorer {
     /** A message the arms flag differently: the most telling one for reviewers to label. */
     onDisagreement: (id: string) => void = () => {},
   ) {
-    this.worker = new Worker(new URL("./shadow-thread.js", import.meta.url), { workerData: { path: artifactPath, version, policy } });
-    this.worker.unref();
-    this.worker.on("message", (m: Reply[]) => {
+    const script = fileURLToPath(new URL("./shadow-process.js", import.meta.url));
+    this.child = fork(script, [JSON.stringify({ path: artifactPath, version, policy })], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    this.child.unref();
+    this.child.channel?.unref();
+    this.child.on("message", (m: Reply[]) => {
       this.pending -= m.length;
       for (const r of m) {
         if (r.error !== undefined) this.experiment.recordError("challenger", r.latencyMs);
         else if (this.experiment.recordShadow(r.id, { flagged: r.flagged!, action: r.action!, degraded: r.degraded!, latencyMs: r.latencyMs })) onDisagreement(r.id);
       }
     });
-    // A challenger that cannot even load is an error for every copy sent to it: the error guardrail stops the experiment.
-    this.worker.on("error", () => {
-      this.experiment.recordError("challenger", 0);
+    // A challenger that cannot load, or dies, is an error for every copy sent to it: the error guardrail stops the experiment.
+    this.child.on("exit", () => {
+      if (this.closing) return;
+      this.dead = true;
+      for (; this.pending > 0; this.pending--) this.experiment.recordError("challenger", 0);
+    });
+    this.child.on("error", () => {
+      this.dead = true;
     });
   }
 
   score(id: string, text: string): void {
+    if (this.dead) {
+      this.experiment.recordError("challenger", 0);
+      return;
+    }
     if (this.pending >= MAX_PENDING) {
       this.skipped++;
       return;
@@ -65,7 +80,7 @@ export class ShadowScorer {
   private send(): void {
     const batch = this.outbox;
     this.outbox = [];
-    this.worker.postMessage(batch);
+    if (!this.dead && this.child.connected) this.child.send(batch);
   }
 
   /** Copies sent and not scored yet. */
@@ -73,7 +88,13 @@ export class ShadowScorer {
     return this.pending;
   }
 
-  close(): Promise<number> {
-    return this.worker.terminate();
+  close(): Promise<void> {
+    this.closing = true;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    return new Promise((done) => {
+      this.child.once("exit", () => done());
+      this.child.ref(); // the wait for its exit keeps this process alive
+      this.child.kill();
+    });
   }
 }

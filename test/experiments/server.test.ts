@@ -158,7 +158,7 @@ describe("experiments on a real server", () => {
     const cli = JSON.parse(execFileSync(process.execPath, [join(REPO_ROOT, "bin/warden.js"), "experiment", "status", "shadow", "--data-dir", server.dataDir]).toString()) as Json;
     assert.equal(cli.state, "stopped");
     // The requests made while waiting for the stop were shadowed too, and copies in the
-    // shadow thread may finish after the snapshot: the CLI's figures trail the live ones.
+    // shadow process may finish after the snapshot: the CLI's figures trail the live ones.
     assert.ok(cli.arms[1].requests >= 40);
     assert.ok(cli.arms[1].requests <= ((await status(server.app, "shadow")).arms as Json[])[1]!.requests);
   });
