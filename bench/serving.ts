@@ -150,7 +150,7 @@ export interface ShadowComparison {
   readonly pooledP99Ms: { readonly without: number; readonly with: number };
 }
 
-const SHADOW_ROUNDS = 4;
+const SHADOW_ROUNDS = 8;
 const SHADOW_ROUND_SECONDS = 8;
 
 /**

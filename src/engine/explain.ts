@@ -1,8 +1,13 @@
 /**
- * Exact attributions for the linear stage: each feature's contribution (weight × value)
- * to the deciding head's margin is spread over the characters its occurrences cover,
- * summed per word of the normalized text, and mapped back to the input through the
- * normalizer's offset map. The top positive spans explain the score.
+ * Exact attributions for the linear stage: for each word of the normalized text, how
+ * much the deciding head's margin falls when every feature occurrence touching that
+ * word is taken out (its character n-grams, also those crossing into its neighbours,
+ * and the word n-grams it is part of), with the vector's unit-norm scaling redone as
+ * extraction would and the language held fixed. Deleting the word from the message
+ * does the same, so the top span is the one whose removal lowers the score most.
+ * Computed from per-bucket sums, no second scoring pass: S = Σ w·u and Q = Σ u² over
+ * the unscaled values u = 1 + ln(count), margin = bias + S / √Q. Word spans are mapped
+ * back to the input through the normalizer's offset map.
  */
 import { FeatureTrace, isWordUnit, type FeatureExtractor, type SparseVector } from "../features/extract.js";
 import type { LinearModel } from "../model/linear.js";
@@ -16,57 +21,86 @@ export interface Span {
 }
 
 /**
- * The per-character contributions of one message: reusable scratch (one per engine,
- * never shared between threads). Per bucket, the feature's value and how many
- * occurrences share it live in dense tables indexed by bucket, cleared after each use
- * by visiting only the message's own buckets: no map and no search per occurrence.
+ * The per-word margin drops of one message: reusable scratch (one per engine, never
+ * shared between threads). Per bucket, the occurrence count and the count taken out
+ * live in dense tables indexed by bucket, cleared after each use by visiting only the
+ * message's own buckets: no map and no search per occurrence.
  */
 export class Attributor {
   private readonly trace = new FeatureTrace();
-  // Float32 like the vector's values, so the table holds them exactly.
-  private values: Float32Array | null = null;
-  private occurrences: Uint32Array | null = null;
+  private counts: Uint32Array | null = null;
+  private removed: Uint32Array | null = null;
 
   constructor(
     private readonly extractor: FeatureExtractor,
     private readonly model: LinearModel,
   ) {}
 
-  /** Per-character contribution to `head`'s margin over the normalized text, whose features `x` are (extracted with this namespace and evasion). */
-  private characterContributions(input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number): Float64Array {
+  /** Per token, the fall of `head`'s margin when the token's feature occurrences are removed from `x` (extracted with this namespace and evasion). */
+  private marginDrops(input: Normalized, tokenSpans: ReadonlyArray<[number, number]>, head: number, x: SparseVector, namespace: number, evasion: number): Float64Array {
     const trace = this.trace;
     trace.length = 0;
     this.extractor.traceOnly(input.text, trace, namespace, evasion);
     // Allocated on the first explanation only: an engine that never explains pays nothing.
-    const values = (this.values ??= new Float32Array(this.extractor.dimension));
-    const occurrences = (this.occurrences ??= new Uint32Array(this.extractor.dimension));
+    const counts = (this.counts ??= new Uint32Array(this.extractor.dimension));
+    const removed = (this.removed ??= new Uint32Array(this.extractor.dimension));
+    for (let k = 0; k < trace.length; k++) counts[trace.index[k]!]!++;
+    const weight = (b: number): number => this.model.contribution(b, 1, head);
+    const unscaled = (c: number): number => (c > 0 ? 1 + Math.log(c) : 0);
     // Every traced bucket is one of x's (x is the trace's buckets, merged).
-    for (let k = 0; k < x.length; k++) values[x.indices[k]!] = x.values[k]!;
-    for (let k = 0; k < trace.length; k++) occurrences[trace.index[k]!]!++;
-    const perChar = new Float64Array(input.text.length);
-    for (let k = 0; k < trace.length; k++) {
-      const s = trace.start[k]!;
-      const e = trace.end[k]!;
-      if (e <= s) continue;
-      const idx = trace.index[k]!;
-      const share = this.model.contribution(idx, values[idx]!, head) / occurrences[idx]! / (e - s);
-      for (let p = s; p < e; p++) perChar[p]! += share;
+    let S = 0;
+    let Q = 0;
+    for (let k = 0; k < x.length; k++) {
+      const b = x.indices[k]!;
+      const u = unscaled(counts[b]!);
+      S += weight(b) * u;
+      Q += u * u;
     }
-    for (let k = 0; k < x.length; k++) occurrences[x.indices[k]!] = 0;
-    return perChar;
+    const margin = Q > 0 ? S / Math.sqrt(Q) : 0;
+    // The occurrences touching each token (an n-gram across two words touches both), grouped by token.
+    const tokenAt = new Int32Array(input.text.length).fill(-1);
+    tokenSpans.forEach(([s, e], t) => tokenAt.fill(t, s, e));
+    const byToken: number[][] = tokenSpans.map(() => []);
+    for (let k = 0; k < trace.length; k++) {
+      let last = -1;
+      for (let p = trace.start[k]!; p < trace.end[k]!; p++) {
+        const t = tokenAt[p]!;
+        if (t < 0 || t === last) continue;
+        byToken[t]!.push(k);
+        last = t;
+      }
+    }
+    const drops = new Float64Array(tokenSpans.length);
+    byToken.forEach((occurrences, t) => {
+      for (const k of occurrences) removed[trace.index[k]!]!++;
+      let s = S;
+      let q = Q;
+      for (const k of occurrences) {
+        const b = trace.index[k]!;
+        if (removed[b] === 0) continue; // this bucket's change is already counted
+        const before = unscaled(counts[b]!);
+        const after = unscaled(counts[b]! - removed[b]!);
+        s -= weight(b) * (before - after);
+        q -= before * before - after * after;
+        removed[b] = 0;
+      }
+      drops[t] = margin - (q > 1e-12 ? s / Math.sqrt(q) : 0);
+    });
+    for (let k = 0; k < x.length; k++) counts[x.indices[k]!] = 0;
+    return drops;
   }
 
-  /** The top `topK` words of `original` by their contribution to `head`, as input spans. */
+  /** The top `topK` words of `original` by how much removing them lowers `head`'s margin, as input spans. */
   explain(original: string, input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number, topK = 5): Span[] {
-    const perChar = this.characterContributions(input, head, x, namespace, evasion);
+    const tokenSpans = tokens(input.text);
+    const drops = this.marginDrops(input, tokenSpans, head, x, namespace, evasion);
     const spans: Span[] = [];
-    for (const [s, e] of tokens(input.text)) {
-      let w = 0;
-      for (let p = s; p < e; p++) w += perChar[p]!;
-      if (w <= 1e-6) continue;
+    tokenSpans.forEach(([s, e], t) => {
+      const w = drops[t]!;
+      if (w <= 1e-6) return;
       const span = toInputSpan(input, s, e);
       spans.push({ start: span.start, end: span.end, text: original.slice(span.start, span.end), weight: Math.round(w * 1e4) / 1e4 });
-    }
+    });
     spans.sort((a, b) => b.weight - a.weight || a.start - b.start);
     return spans.slice(0, topK);
   }

@@ -8,7 +8,10 @@ import fc from "fast-check";
 import { parseConfig } from "../../src/config.js";
 import { Engine } from "../../src/engine/engine.js";
 import { ATTACK_FAMILIES, attack } from "../../src/eval/attacks.js";
+import { FeatureExtractor, FeatureTrace, SparseVector } from "../../src/features/extract.js";
+import { languageNamespace } from "../../src/model/bundle.js";
 import { loadDefaultModel } from "../../src/registry/registry.js";
+import { evasionFlags, normalize, toInputSpan } from "../../src/text/normalize.js";
 
 const engine = new Engine(loadDefaultModel(), parseConfig({}, "test").policy);
 
@@ -43,6 +46,54 @@ describe("explanations", () => {
 
   it("are exact slices of arbitrary strings, lone surrogates and all (property)", () => {
     fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 200 }), (text) => assertExact(text)), { numRuns: 300 });
+  });
+
+  it("weigh each word by how much the deciding margin falls without the features touching it (checked by recounting)", () => {
+    const { model } = loadDefaultModel();
+    const c = model.classifier;
+    const extractor = new FeatureExtractor(c.features);
+    for (const text of ["shut up you stupid idiot", "du bist so ein dummer vollidiot", "you are a pathetic loser and everyone knows it", "fuck off, go away"]) {
+      const r = engine.classify(text, { explain: true });
+      const head = c.heads.indexOf(Object.entries(r.categories).sort((a, b) => b[1] - a[1])[0]![0]);
+      const norm = normalize(text, model.lexicon, model.normalization);
+      const trace = new FeatureTrace();
+      extractor.traceOnly(norm.text, trace, c.features.languageFeatures ? languageNamespace(r.lang) : 0, c.features.evasionFeatures ? evasionFlags(norm.signals) : 0);
+      // The margin from counts, scaled to unit norm as extraction does.
+      const marginOf = (keep: (k: number) => boolean): number => {
+        const counts = new Map<number, number>();
+        for (let k = 0; k < trace.length; k++) if (keep(k)) counts.set(trace.index[k]!, (counts.get(trace.index[k]!) ?? 0) + 1);
+        const buckets = [...counts.keys()].sort((a, b) => a - b);
+        const x = new SparseVector();
+        x.ensure(buckets.length);
+        const u = buckets.map((b) => 1 + Math.log(counts.get(b)!));
+        const scale = 1 / Math.hypot(...u);
+        buckets.forEach((b, k) => {
+          x.indices[k] = b;
+          x.values[k] = u[k]! * scale;
+        });
+        x.length = buckets.length;
+        const out = new Float64Array(c.heads.length);
+        c.margins(x, out);
+        return out[head]!;
+      };
+      const full = marginOf(() => true);
+      assert.ok(r.explanation!.length > 0, text);
+      for (const span of r.explanation!) {
+        // The span's word in normalized offsets: the occurrences overlapping it are the ones it removes.
+        let s = -1;
+        let e = -1;
+        for (let i = 0; i < norm.text.length && s < 0; i++) {
+          for (let j = i + 1; j <= norm.text.length; j++) {
+            const m = toInputSpan(norm, i, j);
+            if (m.start === span.start && m.end === span.end && norm.text[i] !== " " && norm.text[j - 1] !== " ") [s, e] = [i, j];
+          }
+        }
+        assert.ok(s >= 0, `${span.text} maps back into ${JSON.stringify(norm.text)}`);
+        const drop = full - marginOf((k) => trace.end[k]! <= s || trace.start[k]! >= e);
+        assert.ok(Math.abs(drop - span.weight) < 2e-3, `${span.text}: weight ${span.weight}, recounted drop ${drop}`);
+      }
+      assert.ok(["stupid", "idiot", "vollidiot", "dummer", "pathetic", "loser", "fuck"].includes(r.explanation![0]!.text), `top span of ${text}: ${r.explanation![0]!.text}`);
+    }
   });
 
   it("cover the whole hidden word: the span of f.u.c.k is the dotted word", () => {
