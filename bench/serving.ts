@@ -178,12 +178,12 @@ export async function measureShadow(child: Child, bodies: string[], rate: number
   return { rate, without, with: withShadow, pooledP99Ms: { without: quantile(pooled.without, 0.99), with: quantile(pooled.with, 0.99) } };
 }
 
-/** A challenger as heavy as the champion: the shipped model's weights under another version, registered in `dataDir`. */
+/** A challenger as heavy as the champion: the shipped model's int8 weights, unchanged, under another version, registered in `dataDir`. */
 export async function registerTwinChallenger(dataDir: string): Promise<string> {
   const store = new SqliteStore(join(dataDir, "warden.db"));
   try {
     const shipped = loadDefaultModel();
-    const twin = await new Registry(store, dataDir).register(serializeModel(shipped.model, { ...shipped.meta, challengerOf: shipped.version }), { bench: "shadow challenger" });
+    const twin = await new Registry(store, dataDir).register(serializeModel(shipped.model, { ...shipped.meta, challengerOf: shipped.version }, "int8"), { bench: "shadow challenger" });
     return twin.version;
   } finally {
     await store.close();

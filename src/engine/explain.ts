@@ -28,8 +28,18 @@ export interface Span {
  */
 export class Attributor {
   private readonly trace = new FeatureTrace();
-  private counts: Uint32Array | null = null;
-  private removed: Uint32Array | null = null;
+  /** Bucket → its position in the message's vector: the one table indexed by bucket (allocated on the first explanation). */
+  private positionOf: Int32Array | null = null;
+  // Per position in the vector and per occurrence: small, reused scratch.
+  private count = new Uint32Array(256);
+  private removed = new Uint32Array(256);
+  private weight = new Float64Array(256);
+  private positionOfOccurrence = new Int32Array(1024);
+  // The occurrences touching each token, grouped by token (CSR).
+  private firstOf = new Int32Array(64);
+  private occurrencesByToken = new Int32Array(1024);
+  private lowest = new Int32Array(1024);
+  private highest = new Int32Array(1024);
 
   constructor(
     private readonly extractor: FeatureExtractor,
@@ -41,53 +51,84 @@ export class Attributor {
     const trace = this.trace;
     trace.length = 0;
     this.extractor.traceOnly(input.text, trace, namespace, evasion);
-    // Allocated on the first explanation only: an engine that never explains pays nothing.
-    const counts = (this.counts ??= new Uint32Array(this.extractor.dimension));
-    const removed = (this.removed ??= new Uint32Array(this.extractor.dimension));
-    for (let k = 0; k < trace.length; k++) counts[trace.index[k]!]!++;
-    const weight = (b: number): number => this.model.contribution(b, 1, head);
-    const unscaled = (c: number): number => (c > 0 ? 1 + Math.log(c) : 0);
-    // Every traced bucket is one of x's (x is the trace's buckets, merged).
+    // Work per position in x (every traced bucket is one of x's): the tables stay small and in cache.
+    const positionOf = (this.positionOf ??= new Int32Array(this.extractor.dimension));
+    const n = x.length;
+    if (this.count.length < n) [this.count, this.removed, this.weight] = [new Uint32Array(2 * n), new Uint32Array(2 * n), new Float64Array(2 * n)];
+    if (this.positionOfOccurrence.length < trace.length) this.positionOfOccurrence = new Int32Array(2 * trace.length);
+    const { count, removed, weight, positionOfOccurrence: at } = this;
+    for (let k = 0; k < n; k++) {
+      positionOf[x.indices[k]!] = k;
+      count[k] = 0;
+      removed[k] = 0;
+      weight[k] = this.model.contribution(x.indices[k]!, 1, head);
+    }
+    for (let k = 0; k < trace.length; k++) count[(at[k] = positionOf[trace.index[k]!]!)]!++;
     let S = 0;
     let Q = 0;
-    for (let k = 0; k < x.length; k++) {
-      const b = x.indices[k]!;
-      const u = unscaled(counts[b]!);
-      S += weight(b) * u;
+    for (let k = 0; k < n; k++) {
+      const u = unscaled(count[k]!);
+      S += weight[k]! * u;
       Q += u * u;
     }
     const margin = Q > 0 ? S / Math.sqrt(Q) : 0;
-    // The occurrences touching each token (an n-gram across two words touches both), grouped by token.
-    const tokenAt = new Int32Array(input.text.length).fill(-1);
-    tokenSpans.forEach(([s, e], t) => tokenAt.fill(t, s, e));
-    const byToken: number[][] = tokenSpans.map(() => []);
-    for (let k = 0; k < trace.length; k++) {
-      let last = -1;
-      for (let p = trace.start[k]!; p < trace.end[k]!; p++) {
-        const t = tokenAt[p]!;
-        if (t < 0 || t === last) continue;
-        byToken[t]!.push(k);
-        last = t;
-      }
-    }
+    const byToken = this.groupByToken(input.text.length, tokenSpans);
+    const first = this.firstOf;
     const drops = new Float64Array(tokenSpans.length);
-    byToken.forEach((occurrences, t) => {
-      for (const k of occurrences) removed[trace.index[k]!]!++;
+    for (let t = 0; t < tokenSpans.length; t++) {
+      const from = first[t]!;
+      const to = first[t + 1]!;
+      for (let i = from; i < to; i++) removed[at[byToken[i]!]!]!++;
       let s = S;
       let q = Q;
-      for (const k of occurrences) {
-        const b = trace.index[k]!;
-        if (removed[b] === 0) continue; // this bucket's change is already counted
-        const before = unscaled(counts[b]!);
-        const after = unscaled(counts[b]! - removed[b]!);
-        s -= weight(b) * (before - after);
+      for (let i = from; i < to; i++) {
+        const j = at[byToken[i]!]!;
+        if (removed[j] === 0) continue; // this bucket's change is already counted
+        const before = unscaled(count[j]!);
+        const after = unscaled(count[j]! - removed[j]!);
+        s -= weight[j]! * (before - after);
         q -= before * before - after * after;
-        removed[b] = 0;
+        removed[j] = 0;
       }
       drops[t] = margin - (q > 1e-12 ? s / Math.sqrt(q) : 0);
-    });
-    for (let k = 0; k < x.length; k++) counts[x.indices[k]!] = 0;
+    }
     return drops;
+  }
+
+  /**
+   * Groups the trace's occurrences by the tokens they touch (an n-gram across two words
+   * touches both, and every token between its first and last): firstOf[t] .. firstOf[t + 1]
+   * index the returned array, which holds occurrence numbers.
+   */
+  private groupByToken(textLength: number, tokenSpans: ReadonlyArray<[number, number]>): Int32Array {
+    const trace = this.trace;
+    const T = tokenSpans.length;
+    const tokenAt = new Int32Array(textLength).fill(-1);
+    for (let t = 0; t < T; t++) tokenAt.fill(t, tokenSpans[t]![0], tokenSpans[t]![1]);
+    if (this.firstOf.length < T + 2) this.firstOf = new Int32Array(2 * (T + 2));
+    if (this.lowest.length < trace.length) [this.lowest, this.highest] = [new Int32Array(2 * trace.length), new Int32Array(2 * trace.length)];
+    const { firstOf: first, lowest, highest } = this;
+    first.fill(0, 0, T + 2);
+    let pairs = 0;
+    for (let k = 0; k < trace.length; k++) {
+      // The tokens it touches, lowest..highest, found from its two ends (none: -1, -2).
+      let s = trace.start[k]!;
+      let e = trace.end[k]! - 1;
+      while (s <= e && tokenAt[s]! < 0) s++;
+      while (e >= s && tokenAt[e]! < 0) e--;
+      const lo = s <= e ? tokenAt[s]! : -1;
+      const hi = s <= e ? tokenAt[e]! : -2;
+      lowest[k] = lo;
+      highest[k] = hi;
+      for (let t = lo; t <= hi; t++) first[t + 2]!++;
+      pairs += hi - lo + 1;
+    }
+    // Prefix sums shifted by one, so the fill below advances first[t + 1] to token t's end.
+    for (let t = 2; t < T + 2; t++) first[t]! += first[t - 1]!;
+    if (this.occurrencesByToken.length < pairs) this.occurrencesByToken = new Int32Array(2 * pairs);
+    const out = this.occurrencesByToken;
+    for (let k = 0; k < trace.length; k++) for (let t = lowest[k]!; t <= highest[k]!; t++) out[first[t + 1]!++] = k;
+    return out;
   }
 
   /** The top `topK` words of `original` by how much removing them lowers `head`'s margin, as input spans. */
@@ -104,6 +145,12 @@ export class Attributor {
     spans.sort((a, b) => b.weight - a.weight || a.start - b.start);
     return spans.slice(0, topK);
   }
+}
+
+/** 1 + ln(count) for small counts, the unscaled feature value (features/extract.ts). */
+const UNSCALED = Float64Array.from({ length: 256 }, (_, c) => (c > 0 ? 1 + Math.log(c) : 0));
+function unscaled(count: number): number {
+  return count < 256 ? UNSCALED[count]! : 1 + Math.log(count);
 }
 
 /** Scripts written without spaces between words: a run of them is split into dictionary words. */
