@@ -179,10 +179,11 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send(errorBody(new WardenError("NOT_FOUND", `no route ${request.method} ${request.url}.`)));
   });
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url ?? "unmatched";
     metrics.requests.inc({ route, status: String(reply.statusCode) });
     metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+    done();
   });
   const stopFollowing = followChampion(context);
   app.addHook("onClose", async () => {
