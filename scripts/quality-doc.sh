@@ -37,7 +37,7 @@ MID
 
 ## Explanations
 
-Every answer of `POST /v1/classify` comes with the words that pushed its deciding category up most (`explanation`, exact offsets into the text as sent, also when the words were disguised) and a plain sentence (`reason`). Are those words really what the score rests on? The deletion test below checks it on the first 1,000 rows of each test split.
+Every answer of `POST /v1/classify` comes with the words its deciding category rests on most (`explanation`: each word weighed by how much the category's margin falls when every feature touching it is taken out; exact offsets into the text as sent, also when the words were disguised) and a plain sentence (`reason`). Are those words really what the score rests on? The deletion test below checks it on the first 1,000 rows of each test split.
 
 EXPL
   cat "$tmp/deletion.md"

@@ -22,9 +22,9 @@ export interface Span {
 
 /**
  * The per-word margin drops of one message: reusable scratch (one per engine, never
- * shared between threads). Per bucket, the occurrence count and the count taken out
- * live in dense tables indexed by bucket, cleared after each use by visiting only the
- * message's own buckets: no map and no search per occurrence.
+ * shared between threads). One table indexed by bucket maps each of the message's
+ * buckets to its position in the vector; counts, removals and weights then live per
+ * position in small tables that stay in cache: no map and no search per occurrence.
  */
 export class Attributor {
   private readonly trace = new FeatureTrace();
