@@ -99,17 +99,25 @@ export class Monitor {
     else this.current.rejectedOverLength++;
   }
 
-  /** Off the request path (a timer): fold queued observations into windows. */
-  flush(): void {
-    const batch = this.queue;
-    this.queue = [];
+  /**
+   * Off the request path (a timer): fold queued observations into windows, for at most
+   * `budgetMs` of wall time (checked every few observations). True when some are left,
+   * for the caller to continue after the requests that arrived meanwhile.
+   */
+  flush(budgetMs = Infinity): boolean {
+    const queue = this.queue;
     const lexicon = this.lexicon();
-    for (const o of batch) {
-      this.current.add(toRecord(o, lexicon));
+    const deadline = performance.now() + budgetMs;
+    let i = 0;
+    for (; i < queue.length; i++) {
+      if ((i & 3) === 3 && performance.now() > deadline) break;
+      this.current.add(toRecord(queue[i]!, lexicon));
       if (this.current.n >= this.options.windowSize) this.close();
     }
+    this.queue = i === queue.length ? [] : queue.slice(i);
     // A window of labels alone closes too, or other replicas would never see those labels.
     if (this.current.hasContent() && this.now() - this.current.start >= this.options.windowSeconds * 1000) this.close();
+    return this.queue.length > 0;
   }
 
   /** A new reference (the served model's validation data, when a new model comes in). */

@@ -36,6 +36,10 @@ import { registerLoopRoutes } from "./routes/loop.js";
 import { LoopController, type RetrainRunner } from "../loop/controller.js";
 import { retrain } from "../loop/retrain.js";
 
+/** How often queued monitoring observations are folded in, and the longest one slice of that work may hold the event loop. */
+const MONITOR_EVERY_MS = 50;
+const MONITOR_SLICE_MS = 1;
+
 /** The engine being served; replaced atomically on promotion. */
 export class EngineSlot {
   constructor(public current: Engine) {}
@@ -161,11 +165,15 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     (w) => void deps.store.putMonitorWindow({ replica: replicaId, end: w.end, state: w.state() as unknown as Record<string, unknown> }).then(() => deps.store.deleteMonitorWindows(Date.now() - DEFAULT_MONITOR.retentionSeconds * 1000)).catch((err) => app.log.warn({ err }, "monitoring window not shared")),
   );
   monitor.restoreAlerts(await deps.store.listAlerts());
-  // Monitoring works off the request path: observations are folded in on this timer.
-  const monitorTimer = setInterval(() => {
-    monitor.flush();
+  // Monitoring works off the request path: observations are folded in on this timer, in
+  // slices of at most MONITOR_SLICE_MS with the requests that arrived meanwhile answered
+  // in between. One fold every 250 ms stalled the loop 7.5 ms on average (15 ms at most)
+  // at 4x overload, which went straight into the latency of every request queued behind it.
+  const fold = (): void => {
+    if (monitor.flush(MONITOR_SLICE_MS)) setImmediate(fold);
     metrics.monitorDropped.set(monitor.dropped);
-  }, 250);
+  };
+  const monitorTimer = setInterval(fold, MONITOR_EVERY_MS);
   monitorTimer.unref();
   const cascade = new Cascade(new RulesStage(deps.config.serving.rules), deps.config.serving, (reason) => metrics.degraded.inc({ reason }));
   const context: ServerContext = { ...deps, metrics, predictionLog, experiments, monitor, cascade, loop, replicaId };

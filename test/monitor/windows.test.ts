@@ -50,4 +50,20 @@ describe("monitoring windows", () => {
     const closedNow = monitor.status(3_600_000, "1h") as { quality: { feedback_n: number } };
     assert.equal(closedNow.quality.feedback_n, 1);
   });
+
+  it("folds a long queue in slices when given a time budget, ending with the same windows as one full fold", () => {
+    const observation = (i: number) => ({ ts: 1_000_000, score: (i % 10) / 10, flagged: i % 3 === 0, action: i % 3 === 0 ? ("review" as const) : ("allow" as const), lang: "en", model: "m-1", latencyMs: 1, degraded: false, normalized: `hello there number ${i}`, evasion: false, repairedEncoding: false, invisible: false, categories: { abusive: (i % 10) / 10 }, flaggedCategories: { abusive: i % 3 === 0 } });
+    const sliced = monitorWithClock();
+    const whole = monitorWithClock();
+    for (let i = 0; i < 95; i++) {
+      sliced.monitor.observe(observation(i));
+      whole.monitor.observe(observation(i));
+    }
+    let slices = 0;
+    while (sliced.monitor.flush(0)) slices++;
+    assert.ok(slices >= 20, `a zero budget folds a few observations per call: ${slices + 1} calls`);
+    assert.equal(whole.monitor.flush(), false, "no budget: everything at once");
+    assert.deepEqual(sliced.closed.map((w) => [w.n, w.flagged]), whole.closed.map((w) => [w.n, w.flagged]));
+    assert.equal(sliced.closed.length, 9);
+  });
 });
