@@ -266,7 +266,7 @@ function serving(r: Results): string[] {
     ...s.shadow.without.map((x, i) => row(`no experiment, round ${i + 1}`, x)),
     ...s.shadow.with.map((x, i) => row(`shadow experiment, round ${i + 1}`, x)),
     "",
-    `Shadow mode's cost at this rate, p99 over every answer of the rounds pooled: champion p99 ${fmt(s.shadow.pooledP99Ms.with, 1)} ms against ${fmt(s.shadow.pooledP99Ms.without, 1)} ms without (${pct(s.shadow.pooledP99Ms.with - s.shadow.pooledP99Ms.without, s.shadow.pooledP99Ms.without)} more).`,
+    `Shadow mode's cost at this rate, p99 over every answer of the rounds pooled: champion p99 ${fmt(s.shadow.pooledP99Ms.with, 1)} ms against ${fmt(s.shadow.pooledP99Ms.without, 1)} ms without (${pct(Math.abs(s.shadow.pooledP99Ms.with - s.shadow.pooledP99Ms.without), s.shadow.pooledP99Ms.without)} ${s.shadow.pooledP99Ms.with >= s.shadow.pooledP99Ms.without ? "more" : "less"}). The rounds without a shadow differ from each other about as much, so read one run's figure as ± that spread.`,
     "",
   ];
 }
