@@ -9,8 +9,8 @@
  * A worker thread can lower only itself: the V8 helper threads that collect its garbage
  * are shared with the server and ran at full priority. Measured on 2 cores at a quarter
  * of capacity (champion p99 pooled over 8 A/B rounds): a nice-19 worker thread +41–88%,
- * a SCHED_IDLE worker thread +8–27% with a larger young generation; see docs/benchmarks.md
- * for this design.
+ * a SCHED_IDLE worker thread +8–27% with a larger young generation (docs/benchmarks.md
+ * §8 has the current figure).
  *
  * Started with the challenger as JSON in argv[2]: {path, version, policy}. Messages in:
  * batches [{id, text}]; out: batches [{id, flagged, action, degraded, latencyMs} | {id, error, latencyMs}].
