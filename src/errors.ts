@@ -38,3 +38,8 @@ export class WardenError extends Error {
     return ERROR_STATUS[this.code];
   }
 }
+
+/** The body of every error answer of the HTTP API. */
+export function errorBody(code: ErrorCode, message: string): { error: { code: ErrorCode; message: string } } {
+  return { error: { code, message } };
+}

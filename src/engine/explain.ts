@@ -9,7 +9,7 @@
  * the unscaled values u = 1 + ln(count), margin = bias + S / √Q. Word spans are mapped
  * back to the input through the normalizer's offset map.
  */
-import { FeatureTrace, isWordUnit, type FeatureExtractor, type SparseVector } from "../features/extract.js";
+import { FeatureTrace, isWordUnit, unscaledValue as unscaled, type FeatureExtractor, type SparseVector } from "../features/extract.js";
 import type { LinearModel } from "../model/linear.js";
 import { toInputSpan, type Normalized } from "../text/normalize.js";
 
@@ -61,7 +61,7 @@ export class Attributor {
       positionOf[x.indices[k]!] = k;
       count[k] = 0;
       removed[k] = 0;
-      weight[k] = this.model.contribution(x.indices[k]!, 1, head);
+      weight[k] = this.model.weight(x.indices[k]!, head);
     }
     for (let k = 0; k < trace.length; k++) count[(at[k] = positionOf[trace.index[k]!]!)]!++;
     let S = 0;
@@ -145,12 +145,6 @@ export class Attributor {
     spans.sort((a, b) => b.weight - a.weight || a.start - b.start);
     return spans.slice(0, topK);
   }
-}
-
-/** 1 + ln(count) for small counts, the unscaled feature value (features/extract.ts). */
-const UNSCALED = Float64Array.from({ length: 256 }, (_, c) => (c > 0 ? 1 + Math.log(c) : 0));
-function unscaled(count: number): number {
-  return count < 256 ? UNSCALED[count]! : 1 + Math.log(count);
 }
 
 /** Scripts written without spaces between words: a run of them is split into dictionary words. */

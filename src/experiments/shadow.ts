@@ -54,14 +54,13 @@ export class ShadowScorer {
       }
     });
     // A challenger that cannot load, or dies, is an error for every copy sent to it: the error guardrail stops the experiment.
-    this.child.on("exit", () => {
-      if (this.closing) return;
+    const die = (): void => {
+      if (this.closing || this.dead) return;
       this.dead = true;
       for (; this.pending > 0; this.pending--) this.experiment.recordError("challenger", 0);
-    });
-    this.child.on("error", () => {
-      this.dead = true;
-    });
+    };
+    this.child.on("exit", die);
+    this.child.on("error", die); // could not even start
   }
 
   score(id: string, text: string): void {

@@ -28,6 +28,13 @@ const BIGRAM_SEED = 0x27d4eb2f;
 const EVASION_SEED = 0x165667b1;
 
 /** A sparse vector with unique, sorted indices. */
+const UNSCALED = Float64Array.from({ length: 256 }, (_, c) => (c > 0 ? 1 + Math.log(c) : 0));
+
+/** A feature's value before the vector is scaled to unit norm: 1 + ln(count), 0 when absent. */
+export function unscaledValue(count: number): number {
+  return count < 256 ? UNSCALED[count]! : 1 + Math.log(count);
+}
+
 export class SparseVector {
   indices = new Uint32Array(256);
   values = new Float32Array(256);
@@ -273,7 +280,7 @@ export class FeatureExtractor {
     let sumSq = 0;
     for (let k = 0; k < m; k++) {
       const idx = sorted[k]!;
-      const v = 1 + Math.log(counts[idx]!);
+      const v = unscaledValue(counts[idx]!);
       counts[idx] = 0;
       out.indices[k] = idx;
       out.values[k] = v;

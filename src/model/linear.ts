@@ -88,8 +88,8 @@ export class LinearModel {
     }
   }
 
-  /** Exact contribution of bucket `index` with value `value` to head `head`'s margin. */
-  contribution(index: number, value: number, head: number): number {
-    return weightAt(this.weights, index * this.heads.length + head) * value;
+  /** The weight of bucket `index` for head `head`. */
+  weight(index: number, head: number): number {
+    return weightAt(this.weights, index * this.heads.length + head);
   }
 }

@@ -53,6 +53,8 @@ export function toRecord(o: Observation, lexicon: Lexicon): MonitorRecord {
 
 export class Monitor {
   private queue: Observation[] = [];
+  /** Where the next fold starts in `queue` (a sliced fold leaves the rest in place, uncopied). */
+  private folded = 0;
   private current: Window;
   private readonly closed: Window[] = [];
   private reference: Window | null;
@@ -79,7 +81,7 @@ export class Monitor {
 
   /** Request path: O(1), never blocks. */
   observe(o: Observation): void {
-    if (this.queue.length >= this.options.queueCapacity) {
+    if (this.queue.length - this.folded >= this.options.queueCapacity) {
       this.dropped++;
       return;
     }
@@ -108,16 +110,17 @@ export class Monitor {
     const queue = this.queue;
     const lexicon = this.lexicon();
     const deadline = performance.now() + budgetMs;
-    let i = 0;
+    let i = this.folded;
     for (; i < queue.length; i++) {
       if ((i & 3) === 3 && performance.now() > deadline) break;
       this.current.add(toRecord(queue[i]!, lexicon));
       if (this.current.n >= this.options.windowSize) this.close();
     }
-    this.queue = i === queue.length ? [] : queue.slice(i);
+    if (i === queue.length) [this.queue, this.folded] = [[], 0];
+    else this.folded = i;
     // A window of labels alone closes too, or other replicas would never see those labels.
     if (this.current.hasContent() && this.now() - this.current.start >= this.options.windowSeconds * 1000) this.close();
-    return this.queue.length > 0;
+    return this.folded > 0;
   }
 
   /** A new reference (the served model's validation data, when a new model comes in). */

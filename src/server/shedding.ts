@@ -20,7 +20,7 @@
  * and the next turn begins soon. The first request of a turn is always admitted.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { ERROR_STATUS } from "../errors.js";
+import { ERROR_STATUS, errorBody } from "../errors.js";
 import type { ServerContext } from "./app.js";
 
 const SHED_ROUTES = new Set(["/v1/classify", "/v1/feedback"]);
@@ -62,8 +62,8 @@ export function registerLoadShedding(app: FastifyInstance, ctx: Pick<ServerConte
   const shed = (reply: FastifyReply, reason: "event loop" | "in flight" | "queue", detail: string): void => {
     ctx.metrics.shed.inc({ reason });
     ctx.monitor.countShed();
-    // The error body every 4xx/5xx has, without an Error object: capturing its stack cost more than the rest of a shed.
-    const body = JSON.stringify({ error: { code: "OVERLOADED", message: `the server is overloaded (${detail}); retry after ${retryAfterSeconds} s.` } });
+    // No Error object: capturing its stack cost more than the rest of a shed.
+    const body = JSON.stringify(errorBody("OVERLOADED", `the server is overloaded (${detail}); retry after ${retryAfterSeconds} s.`));
     reply.hijack();
     reply.raw.writeHead(ERROR_STATUS.OVERLOADED, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(body), "retry-after": retryAfter });
     reply.raw.end(body);

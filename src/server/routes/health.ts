@@ -3,7 +3,7 @@ import cluster from "node:cluster";
 import type { FastifyInstance } from "fastify";
 import { asset } from "../../dashboard/assets.js";
 import { DASHBOARD_CSP, dashboardPage } from "../../dashboard/page.js";
-import { WardenError } from "../../errors.js";
+import { WardenError, errorBody } from "../../errors.js";
 import type { ServerContext } from "../app.js";
 import { clusterMetrics } from "../cluster.js";
 import { SCHEMAS } from "../schemas.js";
@@ -14,7 +14,7 @@ export function registerHealthRoutes(app: FastifyInstance, ctx: ServerContext): 
     try {
       await ctx.store.ping();
     } catch (err) {
-      return reply.code(503).send({ error: { code: "NOT_READY", message: `the store does not answer: ${(err as Error).message}` } });
+      return reply.code(503).send(errorBody("NOT_READY", `the store does not answer: ${(err as Error).message}`));
     }
     return { status: "ready", model: ctx.slot.current.version };
   });
