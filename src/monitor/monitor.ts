@@ -110,9 +110,11 @@ export class Monitor {
     const queue = this.queue;
     const lexicon = this.lexicon();
     const deadline = performance.now() + budgetMs;
-    let i = this.folded;
+    const start = this.folded;
+    let i = start;
     for (; i < queue.length; i++) {
-      if ((i & 3) === 3 && performance.now() > deadline) break;
+      // Checked after every 4 observations, never before the first: each call makes progress.
+      if (i > start && ((i - start) & 3) === 0 && performance.now() > deadline) break;
       this.current.add(toRecord(queue[i]!, lexicon));
       if (this.current.n >= this.options.windowSize) this.close();
     }
