@@ -7,6 +7,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --markdown "$tmp/full.md" >/dev/null
 node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/first1000.md" >/dev/null
+node bin/warden.js eval --stages --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/stages.md" >/dev/null
 node bin/warden.js eval --deletion --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/deletion.md" >/dev/null
 node bin/warden.js eval --functional --data-dir "$tmp/wd" --markdown "$tmp/functional.md" >/dev/null
 bash scripts/int8-doc.sh "$data" "$tmp/int8.md"
@@ -19,7 +20,7 @@ How accurate the shipped default model (`models/default.wdn`) is, measured on th
 
 Each message is judged on its own dataset's category (a hate dataset on the `hate` score, a spam dataset on `spam`) and counts as flagged when serving would flag it: its score reaches the review threshold for the language Warden detected. ROC AUC and PR AUC use the score itself.
 
-Regenerate with `bash scripts/quality-doc.sh` (it runs the two `warden eval` commands named below).
+Regenerate with `bash scripts/quality-doc.sh` (it runs the `warden eval` commands named below).
 
 ## Full test splits
 
@@ -33,6 +34,14 @@ The comparison the quality issue uses: the practitioner's reference (a TF-IDF ch
 
 MID
   cat "$tmp/first1000.md"
+  cat <<'CASCADE'
+
+## The cascade: stage 1, stage 2 and what goes to stage 2
+
+The model has two stages (docs/api.md, "Cascade"). Stage 1 (hashed character 1–5-grams and word 1–2-grams in 2^20 buckets) answers alone when every category's score is clearly away from its review threshold; the rest go to stage 2, a heavier linear model (character 1–6-grams, 2^22 buckets, its own calibration and thresholds). Below, on the first 1,000 rows of each test split: stage 1 alone on every message, stage 2 alone on every message, and the cascade as served, with the share of messages it sent to stage 2. The band was chosen on validation data to send 20% on. Full tables for each follow.
+
+CASCADE
+  cat "$tmp/stages.md"
   cat <<'EXPL'
 
 ## Explanations

@@ -27,6 +27,22 @@ const Ftrl = z
   })
   .strict();
 
+/**
+ * The cascade's second stage: a heavier linear model (its own features, by default a
+ * larger hash space and longer character n-grams) that answers only the messages stage 1
+ * is unsure of. Optional so that configs without it serialize the same.
+ */
+const Stage2 = z
+  .object({
+    /** Overrides of training.features for stage 2. */
+    features: Features.partial().default({ bits: 22, charMax: 6 }),
+    /** Passes over the data (default: training.epochs). */
+    epochs: z.number().int().min(1).max(50).optional(),
+    /** Share of validation messages stage 1 hands on: the width of its uncertain band is chosen to send this many. */
+    share: z.number().gt(0).max(1).default(0.2),
+  })
+  .strict();
+
 const Training = z
   .object({
     heads: z.array(z.string().regex(/^[a-z][a-z0-9_]*$/)).min(1).default(["abusive", "hate", "spam"]),
@@ -46,6 +62,7 @@ const Training = z
     datasetWeights: z.record(z.string(), z.number().positive().max(100)).optional(),
     features: Features.default(Features.parse({})),
     ftrl: Ftrl.default(Ftrl.parse({})),
+    stage2: Stage2.optional(),
   })
   .strict();
 

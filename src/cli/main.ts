@@ -12,7 +12,7 @@ import { resolveDatasets } from "../data/datasets.js";
 import { Engine } from "../engine/engine.js";
 import { WardenError } from "../errors.js";
 import { deletionMarkdown, deletionTest } from "../eval/deletion.js";
-import { evaluate, reportMarkdown } from "../eval/evaluate.js";
+import { cascadeMarkdown, evaluate, reportMarkdown } from "../eval/evaluate.js";
 import { evaluateReference, referenceMarkdown } from "../eval/reference.js";
 import { functionalMarkdown, runFunctional } from "../eval/functional.js";
 import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
@@ -95,13 +95,14 @@ function buildProgram(): Command {
     .option("--limit <n>", "use only the first N rows of each test split", (v) => parsePositiveInt(v, "--limit"))
     .option("--attacks", "F1 under each attack family beside clean F1, word-list filters, language id accuracy")
     .option("--deletion", "the deletion test of the explanations on flagged messages (first --limit rows, default 1000)")
+    .option("--stages", "the cascade's stages side by side: stage 1 alone, stage 2 alone, the cascade, and the share it sends to stage 2")
     .option("--reference", "also train the reference TF-IDF logistic regression on each dataset's train split and compare (slow: minutes)")
     .option("--functional", "the functional tests instead (negation, counter-speech, identity mentions, profanity, threats, disguised spellings; six languages; no data needed)")
     .option("--json", "print JSON instead of Markdown")
     .option("--markdown <file>", "also write the Markdown report to this file")
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
-    .action(async (opts: { data?: string[]; model?: string; limit?: number; attacks?: boolean; deletion?: boolean; reference?: boolean; functional?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
+    .action(async (opts: { data?: string[]; model?: string; limit?: number; attacks?: boolean; deletion?: boolean; stages?: boolean; reference?: boolean; functional?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
       if (!opts.data && !opts.functional) throw new CommanderError(2, "warden.usage", "warden eval: --data is required (except with --functional).");
       const config = loadConfig(opts.config);
       const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
@@ -124,6 +125,11 @@ function buildProgram(): Command {
         const robustness = evaluateRobustness(engine, files, { ...(opts.limit ? { limit: opts.limit } : {}), filters });
         markdown = robustnessMarkdown(robustness, command, Object.fromEntries(filters.map((f) => [f.name, f.version])));
         report = robustness;
+      } else if (opts.stages) {
+        if (!engine.cascades) throw new CommanderError(2, "warden.usage", `warden eval --stages: model ${engine.version} has no second stage (training.stage2).`);
+        const [first, second, cascade] = (["first", "second", "auto"] as const).map((stages) => evaluate(engine, files, opts.limit, stages));
+        markdown = [cascadeMarkdown(first!, second!, cascade!), ...[first!, second!, cascade!].map((r) => reportMarkdown(r, command))].join("\n");
+        report = { first, second, cascade };
       } else {
         const quality = evaluate(engine, files, opts.limit);
         markdown = reportMarkdown(quality, command);

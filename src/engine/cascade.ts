@@ -3,12 +3,12 @@
  * block lists answer at once), then the model, guarded by a circuit breaker. When the
  * model throws, is cut off by its breaker, would not fit in what is left of the budget,
  * or does not answer before the deadline, the fallback answers instead, marked
- * `degraded: true` and naming why. Stage 2 of the cascade plugs in as another
- * ModelStage behind the same guard.
+ * `degraded: true` and naming why. A model with a second stage runs it (on the messages
+ * stage 1 is unsure of) only when the budget leaves room for both stages.
  */
 import { normalize } from "../text/normalize.js";
 import { Breaker } from "./breaker.js";
-import type { Classification, ClassifyOptions, Engine } from "./engine.js";
+import type { Classification, ClassifyOptions, Engine, StageChoice } from "./engine.js";
 import type { RulesStage } from "./rules.js";
 
 export type DegradedReason = "model error" | "circuit open" | "deadline";
@@ -26,6 +26,15 @@ export interface CascadeRequest extends ClassifyOptions {
 
 /** What the model stage is to the cascade: the engine, or anything answering like it. */
 export type ModelStage = Pick<Engine, "version" | "model"> & { classify(text: string, options?: ClassifyOptions): Classification | Promise<Classification> };
+
+/** The model's cost is judged to fit when this many times its recent cost is left; both stages, twice that. */
+const FIT_MARGIN = 3;
+
+/** Which stages may answer with `remainingMs` of budget left, the model costing `costMs` a message of late. */
+export function stagesWithin(remainingMs: number, costMs: number, asked: StageChoice): StageChoice | "none" {
+  if (remainingMs < FIT_MARGIN * costMs) return "none";
+  return remainingMs < 2 * FIT_MARGIN * costMs ? "first" : asked;
+}
 
 export class Cascade {
   readonly breaker: Breaker;
@@ -62,13 +71,15 @@ export class Cascade {
     }
     const remaining = req.deadlineMs - (performance.now() - req.startedAt);
     if (!this.breaker.allow()) return this.fallback(stage, "circuit open");
-    if (remaining < 3 * this.costMs) {
+    const asked = req.stages ?? "auto";
+    const stages = stagesWithin(remaining, this.costMs, asked);
+    if (stages === "none") {
       this.breaker.release(); // skipped, not failed: a half-open probe stays available
       return this.fallback(stage, "deadline");
     }
     const t0 = performance.now();
     try {
-      const answer = stage.classify(text, req);
+      const answer = stage.classify(text, stages === asked ? req : { ...req, stages });
       const result = answer instanceof Promise ? await withDeadline(answer, remaining) : answer;
       if (result === null) {
         this.breaker.failure();

@@ -1,17 +1,21 @@
 /**
  * The one classify path, shared by the CLI, the server, the worker and the library:
  * normalize → features → model → calibrated scores → policy → action (+ explanation).
+ * With a second stage in the model, stage 1 answers alone when it is sure, and hands a
+ * message on when some category's score is within the model's band of its review
+ * threshold (the cascade; a tight budget can keep it to stage 1).
  *
  * Synchronous and allocation-light: scratch vectors are reused between calls, so an
  * Engine is not shared across threads (each worker has its own).
  */
 import type { PolicyConfig } from "../config.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
-import { languageNamespace, type WardenModel } from "../model/bundle.js";
+import { languageNamespace, logOddsDistance, type WardenModel } from "../model/bundle.js";
 import type { LinearModel } from "../model/linear.js";
 import { evasionFlags, normalize } from "../text/normalize.js";
-import { Attributor, type Span } from "./explain.js";
-import { Policy, type Action } from "./policy.js";
+import { Attributor, toSpans, type Span } from "./explain.js";
+import { Occluder } from "./occlude.js";
+import { Policy, type Action, type Decision } from "./policy.js";
 import { reasonFor } from "./reason.js";
 
 export interface Classification {
@@ -46,14 +50,63 @@ export interface ClassifyOptions {
   readonly explain?: boolean | "flagged";
   /** Attach what monitoring needs (`observed`). */
   readonly observe?: boolean;
+  /**
+   * Which stages may answer: `auto` (default) stage 1, handing on to stage 2 when unsure;
+   * `first` stage 1 only (what a tight budget allows); `second` stage 2 whenever the model
+   * has one (evaluation).
+   */
+  readonly stages?: StageChoice;
 }
+
+export type StageChoice = "auto" | "first" | "second";
 
 export interface LoadedModel {
   readonly version: string;
   readonly model: WardenModel;
 }
 
-const STAGE_LINEAR = "linear";
+/** The names answers give their stage by. */
+export const STAGE_FIRST = "linear";
+export const STAGE_SECOND = "stage2";
+
+/** One model stage's classifier and its reusable scratch. */
+class Stage {
+  readonly extractor: FeatureExtractor;
+  readonly policy: Policy;
+  readonly x = new SparseVector();
+  readonly probs: Float64Array;
+
+  constructor(
+    readonly name: string,
+    readonly classifier: LinearModel,
+    policy: PolicyConfig,
+  ) {
+    this.extractor = new FeatureExtractor(classifier.features);
+    this.policy = new Policy(classifier, policy);
+    this.probs = new Float64Array(classifier.heads.length);
+  }
+
+  namespace(lang: string): number {
+    return this.classifier.features.languageFeatures ? languageNamespace(lang) : 0;
+  }
+
+  evasion(flags: number): number {
+    return this.classifier.features.evasionFeatures ? flags : 0;
+  }
+
+  /** Scores `text` into `probs` and decides. */
+  score(text: string, lang: string, evasionFlags: number): Decision {
+    this.extractor.extract(text, this.x, this.namespace(lang), this.evasion(evasionFlags));
+    this.classifier.predict(this.x, lang, this.probs);
+    return this.policy.decide(this.probs, lang);
+  }
+
+  /** Whether some category's score is within `band` (log-odds) of its review threshold. */
+  unsure(lang: string, band: number): boolean {
+    for (let h = 0; h < this.probs.length; h++) if (logOddsDistance(this.probs[h]!, this.policy.reviewThreshold(h, lang)) <= band) return true;
+    return false;
+  }
+}
 
 /** Round to 4 decimals: enough for thresholds, keeps JSON small and stable. */
 function round4(p: number): number {
@@ -63,49 +116,63 @@ function round4(p: number): number {
 export class Engine {
   readonly version: string;
   readonly model: WardenModel;
-  private readonly classifier: LinearModel;
-  private readonly extractor: FeatureExtractor;
-  private readonly policy: Policy;
-  private readonly x = new SparseVector();
-  private readonly probs: Float64Array;
+  private readonly first: Stage;
+  private readonly second: Stage | null;
+  private readonly band: number;
   private readonly attributor: Attributor;
+  private readonly occluder: Occluder | null;
 
   constructor(loaded: LoadedModel, policy: PolicyConfig) {
     this.version = loaded.version;
     this.model = loaded.model;
-    this.classifier = loaded.model.classifier;
-    this.extractor = new FeatureExtractor(this.classifier.features);
-    this.policy = new Policy(this.classifier, policy);
-    this.probs = new Float64Array(this.classifier.heads.length);
-    this.attributor = new Attributor(this.extractor, this.classifier);
+    this.first = new Stage(STAGE_FIRST, loaded.model.classifier, policy);
+    const stage2 = loaded.model.stage2;
+    this.second = stage2 ? new Stage(STAGE_SECOND, stage2.classifier, policy) : null;
+    this.band = stage2?.band ?? 0;
+    this.attributor = new Attributor(this.first.extractor, this.first.classifier);
+    this.occluder = this.second && new Occluder(new FeatureExtractor(this.second.classifier.features), this.second.classifier, new SparseVector());
   }
 
   get categories(): readonly string[] {
-    return this.classifier.heads;
+    return this.first.classifier.heads;
   }
 
-  /** The score at or above which `category` is flagged for text in `lang` (what eval judges by). */
-  flagThreshold(category: string, lang: string): number {
-    const head = this.classifier.heads.indexOf(category);
-    return head < 0 ? 0.5 : this.policy.reviewThreshold(head, lang);
+  /** Whether the model has a second stage. */
+  get cascades(): boolean {
+    return this.second !== null;
   }
 
-  /** The score at or above which `category` is blocked for text in `lang`. */
-  blockThreshold(category: string, lang: string): number {
-    const head = this.classifier.heads.indexOf(category);
-    return head < 0 ? 1 : this.policy.blockThreshold(head, lang);
+  private stageNamed(stage: string | undefined): Stage {
+    return stage === STAGE_SECOND && this.second ? this.second : this.first;
+  }
+
+  /** The score at or above which `category` is flagged for text in `lang` by `stage` (default stage 1; what eval judges by). */
+  flagThreshold(category: string, lang: string, stage?: string): number {
+    const head = this.categories.indexOf(category);
+    return head < 0 ? 0.5 : this.stageNamed(stage).policy.reviewThreshold(head, lang);
+  }
+
+  /** The score at or above which `category` is blocked for text in `lang` by `stage` (default stage 1). */
+  blockThreshold(category: string, lang: string, stage?: string): number {
+    const head = this.categories.indexOf(category);
+    return head < 0 ? 1 : this.stageNamed(stage).policy.blockThreshold(head, lang);
   }
 
   classify(text: string, options: ClassifyOptions = {}): Classification {
     const norm = normalize(text, this.model.lexicon, this.model.normalization);
     const lang = this.model.language.identify(norm.text).lang;
-    const namespace = this.classifier.features.languageFeatures ? languageNamespace(lang) : 0;
-    const evasion = this.classifier.features.evasionFeatures ? evasionFlags(norm.signals) : 0;
-    this.extractor.extract(norm.text, this.x, namespace, evasion);
-    this.classifier.predict(this.x, lang, this.probs);
-    const decision = this.policy.decide(this.probs, lang);
+    const evasion = evasionFlags(norm.signals);
+    const choice = options.stages ?? "auto";
+    let stage = this.first;
+    let decision = choice === "second" && this.second ? null : stage.score(norm.text, lang, evasion);
+    if (this.second && (decision === null || (choice === "auto" && stage.unsure(lang, this.band)))) {
+      stage = this.second;
+      decision = stage.score(norm.text, lang, evasion);
+    }
+    decision ??= stage.score(norm.text, lang, evasion);
+    const { probs, classifier } = stage;
     const categories: Record<string, number> = {};
-    this.classifier.heads.forEach((h, i) => (categories[h] = round4(this.probs[i]!)));
+    classifier.heads.forEach((h, i) => (categories[h] = round4(probs[i]!)));
     const result: Classification = {
       score: round4(decision.score),
       flagged: decision.flagged,
@@ -113,22 +180,35 @@ export class Engine {
       categories,
       lang,
       model: this.version,
-      stage: STAGE_LINEAR,
+      stage: stage.name,
       degraded: false,
     };
     if (options.observe) {
       const g = norm.signals;
       const flaggedCategories: Record<string, boolean> = {};
-      this.classifier.heads.forEach((h, i) => (flaggedCategories[h] = this.probs[i]! >= this.policy.reviewThreshold(i, lang)));
+      classifier.heads.forEach((h, i) => (flaggedCategories[h] = probs[i]! >= stage.policy.reviewThreshold(i, lang)));
       result.observed = { normalized: norm.text, evasion: g.confusable + g.leet + g.split + g.stretched > 0, repairedEncoding: g.mojibake > 0, invisible: g.invisible > 0, flaggedCategories };
     }
     if (options.explain === true || (options.explain === "flagged" && decision.flagged)) {
-      result.explanation = this.attributor.explain(text, norm, decision.top, this.x, namespace, evasion);
-      result.reason = reasonFor(decision.action, this.classifier.heads[decision.top]!, this.probs[decision.top]!, result.explanation, norm.signals);
+      result.explanation = this.explain(text, norm, stage, decision.top, lang, evasion);
+      result.reason = reasonFor(decision.action, classifier.heads[decision.top]!, probs[decision.top]!, result.explanation, norm.signals);
     } else if (options.explain === "flagged") {
       result.explanation = [];
-      result.reason = reasonFor(decision.action, this.classifier.heads[decision.top]!, this.probs[decision.top]!, [], norm.signals);
+      result.reason = reasonFor(decision.action, classifier.heads[decision.top]!, probs[decision.top]!, [], norm.signals);
     }
     return result;
+  }
+
+  /**
+   * Stage 1's answers: exact attributions (explain.ts). Stage 2's: stage 1's top words as
+   * candidates, re-weighed by occluding each under stage 2 (occlude.ts).
+   */
+  private explain(text: string, norm: ReturnType<typeof normalize>, stage: Stage, head: number, lang: string, evasion: number): Span[] {
+    const first = this.first;
+    if (stage === first || !this.occluder) return this.attributor.explain(text, norm, head, first.x, first.namespace(lang), first.evasion(evasion));
+    // Stage 2 may have answered alone (stages: "second"): stage 1's vector is needed for its candidates.
+    first.extractor.extract(norm.text, first.x, first.namespace(lang), first.evasion(evasion));
+    const candidates = this.attributor.rank(norm, head, first.x, first.namespace(lang), first.evasion(evasion));
+    return toSpans(text, norm, this.occluder.rank(norm.text, candidates, head, stage.namespace(lang), stage.evasion(evasion)), 5);
   }
 }

@@ -131,20 +131,43 @@ export class Attributor {
     return out;
   }
 
-  /** The top `topK` words of `original` by how much removing them lowers `head`'s margin, as input spans. */
-  explain(original: string, input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number, topK = 5): Span[] {
+  /** The words of the normalized text whose removal lowers `head`'s margin, most first. */
+  rank(input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number): RankedWord[] {
     const tokenSpans = tokens(input.text);
     const drops = this.marginDrops(input, tokenSpans, head, x, namespace, evasion);
-    const spans: Span[] = [];
-    tokenSpans.forEach(([s, e], t) => {
-      const w = drops[t]!;
-      if (w <= 1e-6) return;
-      const span = toInputSpan(input, s, e);
-      spans.push({ start: span.start, end: span.end, text: original.slice(span.start, span.end), weight: Math.round(w * 1e4) / 1e4 });
+    const ranked: RankedWord[] = [];
+    tokenSpans.forEach(([start, end], t) => {
+      if (drops[t]! > MIN_DROP) ranked.push({ start, end, drop: drops[t]! });
     });
-    spans.sort((a, b) => b.weight - a.weight || a.start - b.start);
-    return spans.slice(0, topK);
+    return ranked.sort(byDrop);
   }
+
+  /** The top `topK` words of `original` by how much removing them lowers `head`'s margin, as input spans. */
+  explain(original: string, input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number, topK = 5): Span[] {
+    return toSpans(original, input, this.rank(input, head, x, namespace, evasion), topK);
+  }
+}
+
+/** A word of the normalized text (its offsets there) and the fall of a margin without it. */
+export interface RankedWord {
+  readonly start: number;
+  readonly end: number;
+  readonly drop: number;
+}
+
+/** Drops below this are rounding, not evidence. */
+export const MIN_DROP = 1e-6;
+
+export function byDrop(a: RankedWord, b: RankedWord): number {
+  return b.drop - a.drop || a.start - b.start;
+}
+
+/** The first `topK` ranked words as spans of the input as sent (the normalizer's offset map). */
+export function toSpans(original: string, input: Normalized, ranked: readonly RankedWord[], topK: number): Span[] {
+  return ranked.slice(0, topK).map((w) => {
+    const span = toInputSpan(input, w.start, w.end);
+    return { start: span.start, end: span.end, text: original.slice(span.start, span.end), weight: Math.round(w.drop * 1e4) / 1e4 };
+  });
 }
 
 /** Scripts written without spaces between words: a run of them is split into dictionary words. */

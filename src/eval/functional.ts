@@ -176,7 +176,7 @@ export function runFunctional(engine: Engine, cases: readonly FunctionalCase[] =
     let passed = 0;
     for (const c of mine) {
       const r = engine.classify(c.text);
-      const flagged = (r.categories[c.category] ?? 0) >= engine.flagThreshold(c.category, r.lang);
+      const flagged = (r.categories[c.category] ?? 0) >= engine.flagThreshold(c.category, r.lang, r.stage);
       const ok = flagged === c.flagged;
       const l = (byLang[c.lang] ??= { n: 0, passed: 0 });
       l.n++;

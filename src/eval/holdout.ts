@@ -62,7 +62,7 @@ export function holdoutPlan(rows: readonly LabelledRow[], attackSample: number):
 export function judgeAll(engine: Engine, items: readonly JudgeItem[]): Judgement[] {
   return items.map((item) => {
     const c = engine.classify(item.text);
-    return [c.categories[item.task] ?? 0, engine.flagThreshold(item.task, c.lang)] as const;
+    return [c.categories[item.task] ?? 0, engine.flagThreshold(item.task, c.lang, c.stage)] as const;
   });
 }
 

@@ -199,7 +199,7 @@ export function evaluateReference(files: readonly DatasetFile[], limit?: number,
     const scores = model.score(test.map((e) => e.text));
     const lang = file.lang ?? test[0]?.lang ?? "unknown";
     const labels = test.map((e) => e.label);
-    rows.push({ name: file.name, lang, task: file.task, ...binaryMetrics(scores, labels, 0.5), ece: expectedCalibrationError(scores, labels) });
+    rows.push({ name: file.name, lang, task: file.task, ...binaryMetrics(scores, labels, 0.5), ece: expectedCalibrationError(scores, labels), secondStage: 0 });
   }
   return rows;
 }

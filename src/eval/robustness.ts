@@ -48,7 +48,7 @@ function f1Of(engine: Engine, examples: readonly Example[], texts: readonly stri
   texts.forEach((t, i) => {
     const r = engine.classify(t);
     scores.push(r.categories[examples[i]!.task] ?? 0);
-    thresholds.push(engine.flagThreshold(examples[i]!.task, r.lang));
+    thresholds.push(engine.flagThreshold(examples[i]!.task, r.lang, r.stage));
     langs.push(r.lang);
   });
   return { f1: binaryMetrics(scores, examples.map((e) => e.label), thresholds).f1, langs };

@@ -8,8 +8,10 @@
  *
  * Format 1 stores the weight tables as f32. Format 2 (header `weights: "int8"`) stores
  * each as f32 scales, one per block of `blockSize` weights, then the int8 values, padded
- * to 4 bytes (model/quantize.ts): a quarter of the size. A float model is still written
- * as format 1, so its bytes do not change.
+ * to 4 bytes (model/quantize.ts): a quarter of the size. Format 3 (header `stage2`)
+ * appends the cascade's second stage: its weight table and f32 bias after the language
+ * bias. A model is written in the lowest format that holds it, so older models' bytes
+ * do not change.
  *
  * The checksum is verified on every load; a newer format version is refused by name.
  * No timestamps go in, so the same training gives the same bytes.
@@ -26,19 +28,30 @@ import { LinearModel, type Platt } from "./linear.js";
 import { INT8_BLOCK, isInt8, quantizeInt8, toFloat32, type WeightTable } from "./quantize.js";
 
 const MAGIC = "WRDN";
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 const FLOAT_FORMAT = 1;
+const INT8_FORMAT = 2;
 const DIGEST_BYTES = 32;
 
+/** A classifier as the header describes it (its tables follow the header). */
+interface ClassifierHeader {
+  readonly heads: readonly string[];
+  readonly features: FeatureConfig;
+  readonly calibration: readonly Platt[];
+  readonly languageCalibration: Readonly<Record<string, ReadonlyArray<Platt | null>>>;
+  readonly thresholds: readonly number[];
+  readonly languageThresholds: Readonly<Record<string, ReadonlyArray<number | null>>>;
+}
+
+function classifierHeader(c: LinearModel): ClassifierHeader {
+  const { heads, features, calibration, languageCalibration, thresholds, languageThresholds } = c;
+  return { heads, features, calibration, languageCalibration, thresholds, languageThresholds };
+}
+
 interface ArtifactHeader {
-  readonly classifier: {
-    readonly heads: readonly string[];
-    readonly features: FeatureConfig;
-    readonly calibration: readonly Platt[];
-    readonly languageCalibration: Readonly<Record<string, ReadonlyArray<Platt | null>>>;
-    readonly thresholds: readonly number[];
-    readonly languageThresholds: Readonly<Record<string, ReadonlyArray<number | null>>>;
-  };
+  readonly classifier: ClassifierHeader;
+  /** Format 3: the cascade's second stage. */
+  readonly stage2?: ClassifierHeader & { readonly band: number };
   readonly language: { readonly labels: readonly string[]; readonly features: FeatureConfig; readonly minConfidence: number };
   readonly normalization: NormalizationLevel;
   /** [word, count] pairs, most frequent first. */
@@ -59,16 +72,10 @@ export interface LoadedArtifact {
 
 /** `storage` "int8" writes the weight tables quantized (serve-time values: quantize.ts `int8RoundTrip` of float weights; int8 tables as they are). */
 export function serializeModel(model: WardenModel, meta: Record<string, unknown>, storage: WeightStorage = "f32"): Buffer {
-  const { classifier: c, language: l } = model;
+  const { classifier: c, language: l, stage2 } = model;
   const header: ArtifactHeader = {
-    classifier: {
-      heads: c.heads,
-      features: c.features,
-      calibration: c.calibration,
-      languageCalibration: c.languageCalibration,
-      thresholds: c.thresholds,
-      languageThresholds: c.languageThresholds,
-    },
+    classifier: classifierHeader(c),
+    ...(stage2 ? { stage2: { ...classifierHeader(stage2.classifier), band: stage2.band } } : {}),
     language: { labels: l.labels, features: l.features, minConfidence: l.minConfidence },
     normalization: model.normalization,
     lexicon: model.lexicon.entries(),
@@ -79,11 +86,13 @@ export function serializeModel(model: WardenModel, meta: Record<string, unknown>
   const pad = (4 - ((12 + json.length) % 4)) % 4;
   const prefix = Buffer.alloc(12);
   prefix.write(MAGIC, 0, "ascii");
-  prefix.writeUInt16LE(storage === "int8" ? FORMAT_VERSION : FLOAT_FORMAT, 4);
+  prefix.writeUInt16LE(stage2 ? FORMAT_VERSION : storage === "int8" ? INT8_FORMAT : FLOAT_FORMAT, 4);
   prefix.writeUInt16LE(0, 6);
   prefix.writeUInt32LE(json.length, 8);
   const table = storage === "int8" ? int8Bytes : littleEndianBytes;
-  const body = Buffer.concat([prefix, json, Buffer.alloc(pad), table(c.weights), littleEndianBytes(c.bias), table(l.weights), littleEndianBytes(l.bias)]);
+  const tables = [table(c.weights), littleEndianBytes(c.bias), table(l.weights), littleEndianBytes(l.bias)];
+  if (stage2) tables.push(table(stage2.classifier.weights), littleEndianBytes(stage2.classifier.bias));
+  const body = Buffer.concat([prefix, json, Buffer.alloc(pad), ...tables]);
   return Buffer.concat([body, createHash("sha256").update(body).digest()]);
 }
 
@@ -124,16 +133,21 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
   }
   const headerBytes = buf.readUInt32LE(8);
   const header = JSON.parse(buf.toString("utf8", 12, 12 + headerBytes)) as ArtifactHeader;
-  const { classifier: c, language: l } = header;
+  const { classifier: c, language: l, stage2: c2 } = header;
   const block = header.weights?.kind === "int8" ? header.weights.blockSize : null;
   if (block !== null && (!Number.isInteger(block) || block < 1 || (block & (block - 1)) !== 0)) {
     throw new WardenError("MODEL_FORMAT", `${name} declares an int8 block size of ${block}; it must be a power of two.`);
   }
   // Bytes of a weight table of `count` entries, and of a bias vector.
   const tableBytes = (count: number): number => (block === null ? count * 4 : Math.ceil(count / block) * 4 + count + ((4 - (count % 4)) % 4));
-  const sizes = [(1 << c.features.bits) * c.heads.length, c.heads.length, (1 << l.features.bits) * l.labels.length, l.labels.length];
+  // [weight table entries, bias entries] of each classifier, in file order.
+  const shapes: Array<[number, number]> = [
+    [(1 << c.features.bits) * c.heads.length, c.heads.length],
+    [(1 << l.features.bits) * l.labels.length, l.labels.length],
+  ];
+  if (c2) shapes.push([(1 << c2.features.bits) * c2.heads.length, c2.heads.length]);
   let offset = 12 + headerBytes + ((4 - ((12 + headerBytes) % 4)) % 4);
-  const expected = tableBytes(sizes[0]!) + sizes[1]! * 4 + tableBytes(sizes[2]!) + sizes[3]! * 4;
+  const expected = shapes.reduce((sum, [w, b]) => sum + tableBytes(w) + b * 4, 0);
   if (offset + expected !== body.length) {
     throw new WardenError("MODEL_FORMAT", `${name} has ${body.length - offset} weight bytes; its header implies ${expected}.`);
   }
@@ -152,12 +166,13 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
     offset += count + ((4 - (count % 4)) % 4);
     return { q, scales, block };
   };
-  const [cw, cb, lw, lb] = [weightTable(sizes[0]!), floats(sizes[1]!), weightTable(sizes[2]!), floats(sizes[3]!)];
+  const [[cw, cb], [lw, lb], second] = shapes.map(([w, b]) => [weightTable(w), floats(b)] as const);
   const model: WardenModel = {
     normalization: header.normalization,
     lexicon: new Lexicon(header.lexicon),
-    classifier: new LinearModel({ ...c, weights: cw, bias: cb }),
-    language: new LanguageModel({ ...l, weights: lw, bias: lb }),
+    classifier: new LinearModel({ ...c, weights: cw!, bias: cb! }),
+    language: new LanguageModel({ ...l, weights: lw!, bias: lb! }),
+    ...(c2 && second ? { stage2: { classifier: new LinearModel({ ...c2, weights: second[0], bias: second[1] }), band: c2.band } } : {}),
   };
   return { model, meta: header.meta, sha256: sha256Hex(buf) };
 }

@@ -30,7 +30,7 @@ import { decodeReference, referenceStep } from "./steps/reference.js";
 import { decodeRegistered, registerStep } from "./steps/register.js";
 import { splitStep } from "./steps/split.js";
 import { validateStep, writeDataReport } from "./steps/validate.js";
-import { checkHeads, type Progress } from "./train.js";
+import { checkHeads, stage2Training, type Progress } from "./train.js";
 
 export { TRAINER_VERSION };
 
@@ -110,7 +110,9 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
   }
   const language = await runner.run(languageStep(split, training.extraLanguages));
   const fit = await runner.run(fitStep(split, language, training));
-  const calibrated = await runner.run(calibrateStep(split, language, fit, training));
+  const second = stage2Training(training);
+  const fit2 = second ? await runner.run(fitStep(split, language, second, "train-stage2")) : undefined;
+  const calibrated = await runner.run(calibrateStep(split, language, fit, training, fit2));
   const evaluated = await runner.run(evaluateStep(calibrated, split, config.policy, config.gate));
   const reference = decodeReference((await runner.run(referenceStep(calibrated, split, config.policy))).payload);
 

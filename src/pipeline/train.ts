@@ -20,7 +20,7 @@ import { WardenError } from "../errors.js";
 import { binaryMetrics, type BinaryMetrics } from "../eval/metrics.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
 import type { WardenModel } from "../model/bundle.js";
-import { languageNamespace } from "../model/bundle.js";
+import { languageNamespace, logOddsDistance } from "../model/bundle.js";
 import { IDENTITY_PLATT, fitPlatt } from "../model/calibrate.js";
 import { FtrlLearner } from "../model/ftrl.js";
 import { LinearModel, sigmoid, type Platt } from "../model/linear.js";
@@ -272,6 +272,36 @@ export function calibrateStage(split: SplitData, language: LanguageStage, fit: {
   return { classifier, validation: metrics };
 }
 
+/** The training config stage 2 is fitted and calibrated with (null: the config has no stage 2). */
+export function stage2Training(config: TrainingConfig): TrainingConfig | null {
+  const { stage2, ...rest } = config;
+  if (!stage2) return null;
+  return { ...rest, features: { ...config.features, ...stage2.features }, epochs: stage2.epochs ?? config.epochs };
+}
+
+/**
+ * The cascade's band: the log-odds distance from a category's review threshold within
+ * which stage 1 hands a message on, chosen so that `share` of the validation messages
+ * (their closest category counted) fall inside it.
+ */
+export function cascadeBand(split: SplitData, language: LanguageStage, stage1: LinearModel, config: TrainingConfig, share: number): number {
+  const { ns, evasion } = featureInputs(split, language.langOf, config);
+  const extractor = new FeatureExtractor(stage1.features);
+  const x = new SparseVector();
+  const probs = new Float64Array(stage1.heads.length);
+  const closest = split.validation.map((i) => {
+    const lang = language.langOf[i]!;
+    extractor.extract(split.normalized[i]!, x, ns[i], evasion[i]);
+    stage1.predict(x, lang, probs);
+    let d = Infinity;
+    for (let h = 0; h < probs.length; h++) d = Math.min(d, logOddsDistance(probs[h]!, stage1.thresholdFor(h, lang)));
+    return d;
+  });
+  if (closest.length === 0) return 0;
+  closest.sort((a, b) => a - b);
+  return closest[Math.min(closest.length - 1, Math.floor(share * closest.length))]!;
+}
+
 /** All four stages in memory (tests and library use; `warden train` runs them as cached steps). */
 export function trainModel(examples: readonly Example[], config: TrainingConfig, progress: Progress = () => {}): TrainResult {
   checkHeads(examples.map((e) => ({ name: e.dataset, task: e.task })), config.heads);
@@ -281,8 +311,13 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
   const language = languageStage(split, config.extraLanguages, progress);
   const fit = fitStage(split, language, config, progress);
   const { classifier, validation } = calibrateStage(split, language, fit, config);
+  const second = stage2Training(config);
+  const stage2 = second && {
+    classifier: calibrateStage(split, language, fitStage(split, language, second, progress), second).classifier,
+    band: cascadeBand(split, language, classifier, config, config.stage2!.share),
+  };
   return {
-    model: { normalization: split.normalization, lexicon: split.lexicon, classifier, language: language.model },
+    model: { normalization: split.normalization, lexicon: split.lexicon, classifier, language: language.model, ...(stage2 ? { stage2 } : {}) },
     trainCount: split.train.length,
     validationCount: split.validation.length,
     validation,

@@ -43,6 +43,11 @@ export interface CardInput {
   readonly functional?: FunctionalReport;
 }
 
+/** Whether the model was trained with the cascade's second stage. */
+function hasStage2(meta: Record<string, unknown>): boolean {
+  return (meta.training as { stage2?: unknown } | undefined)?.stage2 !== undefined;
+}
+
 const f3 = (x: number): string => (Number.isNaN(x) ? "–" : x.toFixed(3));
 const per100 = (x: number | null): string => (x === null ? "–" : `${Math.round(100 * x)}`);
 /** How a category reads in a sentence. */
@@ -154,13 +159,22 @@ function body(input: CardInput): Block[] {
     paragraph(
       "Messages are normalized first: broken encodings repaired, fancy Unicode letters, invisible characters and piles of accents removed, and deliberate disguises undone (l33t, look-alike letters from other alphabets, s p a c e d or d.o.t.t.e.d letters, stretched letters, masked letters, deleted spaces), reading ambiguous cases against a lexicon of the training data's words. The model then sees hashed character 1–5-grams and word 1–2-grams of the normalized text, each also in a namespace of the detected language, plus one feature per kind of disguise found; one logistic head per category is trained by FTRL-Proximal on 90% of each training split, every dataset teaching only its own head. The held-out 10% calibrates the scores per category and per language (Platt scaling) and chooses each language's flag threshold.",
     ),
+    ...(hasStage2(input.meta)
+      ? [
+          paragraph(
+            "Two stages answer, a cascade: the model above answers alone when every category's probability is clearly away from its threshold; the messages closest to a threshold (about one in five on held-out data) go to a second, heavier model of the same kind (character n-grams up to 6 letters, four times the hash space), trained on the same data and calibrated on its own. Each answer names the stage that gave it.",
+          ),
+        ]
+      : []),
     code(JSON.stringify(input.meta.training ?? {}, null, 2)),
   );
   const ev = input.evaluation;
   if (ev) {
     blocks.push(
       heading(2, "Thresholds and what they mean"),
-      paragraph("A message is **sent to review** when a category's probability reaches its review threshold (chosen per language on held-out training data), and **blocked** when it reaches the block threshold. In plain words, on the test data:"),
+      paragraph(
+        `A message is **sent to review** when a category's probability reaches its review threshold (chosen per language on held-out training data), and **blocked** when it reaches the block threshold.${hasStage2(input.meta) ? " The thresholds below are the first stage's (the second has its own); the precision and recall are of the answers as served." : ""} In plain words, on the test data:`,
+      ),
       list(ev.facts.thresholds.map(thresholdSentence)),
       table(
         ["category", "language", "review threshold", "block threshold", "precision at review", "recall at review", "precision at block", "recall at block"],

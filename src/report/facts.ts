@@ -41,7 +41,7 @@ export function cardFacts(engine: Engine, files: readonly DatasetFile[], limit?:
       const score = r.categories[e.task] ?? 0;
       const key = `${e.task}\u0000${e.lang}`;
       const g = groups.get(key) ?? { category: e.task, lang: e.lang, rows: [] };
-      g.rows.push({ score, label: e.label, review: engine.flagThreshold(e.task, r.lang), block: engine.blockThreshold(e.task, r.lang) });
+      g.rows.push({ score, label: e.label, review: engine.flagThreshold(e.task, r.lang, r.stage), block: engine.blockThreshold(e.task, r.lang, r.stage) });
       groups.set(key, g);
       const c = byCategory.get(e.task) ?? { scores: [], labels: [] };
       c.scores.push(score);

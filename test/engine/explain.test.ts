@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { parseConfig } from "../../src/config.js";
-import { Engine } from "../../src/engine/engine.js";
+import { Engine, type StageChoice } from "../../src/engine/engine.js";
 import { ATTACK_FAMILIES, attack } from "../../src/eval/attacks.js";
 import { FeatureExtractor, FeatureTrace, SparseVector } from "../../src/features/extract.js";
 import { languageNamespace } from "../../src/model/bundle.js";
@@ -26,8 +26,8 @@ const MESSAGES = [
   "kapa çeneni gerizekalı",
 ];
 
-function assertExact(text: string): void {
-  const r = engine.classify(text, { explain: true });
+function assertExact(text: string, stages: StageChoice = "auto"): void {
+  const r = engine.classify(text, { explain: true, stages });
   for (const span of r.explanation!) {
     assert.equal(text.slice(span.start, span.end), span.text, `span ${span.start}-${span.end} of ${JSON.stringify(text)}`);
     assert.ok(span.start >= 0 && span.end <= text.length && span.start < span.end);
@@ -35,10 +35,10 @@ function assertExact(text: string): void {
 }
 
 describe("explanations", () => {
-  it("are exact slices of the text as sent, through every attack family (property)", () => {
+  it("are exact slices of the text as sent, through every attack family, from either stage (property)", () => {
     fc.assert(
-      fc.property(fc.constantFrom(...MESSAGES), fc.constantFrom(...ATTACK_FAMILIES), fc.integer({ min: 1, max: 1000 }), (message, family, seed) => {
-        assertExact(attack(message, family, seed));
+      fc.property(fc.constantFrom(...MESSAGES), fc.constantFrom(...ATTACK_FAMILIES), fc.integer({ min: 1, max: 1000 }), fc.constantFrom<StageChoice>("first", "second"), (message, family, seed, stages) => {
+        assertExact(attack(message, family, seed), stages);
       }),
       { numRuns: 400 },
     );
@@ -48,12 +48,12 @@ describe("explanations", () => {
     fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 200 }), (text) => assertExact(text)), { numRuns: 300 });
   });
 
-  it("weigh each word by how much the deciding margin falls without the features touching it (checked by recounting)", () => {
+  it("weigh each word by how much stage 1's deciding margin falls without the features touching it (checked by recounting)", () => {
     const { model } = loadDefaultModel();
     const c = model.classifier;
     const extractor = new FeatureExtractor(c.features);
     for (const text of ["shut up you stupid idiot", "du bist so ein dummer vollidiot", "you are a pathetic loser and everyone knows it", "fuck off, go away"]) {
-      const r = engine.classify(text, { explain: true });
+      const r = engine.classify(text, { explain: true, stages: "first" });
       const head = c.heads.indexOf(Object.entries(r.categories).sort((a, b) => b[1] - a[1])[0]![0]);
       const norm = normalize(text, model.lexicon, model.normalization);
       const trace = new FeatureTrace();

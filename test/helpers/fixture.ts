@@ -162,6 +162,8 @@ export interface FixtureModelOptions {
   readonly seed?: number;
   /** Feature hash bits (default 16). */
   readonly bits?: number;
+  /** With a cascade second stage (bits + 1, character n-grams up to 6). */
+  readonly stage2?: boolean;
 }
 
 export interface FixtureModel {
@@ -178,13 +180,14 @@ const trained = new Map<string, Buffer>();
 export function fixtureArtifact(options: FixtureModelOptions = {}): Buffer {
   const seed = options.seed ?? 1;
   const bits = options.bits ?? 16;
-  const key = `${seed}/${bits}`;
+  const key = `${seed}/${bits}${options.stage2 ? "/stage2" : ""}`;
   const cached = trained.get(key);
   if (cached) return cached;
   const dataDir = mkdtempSync(join(tmpdir(), "warden-fixture-data-"));
   try {
     writeFixtureDataset(dataDir);
-    const config = parseConfig({ training: { features: { bits }, epochs: 3, seed } });
+    const stage2 = options.stage2 ? { stage2: { features: { bits: bits + 1, charMax: 6 }, share: 0.3 } } : {};
+    const config = parseConfig({ training: { features: { bits }, epochs: 3, seed, ...stage2 } });
     const examples = resolveDatasets([dataDir], "train").flatMap((f) => readExamples(f));
     const result = trainModel(examples, config.training);
     const artifact = serializeModel(result.model, { fixture: true, training: config.training, validation: result.validation });
@@ -200,7 +203,7 @@ export async function trainFixtureModel(dir: string, options: FixtureModelOption
   const artifact = fixtureArtifact(options);
   const sha256 = sha256Hex(artifact);
   mkdirSync(dir, { recursive: true });
-  const artifactPath = join(dir, `fixture-${options.seed ?? 1}-${options.bits ?? 16}.wdn`);
+  const artifactPath = join(dir, `fixture-${options.seed ?? 1}-${options.bits ?? 16}${options.stage2 ? "-stage2" : ""}.wdn`);
   writeFileSync(artifactPath, artifact);
   return { artifactPath, artifact, sha256, version: versionOf(sha256) };
 }

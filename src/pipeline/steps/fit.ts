@@ -1,5 +1,6 @@
 /**
- * Step `train`: fit the classifier heads with FTRL-Proximal (train.ts `fitStage`).
+ * Step `train` (and `train-stage2`, the same fit with stage 2's features): fit the
+ * classifier heads with FTRL-Proximal (train.ts `fitStage`).
  * Inputs: split and language outputs. Params: what the fit reads from the training
  * config. The output is the weights alone: FTRL's z and n are not needed afterwards.
  */
@@ -15,10 +16,10 @@ import { decodeSplit } from "./split.js";
 /** This module's code version, taken as it loads (runner.ts). */
 const CODE = codeFingerprint(import.meta.url);
 
-export function fitStep(split: StepOutput, language: StepOutput, config: TrainingConfig): Step {
+export function fitStep(split: StepOutput, language: StepOutput, config: TrainingConfig, name = "train"): Step {
   const { heads, epochs, seed, classWeight, features, ftrl, datasetWeights } = config;
   return {
-    name: "train",
+    name,
     version: 1,
     code: CODE,
     // datasetWeights only when set: the keys of earlier runs stay valid.

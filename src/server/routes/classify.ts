@@ -29,7 +29,7 @@ async function classifyOne(ctx: ServerContext, text: string, id: string, user: s
   ctx.metrics.stageLatency.observe({ stage: result.stage }, latencyMs / 1000);
   ctx.metrics.classifications.inc({ action: result.action });
   const ts = Date.now();
-  const review = reviewReason(result, (category, lang) => choice.engine.flagThreshold(category, lang), ctx.config.review, ctx.random);
+  const review = reviewReason(result, (category, lang) => choice.engine.flagThreshold(category, lang, result.stage), ctx.config.review, ctx.random);
   ctx.predictionLog.push({
     id,
     ts,
