@@ -7,7 +7,7 @@
  */
 import { statSync } from "node:fs";
 import type { PolicyConfig } from "../src/config.js";
-import { Engine } from "../src/engine/engine.js";
+import { Engine, STAGE_SECOND, type ClassifyOptions } from "../src/engine/engine.js";
 import { Policy } from "../src/engine/policy.js";
 import { FeatureExtractor, SparseVector } from "../src/features/extract.js";
 import { languageNamespace } from "../src/model/bundle.js";
@@ -173,7 +173,8 @@ export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts:
     {
       name: "classify",
       run: () => {
-        for (const t of texts) sink += engine.classify(t).score;
+        // Stage 1 alone, as the rows above mirror it; the cascade's cost is in measureLatency.
+        for (const t of texts) sink += engine.classify(t, FIRST_STAGE).score;
       },
       totals: [],
       cpu: [],
@@ -217,57 +218,53 @@ export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts:
   };
 }
 
+const FIRST_STAGE: ClassifyOptions = { stages: "first" };
+
 export interface LatencyResult {
   readonly plain: Distribution;
   readonly explain: Distribution;
   /** Process CPU time per call, over the same passes. */
   readonly plainCpuUs: number;
   readonly explainCpuUs: number;
+  /** With a second stage: each stage alone on every message, and the share the cascade hands on. */
+  readonly stages?: { readonly first: Distribution; readonly second: Distribution; readonly firstCpuUs: number; readonly secondCpuUs: number; readonly secondShare: number };
   readonly passes: number;
   readonly warmup: number;
 }
 
 /**
- * Per-message wall time of Engine.classify, without and with {explain: true}: a warm-up
- * of each, then `passes` alternating passes over the sample (plain, explain, plain, ...).
+ * Per-message wall time of Engine.classify, without and with {explain: true} (and, with a
+ * second stage, stage 1 alone and stage 2 alone): a warm-up of each, then `passes`
+ * passes over the sample, each call kind in turn.
  */
 export function measureLatency(engine: Engine, texts: readonly string[], passes = 2): LatencyResult {
+  const kinds: ClassifyOptions[] = [{}, { explain: true }, ...(engine.cascades ? [{ stages: "first" } as const, { stages: "second" } as const] : [])];
   const warmup = Math.min(texts.length, 3000);
-  for (let i = 0; i < warmup; i++) {
-    engine.classify(texts[i]!);
-    engine.classify(texts[i]!, { explain: true });
-  }
+  for (let i = 0; i < warmup; i++) for (const opts of kinds) engine.classify(texts[i]!, opts);
   const n = texts.length;
-  const plain = new Float64Array(n * passes);
-  const explained = new Float64Array(n * passes);
-  const opts = { explain: true } as const;
-  let plainCpu = 0;
-  let explainCpu = 0;
-  const cpuSince = (c0: NodeJS.CpuUsage): number => {
-    const c = process.cpuUsage(c0);
-    return c.user + c.system;
-  };
+  const wall = kinds.map(() => new Float64Array(n * passes));
+  const cpu = kinds.map(() => 0);
+  let handedOn = 0;
   for (let p = 0; p < passes; p++) {
-    let c0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) {
-      const t0 = nowNs();
-      engine.classify(texts[i]!);
-      plain[p * n + i] = (nowNs() - t0) / 1e3;
-    }
-    plainCpu += cpuSince(c0);
-    c0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) {
-      const t0 = nowNs();
-      engine.classify(texts[i]!, opts);
-      explained[p * n + i] = (nowNs() - t0) / 1e3;
-    }
-    explainCpu += cpuSince(c0);
+    kinds.forEach((opts, k) => {
+      const c0 = process.cpuUsage();
+      for (let i = 0; i < n; i++) {
+        const t0 = nowNs();
+        const r = engine.classify(texts[i]!, opts);
+        wall[k]![p * n + i] = (nowNs() - t0) / 1e3;
+        if (k === 0 && r.stage === STAGE_SECOND) handedOn++;
+      }
+      const c = process.cpuUsage(c0);
+      cpu[k]! += (c.user + c.system) / (n * passes);
+    });
   }
+  const [plain, explain, first, second] = wall.map((w) => distribution(w));
   return {
-    plain: distribution(plain),
-    explain: distribution(explained),
-    plainCpuUs: plainCpu / (n * passes),
-    explainCpuUs: explainCpu / (n * passes),
+    plain: plain!,
+    explain: explain!,
+    plainCpuUs: cpu[0]!,
+    explainCpuUs: cpu[1]!,
+    ...(first && second ? { stages: { first, second, firstCpuUs: cpu[2]!, secondCpuUs: cpu[3]!, secondShare: handedOn / (n * passes) } } : {}),
     passes,
     warmup,
   };

@@ -163,13 +163,12 @@ export class Engine {
     const lang = this.model.language.identify(norm.text).lang;
     const evasion = evasionFlags(norm.signals);
     const choice = options.stages ?? "auto";
-    let stage = this.first;
-    let decision = choice === "second" && this.second ? null : stage.score(norm.text, lang, evasion);
-    if (this.second && (decision === null || (choice === "auto" && stage.unsure(lang, this.band)))) {
+    let stage = choice === "second" && this.second ? this.second : this.first;
+    let decision = stage.score(norm.text, lang, evasion);
+    if (this.second && stage === this.first && choice === "auto" && stage.unsure(lang, this.band)) {
       stage = this.second;
       decision = stage.score(norm.text, lang, evasion);
     }
-    decision ??= stage.score(norm.text, lang, evasion);
     const { probs, classifier } = stage;
     const categories: Record<string, number> = {};
     classifier.heads.forEach((h, i) => (categories[h] = round4(probs[i]!)));

@@ -2,10 +2,12 @@
  * The deletion test of explanations: for each message the model flags, delete the span
  * the explanation ranks first and, separately, a random span of the same length; the
  * explanation is faithful for that message when deleting its top span lowers the score
- * more. Reported per dataset as the share of flagged messages where it did.
+ * more. Reported per dataset as the share of flagged messages where it did. An
+ * explanation describes the score of the stage that answered, so the edited messages are
+ * scored by that stage too (the cascade could otherwise hand an edit to the other one).
  */
 import { readExamples, type DatasetFile } from "../data/datasets.js";
-import type { Engine } from "../engine/engine.js";
+import { STAGE_SECOND, type Engine } from "../engine/engine.js";
 import { topCategory } from "../engine/policy.js";
 import { hashString } from "../features/hash.js";
 
@@ -50,7 +52,8 @@ export function deletionTest(engine: Engine, files: readonly DatasetFile[], limi
       if (start === null) continue; // no other span of that length to compare with
       // The explained category is the one that decided: the most probable flagged one.
       const category = topCategory(r.categories)!;
-      const scoreOf = (t: string): number => engine.classify(t).categories[category] ?? 0;
+      const stages = r.stage === STAGE_SECOND ? "second" : "first";
+      const scoreOf = (t: string): number => engine.classify(t, { stages }).categories[category] ?? 0;
       const base = r.categories[category]!;
       const dTop = base - scoreOf(without(text, top.start, top.end));
       const dRandom = base - scoreOf(without(text, start, start + length));
@@ -71,7 +74,7 @@ export function deletionMarkdown(rows: readonly DeletionRow[], command: string):
   return [
     "### Deletion test of the explanations",
     "",
-    "For each message the model flags, the span its explanation ranks first is deleted (replaced by a space), and separately a random span of the same length elsewhere in the message (not overlapping it; messages with no room for one are left out); the explanation passes for that message when deleting its top span lowers the probability of the category that decided more. A faithful explanation points at what the score really rests on.",
+    "For each message the model flags, the span its explanation ranks first is deleted (replaced by a space), and separately a random span of the same length elsewhere in the message (not overlapping it; messages with no room for one are left out); the explanation passes for that message when deleting its top span lowers the probability of the category that decided more. The edited messages are scored by the stage that answered the original (an explanation describes that stage's score). A faithful explanation points at what the score really rests on.",
     "",
     `Produced by: \`${command}\``,
     "",
