@@ -12,9 +12,8 @@ import type { PolicyConfig } from "../config.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
 import { languageNamespace, logOddsDistance, type WardenModel } from "../model/bundle.js";
 import type { LinearModel } from "../model/linear.js";
-import { evasionFlags, normalize } from "../text/normalize.js";
-import { Attributor, toSpans, type Span } from "./explain.js";
-import { Occluder } from "./occlude.js";
+import { evasionFlags, normalize, type Normalized } from "../text/normalize.js";
+import { Attributor, type Span } from "./explain.js";
 import { Policy, type Action, type Decision } from "./policy.js";
 import { reasonFor } from "./reason.js";
 
@@ -76,6 +75,8 @@ class Stage {
   readonly x = new SparseVector();
   readonly probs: Float64Array;
 
+  readonly attributor: Attributor;
+
   constructor(
     readonly name: string,
     readonly classifier: LinearModel,
@@ -84,6 +85,7 @@ class Stage {
     this.extractor = new FeatureExtractor(classifier.features);
     this.policy = new Policy(classifier, policy);
     this.probs = new Float64Array(classifier.heads.length);
+    this.attributor = new Attributor(this.extractor, classifier);
   }
 
   namespace(lang: string): number {
@@ -92,6 +94,11 @@ class Stage {
 
   evasion(flags: number): number {
     return this.classifier.features.evasionFeatures ? flags : 0;
+  }
+
+  /** The top words of the text `score` last read, weighed for `head` (explain.ts); `original` is the input as sent. */
+  explain(original: string, norm: Normalized, head: number, lang: string, evasionFlags: number): Span[] {
+    return this.attributor.explain(original, norm, head, this.x, this.namespace(lang), this.evasion(evasionFlags));
   }
 
   /** Scores `text` into `probs` and decides. */
@@ -119,8 +126,6 @@ export class Engine {
   private readonly first: Stage;
   private readonly second: Stage | null;
   private readonly band: number;
-  private readonly attributor: Attributor;
-  private readonly occluder: Occluder | null;
 
   constructor(loaded: LoadedModel, policy: PolicyConfig) {
     this.version = loaded.version;
@@ -129,8 +134,6 @@ export class Engine {
     const stage2 = loaded.model.stage2;
     this.second = stage2 ? new Stage(STAGE_SECOND, stage2.classifier, policy) : null;
     this.band = stage2?.band ?? 0;
-    this.attributor = new Attributor(this.first.extractor, this.first.classifier);
-    this.occluder = this.second && new Occluder(new FeatureExtractor(this.second.classifier.features), this.second.classifier, new SparseVector());
   }
 
   get categories(): readonly string[] {
@@ -189,25 +192,12 @@ export class Engine {
       result.observed = { normalized: norm.text, evasion: g.confusable + g.leet + g.split + g.stretched > 0, repairedEncoding: g.mojibake > 0, invisible: g.invisible > 0, flaggedCategories };
     }
     if (options.explain === true || (options.explain === "flagged" && decision.flagged)) {
-      result.explanation = this.explain(text, norm, stage, decision.top, lang, evasion);
+      result.explanation = stage.explain(text, norm, decision.top, lang, evasion);
       result.reason = reasonFor(decision.action, classifier.heads[decision.top]!, probs[decision.top]!, result.explanation, norm.signals);
     } else if (options.explain === "flagged") {
       result.explanation = [];
       result.reason = reasonFor(decision.action, classifier.heads[decision.top]!, probs[decision.top]!, [], norm.signals);
     }
     return result;
-  }
-
-  /**
-   * Stage 1's answers: exact attributions (explain.ts). Stage 2's: stage 1's top words as
-   * candidates, re-weighed by occluding each under stage 2 (occlude.ts).
-   */
-  private explain(text: string, norm: ReturnType<typeof normalize>, stage: Stage, head: number, lang: string, evasion: number): Span[] {
-    const first = this.first;
-    if (stage === first || !this.occluder) return this.attributor.explain(text, norm, head, first.x, first.namespace(lang), first.evasion(evasion));
-    // Stage 2 may have answered alone (stages: "second"): stage 1's vector is needed for its candidates.
-    first.extractor.extract(norm.text, first.x, first.namespace(lang), first.evasion(evasion));
-    const candidates = this.attributor.rank(norm, head, first.x, first.namespace(lang), first.evasion(evasion));
-    return toSpans(text, norm, this.occluder.rank(norm.text, candidates, head, stage.namespace(lang), stage.evasion(evasion)), 5);
   }
 }

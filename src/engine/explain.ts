@@ -1,6 +1,7 @@
 /**
- * Exact attributions for the linear stage: for each word of the normalized text, how
- * much the deciding head's margin falls when every feature occurrence touching that
+ * Exact attributions for a linear stage (either of the cascade's two): for each word of
+ * the normalized text, how much the deciding head's margin falls when every feature
+ * occurrence touching that
  * word is taken out (its character n-grams, also those crossing into its neighbours,
  * and the word n-grams it is part of), with the vector's unit-norm scaling redone as
  * extraction would and the language held fixed. Deleting the word from the message
@@ -131,43 +132,20 @@ export class Attributor {
     return out;
   }
 
-  /** The words of the normalized text whose removal lowers `head`'s margin, most first. */
-  rank(input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number): RankedWord[] {
-    const tokenSpans = tokens(input.text);
-    const drops = this.marginDrops(input, tokenSpans, head, x, namespace, evasion);
-    const ranked: RankedWord[] = [];
-    tokenSpans.forEach(([start, end], t) => {
-      if (drops[t]! > MIN_DROP) ranked.push({ start, end, drop: drops[t]! });
-    });
-    return ranked.sort(byDrop);
-  }
-
   /** The top `topK` words of `original` by how much removing them lowers `head`'s margin, as input spans. */
   explain(original: string, input: Normalized, head: number, x: SparseVector, namespace: number, evasion: number, topK = 5): Span[] {
-    return toSpans(original, input, this.rank(input, head, x, namespace, evasion), topK);
+    const tokenSpans = tokens(input.text);
+    const drops = this.marginDrops(input, tokenSpans, head, x, namespace, evasion);
+    const spans: Span[] = [];
+    tokenSpans.forEach(([s, e], t) => {
+      const w = drops[t]!;
+      if (w <= 1e-6) return;
+      const span = toInputSpan(input, s, e);
+      spans.push({ start: span.start, end: span.end, text: original.slice(span.start, span.end), weight: Math.round(w * 1e4) / 1e4 });
+    });
+    spans.sort((a, b) => b.weight - a.weight || a.start - b.start);
+    return spans.slice(0, topK);
   }
-}
-
-/** A word of the normalized text (its offsets there) and the fall of a margin without it. */
-export interface RankedWord {
-  readonly start: number;
-  readonly end: number;
-  readonly drop: number;
-}
-
-/** Drops below this are rounding, not evidence. */
-export const MIN_DROP = 1e-6;
-
-export function byDrop(a: RankedWord, b: RankedWord): number {
-  return b.drop - a.drop || a.start - b.start;
-}
-
-/** The first `topK` ranked words as spans of the input as sent (the normalizer's offset map). */
-export function toSpans(original: string, input: Normalized, ranked: readonly RankedWord[], topK: number): Span[] {
-  return ranked.slice(0, topK).map((w) => {
-    const span = toInputSpan(input, w.start, w.end);
-    return { start: span.start, end: span.end, text: original.slice(span.start, span.end), weight: Math.round(w.drop * 1e4) / 1e4 };
-  });
 }
 
 /** Scripts written without spaces between words: a run of them is split into dictionary words. */

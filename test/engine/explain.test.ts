@@ -48,12 +48,13 @@ describe("explanations", () => {
     fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 200 }), (text) => assertExact(text)), { numRuns: 300 });
   });
 
-  it("weigh each word by how much stage 1's deciding margin falls without the features touching it (checked by recounting)", () => {
+  for (const stages of ["first", "second"] as const) it(`weigh each word by how much the ${stages} stage's deciding margin falls without the features touching it (checked by recounting)`, () => {
     const { model } = loadDefaultModel();
-    const c = model.classifier;
+    const c = stages === "first" ? model.classifier : model.stage2!.classifier;
     const extractor = new FeatureExtractor(c.features);
     for (const text of ["shut up you stupid idiot", "du bist so ein dummer vollidiot", "you are a pathetic loser and everyone knows it", "fuck off, go away"]) {
-      const r = engine.classify(text, { explain: true, stages: "first" });
+      const r = engine.classify(text, { explain: true, stages });
+      assert.equal(r.stage, stages === "first" ? "linear" : "stage2");
       const head = c.heads.indexOf(Object.entries(r.categories).sort((a, b) => b[1] - a[1])[0]![0]);
       const norm = normalize(text, model.lexicon, model.normalization);
       const trace = new FeatureTrace();
