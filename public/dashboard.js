@@ -92,12 +92,13 @@
       ["sent to review", pct(m.traffic.review_rate)],
       ["latency p50 / p99 (ms)", `${num(m.latency_ms.p50, 2)} / ${num(m.latency_ms.p99, 2)}`],
       ["shed / degraded", `${m.traffic.shed} / ${pct(m.traffic.degraded_rate)}`],
+      ["answered by stage 2", pct(m.traffic.second_stage_rate)],
     ]);
     const w = t.windows;
     const x = times(w);
     chart("chart-traffic", [{ label: "messages", stroke: "#0b6bcb" }, { label: "shed", stroke: "#b3261e" }], [x, col(w, (v) => v.requests), col(w, (v) => v.shed)]);
     chart("chart-latency", [{ label: "p50 ms", stroke: "#1e7b34" }, { label: "p99 ms", stroke: "#b3261e" }], [x, col(w, (v) => v.latency_p50_ms), col(w, (v) => v.latency_p99_ms)]);
-    chart("chart-rates", [{ label: "flagged", stroke: "#7e22ce" }, { label: "review", stroke: "#c2410c" }, { label: "blocked", stroke: "#b3261e" }, { label: "degraded", stroke: "#5f6368" }], [x, col(w, (v) => v.flagged_rate), col(w, (v) => v.review_rate), col(w, (v) => v.block_rate), col(w, (v) => v.degraded_rate)]);
+    chart("chart-rates", [{ label: "flagged", stroke: "#7e22ce" }, { label: "review", stroke: "#c2410c" }, { label: "blocked", stroke: "#b3261e" }, { label: "degraded", stroke: "#5f6368" }, { label: "stage 2", stroke: "#0e7490" }], [x, col(w, (v) => v.flagged_rate), col(w, (v) => v.review_rate), col(w, (v) => v.block_rate), col(w, (v) => v.degraded_rate), col(w, (v) => v.second_stage_rate)]);
   }
 
   async function quality() {

@@ -25,7 +25,7 @@ export function dashboardPage(): string {
   <div class="cards" id="totals"></div>
   <figure><div id="chart-traffic" class="chart"></div><figcaption>Messages per window, and requests turned away because the server was overloaded (shed: should stay at zero).</figcaption></figure>
   <figure><div id="chart-latency" class="chart"></div><figcaption>Time to classify a message (p50: half are faster; p99: all but 1 in 100 are faster), in milliseconds.</figcaption></figure>
-  <figure><div id="chart-rates" class="chart"></div><figcaption>Share of messages flagged, sent to review and blocked, and answered by the fallback (degraded: should stay at zero). A jump in the flagged share without a jump in traffic is worth a look.</figcaption></figure>
+  <figure><div id="chart-rates" class="chart"></div><figcaption>Share of messages flagged, sent to review and blocked, answered by the fallback (degraded: should stay at zero), and answered by the model's second stage because the first was unsure (about one in five on the training data's held-out part; a rising share means the traffic is moving away from what the model knows). A jump in the flagged share without a jump in traffic is worth a look.</figcaption></figure>
 </section>
 <section id="quality" class="tab">
   <figure><div id="chart-quality" class="chart"></div><figcaption>Precision (of the messages flagged, the share reviewers confirmed) and recall (of the messages reviewers marked abusive, the share flagged), beside the model's own estimate from its calibrated scores, which needs no labels.</figcaption></figure>

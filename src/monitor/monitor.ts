@@ -177,7 +177,7 @@ export class Monitor {
       window: label,
       from: new Date(merged.start).toISOString(),
       reference: this.reference ? { source: this.referenceSource, messages: this.reference.n } : { source: "none", messages: 0 },
-      traffic: { requests: merged.n, flagged_rate: round(merged.rate(merged.flagged)), review_rate: round(merged.rate(merged.review)), block_rate: round(merged.rate(merged.block)), degraded_rate: round(merged.rate(merged.degraded)), shed: merged.shed, dropped_from_monitor: this.dropped },
+      traffic: { requests: merged.n, flagged_rate: round(merged.rate(merged.flagged)), review_rate: round(merged.rate(merged.review)), block_rate: round(merged.rate(merged.block)), degraded_rate: round(merged.rate(merged.degraded)), second_stage_rate: round(merged.rate(merged.secondStage)), shed: merged.shed, dropped_from_monitor: this.dropped },
       latency_ms: { p50: merged.latency.quantile(0.5), p99: merged.latency.quantile(0.99) },
       drift: Object.fromEntries(Object.entries(drift).map(([k, s]) => [k, { value: s.value === null ? null : round(s.value), warn: s.warn, alert: s.alert, description: s.description }])),
       data_quality: {
@@ -225,6 +225,7 @@ export class Monitor {
           review_rate: round(w.rate(w.review)),
           shed: w.shed,
           degraded_rate: round(w.rate(w.degraded)),
+          second_stage_rate: round(w.rate(w.secondStage)),
           latency_p50_ms: w.latency.quantile(0.5),
           latency_p99_ms: w.latency.quantile(0.99),
           estimated_precision: nullableRound(w.expectedFor("*").precision()),

@@ -3,14 +3,14 @@
  * simulated clock: how the monitoring is tested on real data and how its false-alarm
  * rate is measured (docs/monitoring.md).
  */
-import type { Engine } from "../engine/engine.js";
+import { STAGE_SECOND, type Engine } from "../engine/engine.js";
 import type { Monitor, Observation } from "./monitor.js";
 
 export function observe(engine: Engine, text: string, ts: number): Observation {
   const t0 = performance.now();
   const r = engine.classify(text, { observe: true });
   const o = r.observed!;
-  return { ts, score: r.score, flagged: r.flagged, action: r.action, lang: r.lang, model: r.model, latencyMs: performance.now() - t0, degraded: r.degraded, normalized: o.normalized, evasion: o.evasion, repairedEncoding: o.repairedEncoding, invisible: o.invisible, categories: r.categories, flaggedCategories: o.flaggedCategories };
+  return { ts, score: r.score, flagged: r.flagged, action: r.action, lang: r.lang, model: r.model, latencyMs: performance.now() - t0, degraded: r.degraded, secondStage: r.stage === STAGE_SECOND, normalized: o.normalized, evasion: o.evasion, repairedEncoding: o.repairedEncoding, invisible: o.invisible, categories: r.categories, flaggedCategories: o.flaggedCategories };
 }
 
 export interface ReplayClock {

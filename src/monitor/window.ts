@@ -26,6 +26,8 @@ export interface MonitorRecord {
   readonly model: string;
   readonly latencyMs: number;
   readonly degraded: boolean;
+  /** Whether the cascade's second stage answered (stage 1 was unsure): a rising share means stage 1 is less sure of the traffic. */
+  readonly secondStage: boolean;
   /** The normalized text's words (the monitor never sees raw text). */
   readonly words: readonly string[];
   /** How many of them the model's lexicon does not know. */
@@ -92,7 +94,7 @@ export interface WindowState extends WindowSnapshot {
 }
 
 /** The plain counters a window adds up (merge) and hands over (state). */
-const COUNTERS = ["n", "flagged", "review", "block", "degraded", "shed", "rejectedEmpty", "rejectedOverLength", "evasion", "repairedEncoding", "invisible", "unknownLanguage", "words", "unknownWords"] as const;
+const COUNTERS = ["n", "flagged", "review", "block", "degraded", "secondStage", "shed", "rejectedEmpty", "rejectedOverLength", "evasion", "repairedEncoding", "invisible", "unknownLanguage", "words", "unknownWords"] as const;
 
 export class Window {
   start: number;
@@ -102,6 +104,7 @@ export class Window {
   review = 0;
   block = 0;
   degraded = 0;
+  secondStage = 0;
   shed = 0;
   rejectedEmpty = 0;
   rejectedOverLength = 0;
@@ -141,6 +144,7 @@ export class Window {
     if (r.action === "review") this.review++;
     if (r.action === "block") this.block++;
     if (r.degraded) this.degraded++;
+    if (r.secondStage) this.secondStage++;
     if (r.evasion) this.evasion++;
     if (r.repairedEncoding) this.repairedEncoding++;
     if (r.invisible) this.invisible++;

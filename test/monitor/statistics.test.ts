@@ -74,7 +74,7 @@ describe("alerts", () => {
 
 describe("the feedback precision statistic", () => {
   const record = (score: number): MonitorRecord => ({
-    ts: 1, score, flagged: score >= 0.5, action: score >= 0.5 ? "review" : "allow", lang: "en", model: "m", latencyMs: 1, degraded: false,
+    ts: 1, score, flagged: score >= 0.5, action: score >= 0.5 ? "review" : "allow", lang: "en", model: "m", latencyMs: 1, degraded: false, secondStage: false,
     words: ["w"], unknownWords: 0, evasion: false, repairedEncoding: false, invisible: false, categories: { abusive: score }, flaggedCategories: { abusive: score >= 0.5 },
   });
   const withLabels = (flaggedLabels: number, positives: number): Window => {

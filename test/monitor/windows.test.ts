@@ -52,7 +52,7 @@ describe("monitoring windows", () => {
   });
 
   it("folds a long queue in slices when given a time budget, ending with the same windows as one full fold", () => {
-    const observation = (i: number) => ({ ts: 1_000_000, score: (i % 10) / 10, flagged: i % 3 === 0, action: i % 3 === 0 ? ("review" as const) : ("allow" as const), lang: "en", model: "m-1", latencyMs: 1, degraded: false, normalized: `hello there number ${i}`, evasion: false, repairedEncoding: false, invisible: false, categories: { abusive: (i % 10) / 10 }, flaggedCategories: { abusive: i % 3 === 0 } });
+    const observation = (i: number) => ({ ts: 1_000_000, score: (i % 10) / 10, flagged: i % 3 === 0, action: i % 3 === 0 ? ("review" as const) : ("allow" as const), lang: "en", model: "m-1", latencyMs: 1, degraded: false, secondStage: i % 5 === 0, normalized: `hello there number ${i}`, evasion: false, repairedEncoding: false, invisible: false, categories: { abusive: (i % 10) / 10 }, flaggedCategories: { abusive: i % 3 === 0 } });
     const sliced = monitorWithClock();
     const whole = monitorWithClock();
     for (let i = 0; i < 95; i++) {
@@ -63,7 +63,9 @@ describe("monitoring windows", () => {
     while (sliced.monitor.flush(0)) slices++;
     assert.ok(slices >= 20, `a zero budget folds a few observations per call: ${slices + 1} calls`);
     assert.equal(whole.monitor.flush(), false, "no budget: everything at once");
-    assert.deepEqual(sliced.closed.map((w) => [w.n, w.flagged]), whole.closed.map((w) => [w.n, w.flagged]));
+    assert.deepEqual(sliced.closed.map((w) => [w.n, w.flagged, w.secondStage]), whole.closed.map((w) => [w.n, w.flagged, w.secondStage]));
     assert.equal(sliced.closed.length, 9);
+    const traffic = (sliced.monitor.status(3_600_000, "1h") as { traffic: { requests: number; second_stage_rate: number } }).traffic;
+    assert.equal(traffic.second_stage_rate, Math.round((19 / 95) * 1e4) / 1e4, "one in five answered by stage 2");
   });
 });

@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import type { Classification } from "../../engine/engine.js";
+import { STAGE_SECOND, type Classification } from "../../engine/engine.js";
 import { WardenError } from "../../errors.js";
 import { chooseArm } from "../../experiments/serve.js";
 import { reviewReason } from "../../loop/sampling.js";
@@ -56,6 +56,7 @@ async function classifyOne(ctx: ServerContext, text: string, id: string, user: s
     model: result.model,
     latencyMs,
     degraded: result.degraded,
+    secondStage: result.stage === STAGE_SECOND,
     // Rules and fallback answers carry no observation: the monitor counts them, without words.
     normalized: observed?.normalized ?? "",
     evasion: observed?.evasion ?? false,
