@@ -44,7 +44,7 @@ function train(root: string, shared: string, dataDir: string, config: string): T
   const seconds = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`warden train failed (${r.status}):\n${r.stderr}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
-  const steps = [...r.stderr.matchAll(/^step (\w+): (cached|done in ([\d.]+) s)/gm)].map((m) => ({ name: m[1]!, cached: m[2] === "cached", seconds: m[3] ? Number(m[3]) : null }));
+  const steps = [...r.stderr.matchAll(/^step ([\w-]+): (cached|done in ([\d.]+) s)/gm)].map((m) => ({ name: m[1]!, cached: m[2] === "cached", seconds: m[3] ? Number(m[3]) : null }));
   const show = (p: string): string => {
     if (p.startsWith(tmpdir())) return "<tmp>" + p.slice(p.lastIndexOf("/"));
     const rel = relative(root, p);

@@ -220,6 +220,8 @@ export interface TestServerOptions {
   readonly listen?: boolean;
   /** What the server sees of the store (a slowed-down view of it, say); the registry keeps the real one. */
   readonly serverStore?: (store: SqliteStore) => Store;
+  /** Which fixture model it serves (default: the plain one). */
+  readonly model?: FixtureModelOptions;
 }
 
 export interface TestServer {
@@ -254,7 +256,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   try {
     const config = parseConfig(withTestServing(options.config), "test config");
     const registry = new Registry(store, dataDir);
-    const fixture = await trainFixtureModel(join(dataDir, "fixtures"));
+    const fixture = await trainFixtureModel(join(dataDir, "fixtures"), options.model);
     const record = await registry.register(fixture.artifact, { fixture: true });
     await registry.promote(record.version, "test fixture");
     const loadEngine = async (version?: string): Promise<Engine> => new Engine(await registry.load(version), config.policy);
