@@ -3,11 +3,12 @@
  * temp file, output to /dev/null, an empty temp data dir (so the shipped model serves).
  * Peak RSS and CPU time come from GNU time (`/usr/bin/time -v`) when it is installed.
  * A one-message run first gives the fixed cost (Node start-up, model load, store open),
- * which also warms the page cache for the model file.
+ * which also warms the page cache for the model file. The batch runs twice: on one
+ * thread (`--threads 1`) and as shipped (one worker thread per core).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { nowNs } from "./stats.js";
 
@@ -22,7 +23,11 @@ export interface CliRun {
 export interface CliResult {
   readonly inputMB: number;
   readonly startup: CliRun;
+  /** The batch with `--threads 1`: classified on the main thread. */
+  readonly oneThread: CliRun;
+  /** The batch as shipped: `threads` worker threads. */
   readonly full: CliRun;
+  readonly threads: number;
   readonly timeTool: boolean;
 }
 
@@ -34,9 +39,9 @@ function hasGnuTime(): boolean {
   return r.status === 0 && /Maximum resident set size/.test(r.stderr);
 }
 
-function runClassify(root: string, input: string, messages: number, workDir: string, useTime: boolean): CliRun {
+function runClassify(root: string, input: string, messages: number, workDir: string, useTime: boolean, threads: number): CliRun {
   const dataDir = mkdtempSync(join(workDir, "data-"));
-  const args = [join(root, "bin/warden.js"), "classify", "--in", input, "--out", "/dev/null", "--data-dir", dataDir];
+  const args = [join(root, "bin/warden.js"), "classify", "--threads", String(threads), "--in", input, "--out", "/dev/null", "--data-dir", dataDir];
   const t0 = nowNs();
   const r = useTime
     ? spawnSync(GNU_TIME, ["-v", process.execPath, ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], timeout: 180_000 })
@@ -71,9 +76,11 @@ export function measureCli(root: string, texts: readonly string[], messages = 50
     const one = join(workDir, "one.jsonl");
     writeFileSync(one, lines[0] + "\n");
     const useTime = hasGnuTime();
-    const startup = runClassify(root, one, 1, workDir, useTime);
-    const full = runClassify(root, input, messages, workDir, useTime);
-    return { inputMB: statSync(input).size / 1e6, startup, full, timeTool: useTime };
+    const threads = availableParallelism();
+    const startup = runClassify(root, one, 1, workDir, useTime, threads);
+    const oneThread = runClassify(root, input, messages, workDir, useTime, 1);
+    const full = runClassify(root, input, messages, workDir, useTime, threads);
+    return { inputMB: statSync(input).size / 1e6, startup, oneThread, full, threads, timeTool: useTime };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

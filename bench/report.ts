@@ -84,7 +84,7 @@ function headline(r: Results): string[] {
   }
   if (r.cli.ok) {
     const c = r.cli.value;
-    rows.push(`| \`warden classify\` batch (one process = one core) | ${fmt(c.full.messages / c.full.wallSeconds)} messages/s, peak RSS ${c.full.peakRssMB !== null ? `${fmt(c.full.peakRssMB)} MB` : "n/a"} |`);
+    rows.push(`| \`warden classify\` batch, ${c.threads} worker threads / one thread | ${fmt(c.full.messages / c.full.wallSeconds)} / ${fmt(c.oneThread.messages / c.oneThread.wallSeconds)} messages/s, peak RSS ${c.full.peakRssMB !== null ? `${fmt(c.full.peakRssMB)} MB` : "n/a"} |`);
   }
   if (r.modelLoad.ok) rows.push(`| model load (median of 5) | ${fmt(r.modelLoad.value.medianMs)} ms for ${fmt(r.modelLoad.value.bytes / 1e6, 1)} MB |`);
   if (r.http.ok) {
@@ -178,14 +178,15 @@ function cli(r: Results): string[] {
     `| ${name} | ${fmt(run.messages)} | ${fmt(run.wallSeconds, 2)} | ${fmt(run.messages / run.wallSeconds)} | ${run.cpuSeconds !== null ? fmt(run.cpuSeconds, 2) : "n/a"} | ${run.peakRssMB !== null ? fmt(run.peakRssMB, 0) : "n/a"} |`;
   return [
     ...out,
-    `\`node bin/warden.js classify --in FILE --out /dev/null --data-dir <empty temp dir>\` as a child process, FILE being ${fmt(n)} lines of \`{"id", "text"}\` JSONL (${fmt(c.inputMB, 1)} MB) cycling through the sample, in os.tmpdir(). Wall time from spawn to exit${c.timeTool ? "; CPU time and peak RSS from `/usr/bin/time -v`" : "; `/usr/bin/time` was not available, so CPU time and peak RSS are not reported"}. A one-message run first measures the fixed cost.`,
+    `\`node bin/warden.js classify --threads N --in FILE --out /dev/null --data-dir <empty temp dir>\` as a child process, FILE being ${fmt(n)} lines of \`{"id", "text"}\` JSONL (${fmt(c.inputMB, 1)} MB) cycling through the sample, in os.tmpdir(). Wall time from spawn to exit${c.timeTool ? "; CPU time and peak RSS from `/usr/bin/time -v`" : "; `/usr/bin/time` was not available, so CPU time and peak RSS are not reported"}. A one-message run first measures the fixed cost.`,
     "",
     "| run | messages | wall s | messages/s (wall) | CPU s (user + sys) | peak RSS MB |",
     "|---|---:|---:|---:|---:|---:|",
     row("fixed cost (one message)", c.startup),
-    row(`**batch of ${fmt(n)}**`, c.full),
+    row(`batch of ${fmt(n)}, \`--threads 1\` (the main thread classifies)`, c.oneThread),
+    row(`**batch of ${fmt(n)}, ${c.threads} worker threads (the default: one per core)**`, c.full),
     "",
-    `The CLI is one process on one core, so its **${fmt(n / c.full.wallSeconds)} messages/s** (start-up and model load included) is also its rate per core; without the ${fmt(c.startup.wallSeconds, 2)} s fixed cost it streams at about ${fmt(steady)} messages/s${c.full.cpuSeconds !== null ? `; it used ${fmt(c.full.cpuSeconds / c.full.wallSeconds, 2)} cores on average${c.full.cpuSeconds / c.full.wallSeconds < 0.9 ? " (below one: it was waiting for a CPU on a busy machine, so the wall-clock rate is pessimistic)" : " (V8's GC and compiler threads take any part above 1)"}, which is ${fmt(n / c.full.cpuSeconds)} messages per CPU-second` : ""}. Peak memory${c.full.peakRssMB !== null ? ` is ${fmt(c.full.peakRssMB, 0)} MB and stays flat with input size (lines are streamed)` : " was not measured"}.`,
+    `With one worker thread per core the CLI classifies **${fmt(n / c.full.wallSeconds)} messages/s** (start-up and model load included), ${fmt(c.oneThread.wallSeconds / c.full.wallSeconds, 2)}× its one-thread rate of ${fmt(n / c.oneThread.wallSeconds)}: **${fmt(n / c.full.wallSeconds / c.threads)} messages/s per core** (the main thread reading and writing lines shares the cores with the workers). Without the ${fmt(c.startup.wallSeconds, 2)} s fixed cost it streams at about ${fmt(steady)} messages/s${c.full.cpuSeconds !== null ? `; it kept ${fmt(c.full.cpuSeconds / c.full.wallSeconds, 2)} of the ${c.threads} cores busy on average, ${fmt(n / c.full.cpuSeconds)} messages per CPU-second` : ""}. Peak memory${c.full.peakRssMB !== null ? ` is ${fmt(c.full.peakRssMB, 0)} MB and stays flat with input size (lines are streamed)` : " was not measured"}.`,
     "",
   ];
 }
@@ -301,7 +302,7 @@ export function renderSummary(r: Results): string {
   } else lines.push(failed("latency", r.latency));
   if (r.cli.ok) {
     const c = r.cli.value;
-    lines.push(`  warden classify: ${fmt(c.full.messages / c.full.wallSeconds)} msg/s on one core (${fmt(c.full.messages)} in ${fmt(c.full.wallSeconds, 2)} s), peak RSS ${c.full.peakRssMB !== null ? `${fmt(c.full.peakRssMB)} MB` : "n/a"}`);
+    lines.push(`  warden classify: ${fmt(c.full.messages / c.full.wallSeconds)} msg/s on ${c.threads} threads, ${fmt(c.oneThread.messages / c.oneThread.wallSeconds)} on one (${fmt(c.full.messages)} messages), peak RSS ${c.full.peakRssMB !== null ? `${fmt(c.full.peakRssMB)} MB` : "n/a"}`);
   } else lines.push(failed("cli", r.cli));
   if (r.modelLoad.ok) lines.push(`  model load: ${fmt(r.modelLoad.value.medianMs)} ms median, ${fmt(r.modelLoad.value.bytes / 1e6, 1)} MB`);
   else lines.push(failed("model load", r.modelLoad));

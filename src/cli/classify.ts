@@ -1,7 +1,9 @@
 /**
  * `warden classify`: JSONL in, JSONL out, streaming and in order. A bad line gives an
- * error line in its place and the run goes on; memory stays flat on any input size
- * because lines are read one at a time and output waits for the writer to drain.
+ * error line in its place and the run goes on. Lines go in batches to a classifier: this
+ * thread's engine, or a pool of worker threads (classify-pool.ts) with the batches
+ * written back in input order. Memory stays flat on any input size: a bounded number of
+ * batches is in flight, and output waits for the writer to drain.
  */
 import { createReadStream, createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
@@ -13,9 +15,20 @@ export interface ClassifyStreamResult {
   readonly errors: number;
 }
 
-const FLUSH_BYTES = 64 * 1024;
+/** A batch's answers: one JSONL line per input line, newline-terminated. */
+export interface BatchResult {
+  readonly out: string;
+  readonly errors: number;
+}
+
+/** Classifies the lines numbered `first`, `first + 1`, … */
+export type BatchClassifier = (lines: readonly string[], first: number) => BatchResult | Promise<BatchResult>;
+
+export const BATCH_LINES = 256;
 
 function classifyLine(engine: Engine, line: string, lineNo: number): { out: string; error: boolean } {
+  // A blank line is not an input record, but keeping order means answering it too.
+  if (line.trim() === "") return { out: JSON.stringify({ line: lineNo, error: "empty line" }), error: true };
   let obj: unknown;
   try {
     obj = JSON.parse(line);
@@ -36,6 +49,18 @@ function classifyLine(engine: Engine, line: string, lineNo: number): { out: stri
   };
 }
 
+/** A batch on this thread's engine (and on each pool worker's). */
+export function classifyBatch(engine: Engine, lines: readonly string[], first: number): BatchResult {
+  let errors = 0;
+  let out = "";
+  lines.forEach((line, k) => {
+    const r = classifyLine(engine, line, first + k);
+    if (r.error) errors++;
+    out += r.out + "\n";
+  });
+  return { out, errors };
+}
+
 function write(stream: Writable, chunk: string): Promise<void> {
   if (stream.write(chunk)) return Promise.resolve();
   return new Promise((resolve, reject) => {
@@ -52,26 +77,36 @@ function write(stream: Writable, chunk: string): Promise<void> {
   });
 }
 
-export async function classifyStream(engine: Engine, input: Readable, output: Writable): Promise<ClassifyStreamResult> {
+/** `inFlight` batches may be classifying at once (1 for this thread's engine; more for a pool); answers are written in input order. */
+export async function classifyStream(classify: BatchClassifier, input: Readable, output: Writable, inFlight = 1): Promise<ClassifyStreamResult> {
   const rl = createInterface({ input, crlfDelay: Infinity });
+  const queue: Array<Promise<BatchResult>> = [];
   let lineNo = 0;
   let errors = 0;
-  let pending: string[] = [];
-  let pendingBytes = 0;
-  for await (const line of rl) {
-    lineNo++;
-    // A blank line is not an input record, but keeping order means answering it too.
-    const { out, error } = line.trim() === "" ? { out: JSON.stringify({ line: lineNo, error: "empty line" }), error: true } : classifyLine(engine, line, lineNo);
-    if (error) errors++;
-    pending.push(out);
-    pendingBytes += out.length;
-    if (pendingBytes >= FLUSH_BYTES) {
-      await write(output, pending.join("\n") + "\n");
-      pending = [];
-      pendingBytes = 0;
+  let batch: string[] = [];
+  const submit = (): void => {
+    queue.push(Promise.resolve(classify(batch, lineNo - batch.length + 1)));
+    batch = [];
+  };
+  const writeOldest = async (): Promise<void> => {
+    const r = await queue.shift()!;
+    errors += r.errors;
+    await write(output, r.out);
+  };
+  try {
+    for await (const line of rl) {
+      lineNo++;
+      batch.push(line);
+      if (batch.length < BATCH_LINES) continue;
+      submit();
+      if (queue.length >= inFlight) await writeOldest();
     }
+    if (batch.length > 0) submit();
+    while (queue.length > 0) await writeOldest();
+  } finally {
+    // A failed batch leaves the rest unwritten: do not leave their rejections unhandled.
+    for (const p of queue) p.catch(() => {});
   }
-  if (pending.length > 0) await write(output, pending.join("\n") + "\n");
   return { lines: lineNo, errors };
 }
 

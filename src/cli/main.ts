@@ -5,6 +5,7 @@
  */
 import cluster from "node:cluster";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { loadConfig } from "../config.js";
@@ -18,12 +19,14 @@ import { functionalMarkdown, runFunctional } from "../eval/functional.js";
 import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
 import { loadWordListFilters } from "../eval/wordlists.js";
 import { runTraining } from "../pipeline/run.js";
+import { DEFAULT_MODEL_PATH } from "../registry/registry.js";
 import { modelCard } from "../report/card.js";
 import { cardFacts } from "../report/facts.js";
 import { runPrimary } from "../server/cluster.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { startServer } from "../server/start.js";
-import { classifyStream, openInput, openOutput } from "./classify.js";
+import { classifyBatch, classifyStream, openInput, openOutput } from "./classify.js";
+import { ClassifyPool } from "./classify-pool.js";
 import { registerExperimentCommands } from "./experiment.js";
 import { progressReporter } from "./progress.js";
 import { codeVersion, dataDirOption, parsePositiveInt, storeOption, withRegistry } from "./shared.js";
@@ -45,13 +48,26 @@ function buildProgram(): Command {
     .option("--model <version>", "registered model version (default: champion, else the shipped model)")
     .option("--config <file>", "config file (JSON)")
     .option("--strict", "exit 1 when any line was bad")
+    .option("--threads <n>", "worker threads classifying at once (default: one per core; 1 classifies on the main thread)", (v) => parsePositiveInt(v, "--threads"), availableParallelism())
     .addOption(dataDirOption())
-    .action(async (opts: { in: string; out: string; model?: string; config?: string; strict?: boolean; dataDir: string }) => {
+    .action(async (opts: { in: string; out: string; model?: string; config?: string; strict?: boolean; threads: number; dataDir: string }) => {
       const config = loadConfig(opts.config);
-      const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
-      const engine = new Engine(loaded, config.policy);
+      const { loaded, path } = await withRegistry(opts.dataDir, undefined, async (registry) => {
+        const loaded = await registry.load(opts.model);
+        return { loaded, path: (await registry.record(loaded.version))?.path ?? DEFAULT_MODEL_PATH };
+      });
+      const pool = opts.threads > 1 ? new ClassifyPool({ path, sha256: loaded.sha256, version: loaded.version, policy: config.policy }, opts.threads) : null;
+      const engine = pool ? null : new Engine(loaded, config.policy);
       const output = openOutput(opts.out);
-      const { lines, errors } = await classifyStream(engine, openInput(opts.in), output);
+      let result;
+      try {
+        result = pool
+          ? await classifyStream(pool.classify, openInput(opts.in), output, 2 * pool.threads)
+          : await classifyStream((lines, first) => classifyBatch(engine!, lines, first), openInput(opts.in), output);
+      } finally {
+        await pool?.close();
+      }
+      const { lines, errors } = result;
       if (output !== process.stdout) await new Promise<void>((r) => output.end(r));
       if (errors > 0) process.stderr.write(`warden classify: ${errors} of ${lines} lines were bad (see their "error" lines)\n`);
       if (errors > 0 && opts.strict) process.exitCode = 1;

@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
-import { classifyStream } from "../../src/cli/classify.js";
+import { classifyBatch, classifyStream } from "../../src/cli/classify.js";
+import { ClassifyPool } from "../../src/cli/classify-pool.js";
 import { parseConfig } from "../../src/config.js";
 import { Engine } from "../../src/engine/engine.js";
-import { loadDefaultModel } from "../../src/registry/registry.js";
+import { DEFAULT_MODEL_PATH, loadDefaultModel } from "../../src/registry/registry.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 
 const BIN = resolve(REPO_ROOT, "bin/warden.js");
@@ -79,6 +80,17 @@ describe("warden classify (the contract)", () => {
     assert.match(stderr, /unknown option/);
   });
 
+  it("writes the same bytes on one thread and on several", async () => {
+    const many = Array.from({ length: 700 }, (_, i) => (i % 97 === 5 ? "not json" : JSON.stringify({ text: `message ${i}: ${i % 3 ? "you are an idiot" : "lovely weather"}`, i }))).join("\n");
+    const one = await run(["classify", "--threads", "1", "--data-dir", dataDir], many);
+    const two = await run(["classify", "--threads", "2", "--data-dir", dataDir], many);
+    assert.equal(one.code, 0);
+    assert.equal(two.code, 0);
+    assert.equal(one.stdout.split("\n").length, 701);
+    assert.equal(two.stdout, one.stdout);
+    assert.match(two.stderr, /8 of 700 lines were bad/);
+  });
+
   it("reads --in and writes --out files", async () => {
     const inFile = join(dataDir, "in.jsonl");
     const outFile = join(dataDir, "out.jsonl");
@@ -111,7 +123,7 @@ describe("classifyStream", () => {
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 20);
     const base = process.memoryUsage().heapUsed;
-    const result = await classifyStream(engine, input, output);
+    const result = await classifyStream((lines, first) => classifyBatch(engine, lines, first), input, output);
     clearInterval(sampler);
     assert.equal(result.lines, total);
     assert.equal(result.errors, 0);
@@ -119,5 +131,41 @@ describe("classifyStream", () => {
     // ~16 MB of input went through; a buffering implementation would hold it all (and its output).
     const grownMb = (peak - base) / 1e6;
     assert.ok(grownMb < 12, `heap grew by ${grownMb.toFixed(1)} MB while streaming 16 MB`);
+  });
+});
+
+describe("ClassifyPool", () => {
+  it("answers batches in input order however the workers finish, as one thread would", async () => {
+    const config = parseConfig({});
+    const loaded = loadDefaultModel();
+    const engine = new Engine(loaded, config.policy);
+    const pool = new ClassifyPool({ path: DEFAULT_MODEL_PATH, sha256: loaded.sha256, version: loaded.version, policy: config.policy }, 2);
+    try {
+      // Uneven batches: long texts in some, short in others, so workers finish out of turn.
+      const lines = Array.from({ length: 1500 }, (_, i) => (i % 211 === 0 ? "{" : JSON.stringify({ text: (i % 500 < 250 ? "idiot " : "hello there ").repeat(i % 500 < 250 ? 60 : 1) + i })));
+      const serial = new PassThrough();
+      const parallel = new PassThrough();
+      const collect = (s: PassThrough): Promise<string> => new Promise((r) => { let out = ""; s.on("data", (d: Buffer) => (out += d.toString())); s.on("end", () => r(out)); });
+      const [a, b] = [collect(serial), collect(parallel)];
+      const one = await classifyStream((l, f) => classifyBatch(engine, l, f), Readable.from([lines.join("\n")]), serial);
+      const two = await classifyStream(pool.classify, Readable.from([lines.join("\n")]), parallel, 4);
+      serial.end();
+      parallel.end();
+      assert.deepEqual(two, one);
+      assert.equal(one.errors, 8);
+      assert.equal(await b, await a);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("fails every batch, naming why, when a worker cannot load the model", async () => {
+    const config = parseConfig({});
+    const pool = new ClassifyPool({ path: DEFAULT_MODEL_PATH, sha256: "0".repeat(64), version: "m-000000000000", policy: config.policy }, 1);
+    try {
+      await assert.rejects(classifyStream(pool.classify, Readable.from(['{"text": "hi"}']), new PassThrough()), /changed since the model was resolved/);
+    } finally {
+      await pool.close();
+    }
   });
 });

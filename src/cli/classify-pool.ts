@@ -1,0 +1,70 @@
+/**
+ * `warden classify` on several cores: worker threads, each loading the model from its
+ * artifact file into its own Engine (an Engine is not shared between threads), take
+ * batches of lines in turn. The main thread only reads lines and writes answers, in
+ * input order (classify.ts), so the output is byte for byte what one thread writes.
+ */
+import { Worker } from "node:worker_threads";
+import type { PolicyConfig } from "../config.js";
+import type { BatchClassifier, BatchResult } from "./classify.js";
+
+export interface PoolModel {
+  /** The artifact file each worker loads. */
+  readonly path: string;
+  /** The sha256 it must have (the model the main thread resolved), and its version. */
+  readonly sha256: string;
+  readonly version: string;
+  readonly policy: PolicyConfig;
+}
+
+interface Pending {
+  readonly resolve: (r: BatchResult) => void;
+  readonly reject: (err: Error) => void;
+}
+
+export class ClassifyPool {
+  private readonly workers: Worker[];
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private failure: Error | null = null;
+
+  constructor(model: PoolModel, threads: number) {
+    const script = new URL("./classify-worker.js", import.meta.url);
+    this.workers = Array.from({ length: threads }, () => {
+      const w = new Worker(script, { workerData: model });
+      w.on("message", (m: { seq: number } & ({ result: BatchResult } | { error: string })) => {
+        const p = this.pending.get(m.seq);
+        this.pending.delete(m.seq);
+        if ("error" in m) p?.reject(new Error(m.error));
+        else p?.resolve(m.result);
+      });
+      // A worker that cannot load the model or dies fails every batch it had, and every later one.
+      const fail = (err: Error): void => {
+        this.failure ??= err;
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      };
+      w.on("error", fail);
+      w.on("exit", (code) => code !== 0 && fail(new Error(`a classify worker exited with code ${code}`)));
+      return w;
+    });
+  }
+
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  /** Batches go to the workers in turn: they are all the same size, so the load evens out. */
+  readonly classify: BatchClassifier = (lines, first) => {
+    if (this.failure) return Promise.reject(this.failure);
+    const seq = this.seq++;
+    return new Promise<BatchResult>((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      this.workers[seq % this.workers.length]!.postMessage({ seq, lines, first });
+    });
+  };
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
