@@ -152,6 +152,8 @@ export interface ShadowComparison {
 
 const SHADOW_ROUNDS = 8;
 const SHADOW_ROUND_SECONDS = 8;
+/** The shadow process's start-up and model load, waited out before every round (with or without it). */
+const SHADOW_LOAD_MS = 3000;
 
 /**
  * The champion's latency at `rate` without and with a shadow experiment scoring a copy of
@@ -164,13 +166,16 @@ export async function measureShadow(child: Child, bodies: string[], rate: number
   const withShadow: LoadRound[] = [];
   const pooled = { without: [] as number[], with: [] as number[] };
   await paced(child, bodies, 3, rate, []); // warm-up at this rate, not measured
+  // Both kinds of round start after the same pause, so an idle gap before one kind cannot tilt the comparison.
+  const pause = (): Promise<void> => new Promise((r) => setTimeout(r, SHADOW_LOAD_MS));
   for (let i = 0; i < rounds; i++) {
+    await pause();
     without.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.without));
     const name = `shadow-${Date.now()}-${i}`;
     const started = await admin("/v1/admin/experiments", { name, challenger, mode: "shadow", traffic: 1 });
     if (started.status !== 201) throw new Error(`starting the shadow experiment: ${started.status} ${await started.text()}`);
     // The steady state is measured: the shadow process starts and loads its model first (a second or so of both cores).
-    await new Promise((r) => setTimeout(r, 3000));
+    await pause();
     withShadow.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.with));
     const stopped = await admin(`/v1/admin/experiments/${name}/stop`);
     if (stopped.status !== 200) throw new Error(`stopping the shadow experiment: ${stopped.status} ${await stopped.text()}`);
