@@ -74,7 +74,6 @@ class Stage {
   readonly policy: Policy;
   readonly x = new SparseVector();
   readonly probs: Float64Array;
-
   readonly attributor: Attributor;
 
   constructor(

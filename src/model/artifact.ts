@@ -140,6 +140,9 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
   }
   // Bytes of a weight table of `count` entries, and of a bias vector.
   const tableBytes = (count: number): number => (block === null ? count * 4 : Math.ceil(count / block) * 4 + count + ((4 - (count % 4)) % 4));
+  if (c2 && c2.heads.join("\n") !== c.heads.join("\n")) {
+    throw new WardenError("MODEL_FORMAT", `${name}'s second stage has categories ${c2.heads.join(", ")}; its first stage has ${c.heads.join(", ")}. Both stages must answer the same categories.`);
+  }
   // [weight table entries, bias entries] of each classifier, in file order.
   const shapes: Array<[number, number]> = [
     [(1 << c.features.bits) * c.heads.length, c.heads.length],

@@ -15,6 +15,8 @@ import { Engine, STAGE_FIRST, STAGE_SECOND } from "../../src/engine/engine.js";
 import { evaluate } from "../../src/eval/evaluate.js";
 import { deserializeModel, serializeModel } from "../../src/model/artifact.js";
 import { logOddsDistance } from "../../src/model/bundle.js";
+import { LinearModel } from "../../src/model/linear.js";
+import { WardenError } from "../../src/errors.js";
 import { fixtureArtifact, writeFixtureDataset } from "../helpers/fixture.js";
 
 const policy = parseConfig({}, "test").policy;
@@ -50,6 +52,14 @@ describe("the cascade's second stage", () => {
     assert.deepEqual(serializeModel(loaded.model, loaded.meta), bytes);
     // A model without it is still written in the older formats.
     assert.ok(fixtureArtifact().readUInt16LE(4) < 3);
+  });
+
+  it("refuses an artifact whose stages answer different categories", () => {
+    const heads = ["abusive", "hate"];
+    const features = { ...stage2.classifier.features, bits: 8 };
+    const odd = new LinearModel({ heads, features, weights: new Float32Array(2 * 256), bias: new Float32Array(2), calibration: heads.map(() => ({ a: 1, b: 0 })) });
+    const bytes = serializeModel({ ...loaded.model, stage2: { classifier: odd, band: 1 } }, {});
+    assert.throws(() => deserializeModel(bytes, "odd.wdn"), (err: unknown) => err instanceof WardenError && err.code === "MODEL_FORMAT" && /second stage has categories abusive, hate/.test(err.message));
   });
 
   it("answers exactly the messages stage 1 is unsure of, and names itself", () => {
