@@ -38,7 +38,7 @@ MID
 
 ## The cascade: stage 1, stage 2 and what goes to stage 2
 
-The model has two stages (docs/api.md, "Cascade"). Stage 1 (hashed character 1–5-grams and word 1–2-grams in 2^20 buckets) answers alone when every category's score is clearly away from its review threshold; the rest go to stage 2, a heavier linear model (character 1–6-grams, 2^22 buckets, its own calibration and thresholds). Below, on the first 1,000 rows of each test split: stage 1 alone on every message, stage 2 alone on every message, and the cascade as served, with the share of messages it sent to stage 2. The band was chosen on validation data to send 20% on. Full tables for each follow.
+The model has two stages (docs/api.md, "Cascade"). Stage 1 (hashed character 1–5-grams and word 1–2-grams in 2^20 buckets) answers alone when every category's score is clearly away from its review threshold; the rest go to stage 2, a heavier linear model (character 1–6-grams, 2^22 buckets, its own calibration and thresholds). Below, on the first 1,000 rows of each test split: stage 1 alone on every message, stage 2 alone on every message, and the cascade as served, with the share of messages it sent to stage 2. The band was chosen on validation data to send 18% on (`training.stage2.share` in models/default.config.json). Full tables for each follow.
 
 CASCADE
   cat "$tmp/stages.md"

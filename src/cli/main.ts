@@ -19,13 +19,12 @@ import { functionalMarkdown, runFunctional } from "../eval/functional.js";
 import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
 import { loadWordListFilters } from "../eval/wordlists.js";
 import { runTraining } from "../pipeline/run.js";
-import { DEFAULT_MODEL_PATH } from "../registry/registry.js";
 import { modelCard } from "../report/card.js";
 import { cardFacts } from "../report/facts.js";
 import { runPrimary } from "../server/cluster.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { startServer } from "../server/start.js";
-import { classifyBatch, classifyStream, openInput, openOutput } from "./classify.js";
+import { classifyBatch, classifyStream, openInput, openOutput, type BatchClassifier } from "./classify.js";
 import { ClassifyPool } from "./classify-pool.js";
 import { registerExperimentCommands } from "./experiment.js";
 import { progressReporter } from "./progress.js";
@@ -52,22 +51,12 @@ function buildProgram(): Command {
     .addOption(dataDirOption())
     .action(async (opts: { in: string; out: string; model?: string; config?: string; strict?: boolean; threads: number; dataDir: string }) => {
       const config = loadConfig(opts.config);
-      const { loaded, path } = await withRegistry(opts.dataDir, undefined, async (registry) => {
-        const loaded = await registry.load(opts.model);
-        return { loaded, path: (await registry.record(loaded.version))?.path ?? DEFAULT_MODEL_PATH };
-      });
-      const pool = opts.threads > 1 ? new ClassifyPool({ path, sha256: loaded.sha256, version: loaded.version, policy: config.policy }, opts.threads) : null;
-      const engine = pool ? null : new Engine(loaded, config.policy);
+      // Worker threads load the model themselves: this thread only resolves which one.
+      const pool = opts.threads > 1 ? new ClassifyPool({ ...(await withRegistry(opts.dataDir, undefined, (r) => r.locate(opts.model))), policy: config.policy }, opts.threads) : null;
+      const engine = pool ? null : new Engine(await withRegistry(opts.dataDir, undefined, (r) => r.load(opts.model)), config.policy);
+      const classify: BatchClassifier = pool ? pool.classify : (lines, first) => classifyBatch(engine!, lines, first);
       const output = openOutput(opts.out);
-      let result;
-      try {
-        result = pool
-          ? await classifyStream(pool.classify, openInput(opts.in), output, 2 * pool.threads)
-          : await classifyStream((lines, first) => classifyBatch(engine!, lines, first), openInput(opts.in), output);
-      } finally {
-        await pool?.close();
-      }
-      const { lines, errors } = result;
+      const { lines, errors } = await classifyStream(classify, openInput(opts.in), output, pool ? 2 * pool.threads : 1).finally(() => pool?.close());
       if (output !== process.stdout) await new Promise<void>((r) => output.end(r));
       if (errors > 0) process.stderr.write(`warden classify: ${errors} of ${lines} lines were bad (see their "error" lines)\n`);
       if (errors > 0 && opts.strict) process.exitCode = 1;

@@ -1,11 +1,11 @@
 /**
  * Exact attributions for a linear stage (either of the cascade's two): for each word of
  * the normalized text, how much the deciding head's margin falls when every feature
- * occurrence touching that
- * word is taken out (its character n-grams, also those crossing into its neighbours,
- * and the word n-grams it is part of), with the vector's unit-norm scaling redone as
- * extraction would and the language held fixed. Deleting the word from the message
- * does the same, so the top span is the one whose removal lowers the score most.
+ * occurrence touching that word is taken out (its character n-grams, also those crossing
+ * into its neighbours, and the word n-grams it is part of), with the vector's unit-norm
+ * scaling redone as extraction would and the language held fixed. Deleting the word from
+ * the message does the same, so the top span is the one whose removal lowers the score
+ * most.
  * Computed from per-bucket sums, no second scoring pass: S = Σ w·u and Q = Σ u² over
  * the unscaled values u = 1 + ln(count), margin = bias + S / √Q. Word spans are mapped
  * back to the input through the normalizer's offset map.

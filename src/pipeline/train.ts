@@ -19,7 +19,7 @@ import type { Example } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
 import { binaryMetrics, type BinaryMetrics } from "../eval/metrics.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
-import type { WardenModel } from "../model/bundle.js";
+import type { SecondStage, WardenModel } from "../model/bundle.js";
 import { languageNamespace, logOddsDistance } from "../model/bundle.js";
 import { IDENTITY_PLATT, fitPlatt } from "../model/calibrate.js";
 import { FtrlLearner } from "../model/ftrl.js";
@@ -280,11 +280,29 @@ export function stage2Training(config: TrainingConfig): TrainingConfig | null {
 }
 
 /**
+ * The cascade's second stage from its fitted weights: calibrated on validation like stage
+ * 1, with the band within which stage 1 hands a message on (cascadeBand). Null when the
+ * config has no second stage. `validation`: stage 2's validation metrics per dataset.
+ */
+export function secondStage(
+  split: SplitData,
+  language: LanguageStage,
+  fit2: { readonly weights: WeightTable; readonly bias: Float32Array },
+  stage1: LinearModel,
+  config: TrainingConfig,
+): { stage: SecondStage; validation: Record<string, BinaryMetrics> } | null {
+  const second = stage2Training(config);
+  if (!second || !config.stage2) return null;
+  const { classifier, validation } = calibrateStage(split, language, fit2, second);
+  return { stage: { classifier, band: cascadeBand(split, language, stage1, config, config.stage2.share) }, validation };
+}
+
+/**
  * The cascade's band: the log-odds distance from a category's review threshold within
  * which stage 1 hands a message on, chosen so that `share` of the validation messages
  * (their closest category counted) fall inside it.
  */
-export function cascadeBand(split: SplitData, language: LanguageStage, stage1: LinearModel, config: TrainingConfig, share: number): number {
+function cascadeBand(split: SplitData, language: LanguageStage, stage1: LinearModel, config: TrainingConfig, share: number): number {
   const { ns, evasion } = featureInputs(split, language.langOf, config);
   const extractor = new FeatureExtractor(stage1.features);
   const x = new SparseVector();
@@ -312,10 +330,7 @@ export function trainModel(examples: readonly Example[], config: TrainingConfig,
   const fit = fitStage(split, language, config, progress);
   const { classifier, validation } = calibrateStage(split, language, fit, config);
   const second = stage2Training(config);
-  const stage2 = second && {
-    classifier: calibrateStage(split, language, fitStage(split, language, second, progress), second).classifier,
-    band: cascadeBand(split, language, classifier, config, config.stage2!.share),
-  };
+  const stage2 = second && secondStage(split, language, fitStage(split, language, second, progress), classifier, config)?.stage;
   return {
     model: { normalization: split.normalization, lexicon: split.lexicon, classifier, language: language.model, ...(stage2 ? { stage2 } : {}) },
     trainCount: split.train.length,

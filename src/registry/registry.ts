@@ -130,14 +130,27 @@ export class Registry {
 
   /** Load a version, the champion, or (with neither) the shipped default model. */
   async load(version?: string): Promise<LoadedModel & { meta: Record<string, unknown>; sha256: string }> {
+    const record = await this.recordFor(version);
+    if (!record) return loadDefaultModel();
+    const loaded = loadModelFile(record.path);
+    return { version: record.version, model: loaded.model, meta: loaded.meta, sha256: loaded.sha256 };
+  }
+
+  /** Which artifact `load(version)` would read, without reading it (for processes that load it themselves). */
+  async locate(version?: string): Promise<{ version: string; path: string; sha256: string }> {
+    const record = await this.recordFor(version);
+    if (record) return { version: record.version, path: record.path, sha256: record.sha256 };
+    const sha256 = defaultModelSha256();
+    return { version: versionOf(sha256), path: DEFAULT_MODEL_PATH, sha256 };
+  }
+
+  /** The record of a version, else of the champion; null for the shipped default model. */
+  private async recordFor(version?: string): Promise<ModelRecord | null> {
     const wanted = version ?? (await this.championVersion());
-    if (wanted && wanted !== DEFAULT_VERSION_LABEL) {
-      const record = await this.store.getModel(wanted);
-      if (!record) throw new WardenError("MODEL_NOT_FOUND", `no model ${wanted} in the registry; see \`warden models list\`.`);
-      const loaded = loadModelFile(record.path);
-      return { version: record.version, model: loaded.model, meta: loaded.meta, sha256: loaded.sha256 };
-    }
-    return loadDefaultModel();
+    if (!wanted || wanted === DEFAULT_VERSION_LABEL) return null;
+    const record = await this.store.getModel(wanted);
+    if (!record) throw new WardenError("MODEL_NOT_FOUND", `no model ${wanted} in the registry; see \`warden models list\`.`);
+    return record;
   }
 }
 
@@ -148,11 +161,15 @@ export function referencePathFor(artifactPath: string): string {
   return artifactPath.replace(/(\.wdn)?$/, ".reference.json");
 }
 
-let defaultVersion: string | undefined;
-/** The shipped default model's version, from its bytes (computed once). */
+let defaultSha256: string | undefined;
+/** The shipped default model's sha256, from its bytes (computed once). */
+function defaultModelSha256(): string {
+  defaultSha256 ??= sha256Hex(readFileSync(DEFAULT_MODEL_PATH));
+  return defaultSha256;
+}
+
 function defaultModelVersion(): string {
-  defaultVersion ??= versionOf(sha256Hex(readFileSync(DEFAULT_MODEL_PATH)));
-  return defaultVersion;
+  return versionOf(defaultModelSha256());
 }
 
 export function loadDefaultModel(path = DEFAULT_MODEL_PATH): LoadedModel & { meta: Record<string, unknown>; sha256: string } {

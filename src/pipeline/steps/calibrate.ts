@@ -1,7 +1,7 @@
 /**
  * Step `calibrate`: Platt scaling and flag thresholds per head and language on the
  * validation split (train.ts `calibrateStage`), for stage 2 too when the config has one,
- * and the cascade's band (train.ts `cascadeBand`); then the artifact itself. Its output
+ * and the cascade's band (train.ts `secondStage`); then the artifact itself. Its output
  * is the model file, byte for byte what is registered and exported.
  */
 import type { TrainingConfig } from "../../config.js";
@@ -10,7 +10,7 @@ import { LanguageModel } from "../../model/langid.js";
 import { quantizeInt8, toFloat32 } from "../../model/quantize.js";
 import { codeFingerprint } from "../fingerprint.js";
 import type { Step, StepOutput } from "../runner.js";
-import { calibrateStage, cascadeBand, languageState, stage2Training, type FitStage } from "../train.js";
+import { calibrateStage, languageState, secondStage, type FitStage } from "../train.js";
 import { decodeFit } from "./fit.js";
 import { decodeLanguage } from "./language.js";
 import { decodeSplit } from "./split.js";
@@ -35,11 +35,9 @@ export function calibrateStep(split: StepOutput, language: StepOutput, fit: Step
       const float = decodeLanguage(language.payload);
       // Quantized: calibration and thresholds are fitted to the weights serving will use.
       const lang = int8 ? { ...float, model: new LanguageModel({ ...languageState(float.model), weights: quantizeInt8(toFloat32(float.model.weights)) }) } : float;
-      const served = (f: FitStage): FitStage | { weights: ReturnType<typeof quantizeInt8>; bias: Float32Array } => (int8 ? { ...f, weights: quantizeInt8(f.weights) } : f);
+      const served = (f: FitStage) => ({ bias: f.bias, weights: int8 ? quantizeInt8(f.weights) : f.weights });
       const { classifier, validation } = calibrateStage(s, lang, served(fitted), config);
-      const second = stage2Training(config);
-      const calibrated2 = second && fit2 ? calibrateStage(s, lang, served(decodeFit(fit2.payload)), second) : undefined;
-      const stage2 = calibrated2 && { classifier: calibrated2.classifier, band: cascadeBand(s, lang, classifier, config, config.stage2!.share) };
+      const second = fit2 ? secondStage(s, lang, served(decodeFit(fit2.payload)), classifier, config) : null;
       // The artifact holds only what determines its bytes: no timestamps, no absolute paths.
       const meta = {
         trainer: TRAINER_VERSION,
@@ -47,9 +45,9 @@ export function calibrateStep(split: StepOutput, language: StepOutput, fit: Step
         datasets,
         counts: { train: s.train.length, validation: s.validation.length },
         validation,
-        ...(calibrated2 ? { validationStage2: calibrated2.validation } : {}),
+        ...(second ? { validationStage2: second.validation } : {}),
       };
-      return serializeModel({ normalization: s.normalization, lexicon: s.lexicon, classifier, language: lang.model, ...(stage2 ? { stage2 } : {}) }, meta, int8 ? "int8" : "f32");
+      return serializeModel({ normalization: s.normalization, lexicon: s.lexicon, classifier, language: lang.model, ...(second ? { stage2: second.stage } : {}) }, meta, int8 ? "int8" : "f32");
     },
   };
 }
