@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { FeatureExtractor, FeatureTrace, SparseVector } from "../../src/features/extract.js";
+import fc from "fast-check";
+import { FeatureExtractor, FeatureTrace, SparseVector, unscaledValue } from "../../src/features/extract.js";
 
 describe("FeatureExtractor", () => {
   const fx = new FeatureExtractor({ bits: 20, charMin: 1, charMax: 5, wordNgrams: 2 });
@@ -38,6 +39,33 @@ describe("FeatureExtractor", () => {
     for (let k = 0; k < t.length; k++) assert.ok(t.start[k]! >= 0 && t.end[k]! <= text.length && t.start[k]! <= t.end[k]!);
     // The trace covers exactly the vector's buckets.
     assert.deepEqual(new Set(t.index.subarray(0, t.length)), new Set(x.indices.subarray(0, x.length)));
+  });
+
+  // The vector from first principles: count every occurrence the trace lists, 1 + ln(count), sorted, unit norm.
+  function referenceVector(ex: FeatureExtractor, text: string, namespace: number): { indices: number[]; values: number[] } {
+    const t = new FeatureTrace();
+    ex.traceOnly(text, t, namespace);
+    const counts = new Map<number, number>();
+    for (let k = 0; k < t.length; k++) counts.set(t.index[k]!, (counts.get(t.index[k]!) ?? 0) + 1);
+    const indices = [...counts.keys()].sort((a, b) => a - b);
+    const raw = indices.map((i) => unscaledValue(counts.get(i)!));
+    const norm = Math.sqrt(raw.reduce((s, v) => s + v * v, 0));
+    return { indices, values: raw.map((v) => Math.fround(Math.fround(v) * (1 / norm))) };
+  }
+
+  it("merges and sorts exactly, for short texts (bucket sort) and long ones (radix sort)", () => {
+    const small = new FeatureExtractor({ bits: 12, charMin: 1, charMax: 5, wordNgrams: 2 });
+    const x = new SparseVector();
+    const text = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ minLength: 900, maxLength: 2500 }), fc.stringMatching(/^(ab ){1,900}$/));
+    fc.assert(
+      fc.property(text, fc.constantFrom(0, 0x9e3779b1), fc.constantFrom(fx, small), (s, ns, ex) => {
+        ex.extract(s, x, ns);
+        const want = referenceVector(ex, s, ns);
+        assert.deepEqual([...x.indices.subarray(0, x.length)], want.indices);
+        assert.deepEqual([...x.values.subarray(0, x.length)], want.values);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it("rejects bad settings with a message naming them", () => {
