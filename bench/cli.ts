@@ -66,7 +66,7 @@ function runClassify(root: string, input: string, messages: number, workDir: str
   };
 }
 
-export function measureCli(root: string, texts: readonly string[], messages = 50_000): CliResult {
+export function measureCli(root: string, texts: readonly string[], messages: number): CliResult {
   const workDir = mkdtempSync(join(tmpdir(), "warden-bench-cli-"));
   try {
     const lines: string[] = new Array(messages);

@@ -36,7 +36,7 @@ const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = resolve(HERE, "../..");
 const SHARED = resolve(process.env.WARDEN_SHARED_DATA ?? join(ROOT, "../shared/data"));
 const OUT = join(ROOT, "docs/benchmarks.md");
-const CLI_MESSAGES = 50_000;
+const CLI_MESSAGES = 200_000;
 const HTTP_BODIES = 16;
 /** In-process passes cover at least this many messages (the built-in list is cycled). */
 const MIN_IN_PROCESS = 2000;

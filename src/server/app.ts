@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { WardenConfig } from "../config.js";
 import { WardenError, ERROR_STATUS, errorBody } from "../errors.js";
 import type { Engine } from "../engine/engine.js";
@@ -110,7 +110,7 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   const app = Fastify({
     logger: deps.logger ? { level: process.env.LOG_LEVEL ?? "info" } : false,
     bodyLimit: deps.config.limits.bodyLimitBytes,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Fastify answers a malformed URL (FST_ERR_BAD_URL) before routing, in its own body shape.
     frameworkErrors: (err: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       void reply.code(ERROR_STATUS.BAD_REQUEST).send(errorBody("BAD_REQUEST", err.message));
