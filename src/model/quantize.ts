@@ -73,38 +73,17 @@ export function weightAt(t: WeightTable, i: number): number {
  * cost 1.7× as much. Each row is still summed in feature order, so results are the same.
  */
 export function sparseDot(x: SparseVector, t: WeightTable, bias: Float32Array, out: Float64Array): void {
+  const { q, scales, shift } = isInt8(t) ? { q: t.q, scales: t.scales, shift: Math.log2(t.block) } : { q: t, scales: UNIT_SCALE, shift: 31 };
+  for (let r0 = 0; r0 < bias.length; r0 += 4) dotRows(x, q, scales, shift, r0, bias, out);
+}
+
+/** A float32 table read as one block of scale 1: fround(w * 1) is w, so it sums exactly as itself. */
+const UNIT_SCALE = Float32Array.of(1);
+
+/** Rows r0..r0+3 (those below R) of sparseDot: weight j is fround(q[j] * scales[j >>> shift]). */
+function dotRows(x: SparseVector, q: Int8Array | Float32Array, scales: Float32Array, shift: number, r0: number, bias: Float32Array, out: Float64Array): void {
   const R = bias.length;
-  for (let r0 = 0; r0 < R; r0 += 4) {
-    if (isInt8(t)) dotInt8(x, t, R, r0, bias, out);
-    else dotFloat32(x, t, R, r0, bias, out);
-  }
-}
-
-/** Rows r0..r0+3 (those below R) of sparseDot over a float32 table. */
-function dotFloat32(x: SparseVector, t: Float32Array, R: number, r0: number, bias: Float32Array, out: Float64Array): void {
   const lanes = Math.min(4, R - r0);
-  const idx = x.indices;
-  const val = x.values;
-  let a0 = bias[r0]!;
-  let a1 = lanes > 1 ? bias[r0 + 1]! : 0;
-  let a2 = lanes > 2 ? bias[r0 + 2]! : 0;
-  let a3 = lanes > 3 ? bias[r0 + 3]! : 0;
-  for (let k = 0; k < x.length; k++) {
-    const j = idx[k]! * R + r0;
-    const v = val[k]!;
-    a0 += t[j]! * v;
-    if (lanes > 1) a1 += t[j + 1]! * v;
-    if (lanes > 2) a2 += t[j + 2]! * v;
-    if (lanes > 3) a3 += t[j + 3]! * v;
-  }
-  storeLanes(out, r0, lanes, a0, a1, a2, a3);
-}
-
-/** Rows r0..r0+3 (those below R) of sparseDot over an int8 table. */
-function dotInt8(x: SparseVector, t: Int8Weights, R: number, r0: number, bias: Float32Array, out: Float64Array): void {
-  const lanes = Math.min(4, R - r0);
-  const { q, scales } = t;
-  const shift = Math.log2(t.block);
   const idx = x.indices;
   const val = x.values;
   let a0 = bias[r0]!;
@@ -119,10 +98,6 @@ function dotInt8(x: SparseVector, t: Int8Weights, R: number, r0: number, bias: F
     if (lanes > 2) a2 += Math.fround(q[j + 2]! * scales[(j + 2) >>> shift]!) * v;
     if (lanes > 3) a3 += Math.fround(q[j + 3]! * scales[(j + 3) >>> shift]!) * v;
   }
-  storeLanes(out, r0, lanes, a0, a1, a2, a3);
-}
-
-function storeLanes(out: Float64Array, r0: number, lanes: number, a0: number, a1: number, a2: number, a3: number): void {
   out[r0] = a0;
   if (lanes > 1) out[r0 + 1] = a1;
   if (lanes > 2) out[r0 + 2] = a2;
