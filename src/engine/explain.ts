@@ -23,14 +23,16 @@ export interface Span {
 
 /**
  * The per-word margin drops of one message: reusable scratch (one per engine, never
- * shared between threads). One table indexed by bucket maps each of the message's
- * buckets to its position in the vector; counts, removals and weights then live per
- * position in small tables that stay in cache: no map and no search per occurrence.
+ * shared between threads). A small open-addressing table maps each of the message's
+ * buckets to its position in the vector (a table indexed by bucket took 2^bits entries:
+ * 16 MB for stage 2); counts, removals and weights then live per
+ * position in small tables that stay in cache.
  */
 export class Attributor {
   private readonly trace = new FeatureTrace();
-  /** Bucket → its position in the message's vector: the one table indexed by bucket (allocated on the first explanation). */
-  private positionOf: Int32Array | null = null;
+  /** Bucket → position in the vector, open addressing with linear probing; slots hold bucket + 1 (0: empty). */
+  private slotKey = new Uint32Array(1024);
+  private slotPosition = new Int32Array(1024);
   // Per position in the vector and per occurrence: small, reused scratch.
   private count = new Uint32Array(256);
   private removed = new Uint32Array(256);
@@ -53,18 +55,17 @@ export class Attributor {
     trace.length = 0;
     this.extractor.traceOnly(input.text, trace, namespace, evasion);
     // Work per position in x (every traced bucket is one of x's): the tables stay small and in cache.
-    const positionOf = (this.positionOf ??= new Int32Array(this.extractor.dimension));
     const n = x.length;
     if (this.count.length < n) [this.count, this.removed, this.weight] = [new Uint32Array(2 * n), new Uint32Array(2 * n), new Float64Array(2 * n)];
     if (this.positionOfOccurrence.length < trace.length) this.positionOfOccurrence = new Int32Array(2 * trace.length);
     const { count, removed, weight, positionOfOccurrence: at } = this;
+    this.indexPositions(x);
     for (let k = 0; k < n; k++) {
-      positionOf[x.indices[k]!] = k;
       count[k] = 0;
       removed[k] = 0;
       weight[k] = this.model.weight(x.indices[k]!, head);
     }
-    for (let k = 0; k < trace.length; k++) count[(at[k] = positionOf[trace.index[k]!]!)]!++;
+    for (let k = 0; k < trace.length; k++) count[(at[k] = this.positionOf(trace.index[k]!))]!++;
     let S = 0;
     let Q = 0;
     for (let k = 0; k < n; k++) {
@@ -94,6 +95,33 @@ export class Attributor {
       drops[t] = margin - (q > 1e-12 ? s / Math.sqrt(q) : 0);
     }
     return drops;
+  }
+
+  /** Fills the bucket → position table for `x` (at most half full). */
+  private indexPositions(x: SparseVector): void {
+    const size = Math.max(1024, 1 << (33 - Math.clz32(x.length)));
+    if (this.slotKey.length !== size) [this.slotKey, this.slotPosition] = [new Uint32Array(size), new Int32Array(size)];
+    else this.slotKey.fill(0);
+    const mask = size - 1;
+    for (let k = 0; k < x.length; k++) {
+      const key = x.indices[k]! + 1;
+      let slot = Math.imul(key, 0x9e3779b1) & mask;
+      while (this.slotKey[slot] !== 0) slot = (slot + 1) & mask;
+      this.slotKey[slot] = key;
+      this.slotPosition[slot] = k;
+    }
+  }
+
+  /** The position in the vector of `bucket`, which must be one of its indices (every traced bucket is). */
+  private positionOf(bucket: number): number {
+    const key = bucket + 1;
+    const mask = this.slotKey.length - 1;
+    let slot = Math.imul(key, 0x9e3779b1) & mask;
+    while (this.slotKey[slot] !== key) {
+      if (this.slotKey[slot] === 0) throw new Error(`bucket ${bucket} traced but not in the vector`);
+      slot = (slot + 1) & mask;
+    }
+    return this.slotPosition[slot]!;
   }
 
   /**
