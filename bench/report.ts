@@ -265,18 +265,18 @@ function serving(r: Results): string[] {
   if (!r.serving.ok) return [...out, ...missing(r.serving)];
   const s = r.serving.value;
   const row = (name: string, x: ServingResultRound): string =>
-    `| ${name} | ${fmt(x.rate)} | ${fmt(x.sent)} | ${fmt(x.admitted)} | ${fmt(x.shed)} (${fmt(x.shedWithRetryAfter)} with Retry-After) | ${fmt(x.other)} | ${fmt(x.admittedP50Ms, 1)} | ${fmt(x.admittedP99Ms, 1)} |`;
+    `| ${name} | ${fmt(x.rate)} | ${fmt(x.sent)} | ${fmt(x.admitted)} | ${fmt(x.shed)} (${fmt(x.shedWithRetryAfter)} with Retry-After) | ${fmt(x.other)} | ${fmt(x.admittedP50Ms, 1)} | ${fmt(x.admittedP99Ms, 1)} | ${x.serverP99Ms === null ? "n/a" : fmt(x.serverP99Ms, 2)} |`;
   return [
     ...out,
     `The real server in a child process (shipped model, SQLite, prediction log and monitor on), loaded by autocannon from this process; latencies are the client's, per response. Capacity, closed-loop with 100 connections: **${fmt(s.capacityRps)} answers (200) per second**. Then an open-loop load of 4× that rate (400 connections). Last, a moderate rate (a quarter of capacity), paced (request i leaves at i/rate seconds; autocannon's fixed rate sends in bursts whose own queueing would dominate), with and without a shadow experiment whose challenger (the same weights under another version) scores a copy of every request, A/B × ${s.shadow.without.length}, each shadow round measured once the shadow process has loaded its model.`,
     "",
-    "| load | rate (req/s) | sent | admitted (200) | shed (503) | other (errors, timeouts) | admitted p50 ms | admitted p99 ms |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| load | rate (req/s) | sent | admitted (200) | shed (503) | other (errors, timeouts) | admitted p50 ms | admitted p99 ms | server's own p99 ms (`latency_ms`) |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     row("4× overload", s.overload),
     ...s.shadow.without.map((x, i) => row(`no experiment, round ${i + 1}`, x)),
     ...s.shadow.with.map((x, i) => row(`shadow experiment, round ${i + 1}`, x)),
     "",
-    `Shadow mode's cost at this rate, p99 over every answer of the rounds pooled: champion p99 ${fmt(s.shadow.pooledP99Ms.with, 1)} ms against ${fmt(s.shadow.pooledP99Ms.without, 1)} ms without (${pct(Math.abs(s.shadow.pooledP99Ms.with - s.shadow.pooledP99Ms.without), s.shadow.pooledP99Ms.without)} ${s.shadow.pooledP99Ms.with >= s.shadow.pooledP99Ms.without ? "more" : "less"}). The rounds without a shadow differ from each other about as much, so read one run's figure as ± that spread.`,
+    `Shadow mode's cost at this rate, p99 over every answer of the rounds pooled: champion p99 ${fmt(s.shadow.pooledP99Ms.with, 1)} ms against ${fmt(s.shadow.pooledP99Ms.without, 1)} ms without (${pct(Math.abs(s.shadow.pooledP99Ms.with - s.shadow.pooledP99Ms.without), s.shadow.pooledP99Ms.without)} ${s.shadow.pooledP99Ms.with >= s.shadow.pooledP99Ms.without ? "more" : "less"}). The rounds without a shadow differ from each other about as much, so read one run's figure as ± that spread. The last column is the classify time the server reports in each answer (\`latency_ms\`, measured inside the route): pooled, its p99 is ${fmt(s.shadow.pooledServerP99Ms.with, 2)} ms with the shadow against ${fmt(s.shadow.pooledServerP99Ms.without, 2)} ms without (${pct(Math.abs(s.shadow.pooledServerP99Ms.with - s.shadow.pooledServerP99Ms.without), s.shadow.pooledServerP99Ms.without)} ${s.shadow.pooledServerP99Ms.with >= s.shadow.pooledServerP99Ms.without ? "more" : "less"}). The client's p99 is several times the server's classify time: most of it is the HTTP stack, the scheduler and the load generator itself, which on 2 cores shares a core with the shadow process, so the server's own figure is the one that shows what the shadow does to the champion's work.`,
     "",
   ];
 }

@@ -30,6 +30,8 @@ export interface LoadRound {
   readonly other: number;
   readonly admittedP50Ms: number;
   readonly admittedP99Ms: number;
+  /** The server's own `latency_ms` of the admitted answers (classify inside the route), p99; null when not read. */
+  readonly serverP99Ms: number | null;
 }
 
 export interface ServingResult {
@@ -92,15 +94,17 @@ async function run(child: Child, bodies: string[], seconds: number, connections:
     other: other + r.errors + r.timeouts,
     admittedP50Ms: quantile(admittedMs, 0.5),
     admittedP99Ms: quantile(admittedMs, 0.99),
+    serverP99Ms: null,
   };
 }
 
 /** Open-loop paced load: request i leaves at start + i/rate, on kept-alive connections; each 200's latency from its send. */
-async function paced(child: Child, bodies: string[], seconds: number, rate: number, pool: number[]): Promise<LoadRound> {
+async function paced(child: Child, bodies: string[], seconds: number, rate: number, pool: number[], serverPool: number[] = []): Promise<LoadRound> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const url = new URL("/v1/classify", child.url);
   const total = Math.round(seconds * rate);
   const admittedMs: number[] = [];
+  const serverMs: number[] = [];
   let shed = 0;
   let shedWithRetryAfter = 0;
   let other = 0;
@@ -117,10 +121,14 @@ async function paced(child: Child, bodies: string[], seconds: number, rate: numb
         const body = bodies[sent++ % bodies.length]!;
         const t0 = performance.now();
         const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-          res.resume();
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (text += chunk));
           res.on("end", () => {
-            if (res.statusCode === 200) admittedMs.push(performance.now() - t0);
-            else if (res.statusCode === 503) {
+            if (res.statusCode === 200) {
+              admittedMs.push(performance.now() - t0);
+              serverMs.push((JSON.parse(text) as { latency_ms: number }).latency_ms);
+            } else if (res.statusCode === 503) {
               shed++;
               if (res.headers["retry-after"] !== undefined) shedWithRetryAfter++;
             } else other++;
@@ -139,7 +147,8 @@ async function paced(child: Child, bodies: string[], seconds: number, rate: numb
   });
   agent.destroy();
   pool.push(...admittedMs);
-  return { rate, sent: total, admitted: admittedMs.length, shed, shedWithRetryAfter, other, admittedP50Ms: quantile(admittedMs, 0.5), admittedP99Ms: quantile(admittedMs, 0.99) };
+  serverPool.push(...serverMs);
+  return { rate, sent: total, admitted: admittedMs.length, shed, shedWithRetryAfter, other, admittedP50Ms: quantile(admittedMs, 0.5), admittedP99Ms: quantile(admittedMs, 0.99), serverP99Ms: quantile(serverMs, 0.99) };
 }
 
 export interface ShadowComparison {
@@ -148,6 +157,8 @@ export interface ShadowComparison {
   readonly with: LoadRound[];
   /** p99 over every admitted answer of the rounds pooled (one round's p99 rests on ~65 answers, too few). */
   readonly pooledP99Ms: { readonly without: number; readonly with: number };
+  /** The same, of the server's own classify time (`latency_ms`): the champion's work, without the HTTP stack, the client or the scheduler. */
+  readonly pooledServerP99Ms: { readonly without: number; readonly with: number };
 }
 
 const SHADOW_ROUNDS = 8;
@@ -165,22 +176,29 @@ export async function measureShadow(child: Child, bodies: string[], rate: number
   const without: LoadRound[] = [];
   const withShadow: LoadRound[] = [];
   const pooled = { without: [] as number[], with: [] as number[] };
+  const server = { without: [] as number[], with: [] as number[] };
   await paced(child, bodies, 3, rate, []); // warm-up at this rate, not measured
   // Both kinds of round start after the same pause, so an idle gap before one kind cannot tilt the comparison.
   const pause = (): Promise<void> => new Promise((r) => setTimeout(r, SHADOW_LOAD_MS));
   for (let i = 0; i < rounds; i++) {
     await pause();
-    without.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.without));
+    without.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.without, server.without));
     const name = `shadow-${Date.now()}-${i}`;
     const started = await admin("/v1/admin/experiments", { name, challenger, mode: "shadow", traffic: 1 });
     if (started.status !== 201) throw new Error(`starting the shadow experiment: ${started.status} ${await started.text()}`);
     // The steady state is measured: the shadow process starts and loads its model first (a second or so of both cores).
     await pause();
-    withShadow.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.with));
+    withShadow.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.with, server.with));
     const stopped = await admin(`/v1/admin/experiments/${name}/stop`);
     if (stopped.status !== 200) throw new Error(`stopping the shadow experiment: ${stopped.status} ${await stopped.text()}`);
   }
-  return { rate, without, with: withShadow, pooledP99Ms: { without: quantile(pooled.without, 0.99), with: quantile(pooled.with, 0.99) } };
+  return {
+    rate,
+    without,
+    with: withShadow,
+    pooledP99Ms: { without: quantile(pooled.without, 0.99), with: quantile(pooled.with, 0.99) },
+    pooledServerP99Ms: { without: quantile(server.without, 0.99), with: quantile(server.with, 0.99) },
+  };
 }
 
 /** A challenger as heavy as the champion: the shipped model's int8 weights, unchanged, under another version, registered in `dataDir`. */
