@@ -385,6 +385,9 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
     const rule = edgeSymbol || i >= numberTail || !trustRules ? [u] : readings;
     return lexicon ? [...new Set([...rule, ...readings, u])] : rule;
   });
+  // The word a candidate spells: an edge symbol left as it is counts as punctuation, so
+  // "am!" weighs "am" against "ami" and "@ss" weighs "ss" against "ass".
+  const spelled = (c: string[]): string => c.filter((u, i) => !((i < lead || i >= trail) && u === units[i])).join("");
   // with a lexicon only a reading it confirms is taken ("#final4gr" stays); without one, the rules
   let chosen = lexicon ? [...units] : options.map((o) => o[0]!);
   if (lexicon) {
@@ -395,7 +398,7 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
       if (hasMask) {
         const m = lexicon.match(c.map((u, i) => (MASKS.has(u) && i > 0 && i < n - 1 ? null : u)));
         if (m !== undefined && (!found || lexicon.count(m) > lexicon.count(found.join("")))) found = Array.from(m);
-      } else if (lexicon.count(c.join("")) > (found ? lexicon.count(found.join("")) : 0)) {
+      } else if (lexicon.count(spelled(c)) > (found ? lexicon.count(spelled(found)) : 0)) {
         found = c;
       }
     }

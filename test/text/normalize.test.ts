@@ -7,6 +7,7 @@ import { ATTACK_FAMILIES, attack } from "../../src/eval/attacks.js";
 import { attackedWordShares } from "../../src/eval/word-equivalence.js";
 import { loadDefaultModel } from "../../src/registry/registry.js";
 import { normalize, toInputSpan, type Normalized } from "../../src/text/normalize.js";
+import { Lexicon } from "../../src/text/lexicon.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 
 function assertOffsets(input: string, n: Normalized): void {
@@ -70,6 +71,15 @@ describe("normalize: evasion", () => {
     assert.equal(normalize("Hello!! YOU IDIOT!!! stop!!").text, "hello!! you idiot!!! stop!!");
     assert.equal(normalize("||user").text, "||user");
     assert.equal(normalize("idiot!!").signals.leet, 0);
+  });
+
+  it("with a lexicon, weighs a word's edge symbols as punctuation against their leet readings", () => {
+    const lexicon = new Lexicon([["am", 1379], ["ami", 35], ["idea", 400], ["ideal", 90], ["ok", 900], ["oki", 4], ["hi", 700], ["hill", 30], ["nazi", 103], ["naz", 6], ["bitch", 300], ["stupid", 500]]);
+    // A known word followed by "!" keeps it as punctuation ("idea!" once read "ideal").
+    assert.equal(normalize("here i am! what a stup!d idea! ok! hi!!", lexicon).text, "here i am! what a stupid idea! ok! hi!!");
+    // A leet reading still wins where the bare stem is rarer than the reading.
+    assert.equal(normalize("you naz!", lexicon).text, "you nazi");
+    assert.equal(normalize("b!tch!", lexicon).text, "bitch!");
   });
 
   it("counts what it undid: hiding is evidence", () => {
