@@ -43,6 +43,26 @@ export const DEFAULT_MONITOR: MonitorOptions = {
 
 const WORD = /[\p{L}\p{N}]+/gu;
 
+/**
+ * How finely closed windows are kept as they age: [age, grain] — older than a minute,
+ * merged per 10 s; than 15 minutes, per minute; than 2 hours, per 5 minutes. Windows
+ * close every `windowSize` messages, so at 6,000 messages/s a day would otherwise keep a
+ * million of them (each with its term counts) and every GET /v1/monitor would merge them
+ * all; with the grains it keeps a few hundred plus the last minute's. Each window is
+ * judged for drift when it closes, before any merge.
+ */
+const RETENTION_GRAINS: ReadonlyArray<readonly [ageMs: number, grainMs: number]> = [
+  [2 * 3600_000, 300_000],
+  [15 * 60_000, 60_000],
+  [60_000, 10_000],
+];
+
+/** The grain a window ending `ageMs` ago is kept at (0: as it closed). */
+function grainFor(ageMs: number): number {
+  for (const [age, grain] of RETENTION_GRAINS) if (ageMs >= age) return grain;
+  return 0;
+}
+
 /** An observation as a window counts it: its words, and how many the lexicon does not know. */
 export function toRecord(o: Observation, lexicon: Lexicon): MonitorRecord {
   const words = o.normalized.match(WORD) ?? [];
@@ -56,7 +76,9 @@ export class Monitor {
   /** Where the next fold starts in `queue` (a sliced fold leaves the rest in place, uncopied). */
   private folded = 0;
   private current: Window;
-  private readonly closed: Window[] = [];
+  private closed: Window[] = [];
+  /** The windows coarsen() made by merging closed ones. */
+  private readonly merges = new WeakSet<Window>();
   private reference: Window | null;
   private referenceSource: "model" | "first window" | "pinned" | "none";
   private readonly book: AlertBook;
@@ -238,6 +260,29 @@ export class Monitor {
       });
   }
 
+  /** Merges closed windows that share a bucket of their age's grain (RETENTION_GRAINS), into new windows: a reference keeps its own. */
+  private coarsen(): void {
+    const now = this.now();
+    const kept: Window[] = [];
+    let lastGrain = -1;
+    for (const w of this.closed) {
+      const grain = grainFor(now - w.end);
+      const last = kept[kept.length - 1];
+      if (last && grain > 0 && grain === lastGrain && Math.floor(last.end / grain) === Math.floor(w.end / grain)) {
+        // Windows that closed are left as they are (a reference or a caller may hold one); a merge of them is this monitor's own.
+        const merged = this.merges.has(last) && last !== this.reference ? last : new Window(last.start);
+        if (merged !== last) merged.merge(last);
+        merged.merge(w);
+        this.merges.add(merged);
+        kept[kept.length - 1] = merged;
+      } else {
+        kept.push(w);
+      }
+      lastGrain = grain;
+    }
+    this.closed = kept;
+  }
+
   private close(): void {
     const w = this.current;
     this.current = new Window(this.now());
@@ -245,6 +290,7 @@ export class Monitor {
     this.onClose(w);
     const keepAfter = this.now() - this.options.retentionSeconds * 1000;
     while (this.closed.length > 0 && this.closed[0]!.end < keepAfter) this.closed.shift();
+    this.coarsen();
     if (w.n < this.options.minMessages) return;
     if (!this.reference) {
       this.reference = w;

@@ -51,6 +51,27 @@ describe("monitoring windows", () => {
     assert.equal(closedNow.quality.feedback_n, 1);
   });
 
+  it("keeps old windows coarser, so memory stays bounded at any traffic, and loses no message", () => {
+    const { monitor, closed, clock } = monitorWithClock();
+    const observation = (i: number) => ({ ts: clock.now, score: (i % 10) / 10, flagged: i % 3 === 0, action: "allow" as const, lang: "en", model: "m-1", latencyMs: 1, degraded: false, secondStage: false, normalized: `hello there ${i % 7}`, evasion: false, repairedEncoding: false, invisible: false, categories: { abusive: (i % 10) / 10 }, flaggedCategories: { abusive: i % 3 === 0 } });
+    // Ten windows of ten messages a second for 30 minutes: 18,000 windows close.
+    let sent = 0;
+    for (let step = 0; step < 18_000; step++) {
+      for (let k = 0; k < 10; k++) monitor.observe(observation(sent++));
+      monitor.flush();
+      clock.now += 100;
+    }
+    assert.equal(closed.length, 18_000, "every window closes and is handed on as it closed");
+    const kept = monitor.timeline(24 * 3600_000).length;
+    // The last minute as it closed (600), 10 s grains up to 15 minutes (84), minutes beyond (15), give or take the buckets' edges.
+    assert.ok(kept < 720, `kept ${kept} windows`);
+    const all = monitor.status(24 * 3600_000, "24h") as { traffic: { requests: number } };
+    assert.equal(all.traffic.requests, sent, "merging loses no message");
+    // The recent past is still read at full resolution: the last 30 s hold 300 windows of 10.
+    const recent = monitor.status(30_000, "30s") as { traffic: { requests: number } };
+    assert.ok(Math.abs(recent.traffic.requests - 3000) <= 10, `last 30 s: ${recent.traffic.requests}`);
+  });
+
   it("folds a long queue in slices when given a time budget, ending with the same windows as one full fold", () => {
     const observation = (i: number) => ({ ts: 1_000_000, score: (i % 10) / 10, flagged: i % 3 === 0, action: i % 3 === 0 ? ("review" as const) : ("allow" as const), lang: "en", model: "m-1", latencyMs: 1, degraded: false, secondStage: i % 5 === 0, normalized: `hello there number ${i}`, evasion: false, repairedEncoding: false, invisible: false, categories: { abusive: (i % 10) / 10 }, flaggedCategories: { abusive: i % 3 === 0 } });
     const sliced = monitorWithClock();
