@@ -30,7 +30,7 @@ HEAD
 
 ## First 1,000 rows of each test split
 
-The comparison the quality issue uses: the practitioner's reference (a TF-IDF char 1–5 + word 1–2 logistic regression trained on each dataset alone) reaches a mean F1 of 0.749 on these rows (germeval2018 0.567, offenseval-tr 0.665, tweeteval-offensive 0.625, cold-zh 0.778, davidson 0.967). `warden eval --reference` reproduces it (`src/eval/reference.ts`: scikit-learn's defaults, balanced class weights) and compares it with the model per dataset: docs/reference.md has the whole comparison over the 24 datasets (`bash scripts/reference-doc.sh`, about an hour on this machine), where the reproduced reference's mean F1 is 0.748.
+The comparison the quality issue uses: the practitioner's reference (a TF-IDF char 1–5 + word 1–2 logistic regression trained on each dataset alone) reaches a mean F1 of 0.749 on these rows (germeval2018 0.567, offenseval-tr 0.665, tweeteval-offensive 0.625, cold-zh 0.778, davidson 0.967). `warden eval --reference` reproduces it (`src/eval/reference.ts`: scikit-learn's defaults, balanced class weights) and compares it with the model per dataset: docs/reference.md has the whole comparison over the 24 datasets (`bash scripts/reference-doc.sh`, about six minutes on this machine), where the reproduced reference's mean F1 is 0.748.
 
 MID
   cat "$tmp/first1000.md"
