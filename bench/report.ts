@@ -268,11 +268,11 @@ function serving(r: Results): string[] {
     `| ${name} | ${fmt(x.rate)} | ${fmt(x.sent)} | ${fmt(x.admitted)} | ${fmt(x.shed)} (${fmt(x.shedWithRetryAfter)} with Retry-After) | ${fmt(x.other)} | ${fmt(x.admittedP50Ms, 1)} | ${fmt(x.admittedP99Ms, 1)} | ${x.serverP99Ms === null ? "n/a" : fmt(x.serverP99Ms, 2)} |`;
   return [
     ...out,
-    `The real server in a child process (shipped model, SQLite, prediction log and monitor on), loaded by autocannon from this process; latencies are the client's, per response. Capacity, closed-loop with 100 connections: **${fmt(s.capacityRps)} answers (200) per second**. Then an open-loop load of 4× that rate (400 connections). Last, a moderate rate (a quarter of capacity), paced (request i leaves at i/rate seconds; autocannon's fixed rate sends in bursts whose own queueing would dominate), with and without a shadow experiment whose challenger (the same weights under another version) scores a copy of every request, A/B × ${s.shadow.without.length}, each shadow round measured once the shadow process has loaded its model.`,
+    `The real server in a child process (shipped model, SQLite, prediction log and monitor on), loaded by autocannon from this process; latencies are the client's, per response. Capacity, closed-loop with 100 connections: **${fmt(s.capacityRps)} answers (200) per second**. Then an open-loop load of 4× that rate (400 connections), ${s.overload.length} rounds of 5 s: admitted p99 over every admitted answer of them pooled, **${fmt(s.overloadPooledP99Ms, 1)} ms**. Last, a moderate rate (a quarter of capacity), paced (request i leaves at i/rate seconds; autocannon's fixed rate sends in bursts whose own queueing would dominate), with and without a shadow experiment whose challenger (the same weights under another version) scores a copy of every request, A/B × ${s.shadow.without.length}, each shadow round measured once the shadow process has loaded its model.`,
     "",
     "| load | rate (req/s) | sent | admitted (200) | shed (503) | other (errors, timeouts) | admitted p50 ms | admitted p99 ms | server's own p99 ms (`latency_ms`) |",
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    row("4× overload", s.overload),
+    ...s.overload.map((x, i) => row(`4× overload, round ${i + 1}`, x)),
     ...s.shadow.without.map((x, i) => row(`no experiment, round ${i + 1}`, x)),
     ...s.shadow.with.map((x, i) => row(`shadow experiment, round ${i + 1}`, x)),
     "",
@@ -281,7 +281,7 @@ function serving(r: Results): string[] {
   ];
 }
 
-type ServingResultRound = ServingResult["overload"];
+type ServingResultRound = ServingResult["overload"][number];
 
 export function renderMarkdown(r: Results): string {
   return [...header(r), ...headline(r), ...normalization(r), ...latency(r), ...cli(r), ...modelLoad(r), ...http(r), ...pipeline(r), ...worker(r), ...serving(r)].join("\n");
@@ -310,7 +310,11 @@ export function renderSummary(r: Results): string {
     const h = r.http.value;
     lines.push(`  http: warden ${fmt(h.warden.rps)} answers/s (p50 ${fmt(h.warden.p50Ms, 1)} ms, p99 ${fmt(h.warden.p99Ms, 1)} ms) vs floor ${fmt(h.floor.rps)} answers/s (p50 ${fmt(h.floor.p50Ms, 1)} ms, p99 ${fmt(h.floor.p99Ms, 1)} ms): ${pct(h.warden.rps, h.floor.rps)}`);
   } else lines.push(failed("http", r.http));
-  if (r.serving.ok) lines.push(`  serving: capacity ${fmt(r.serving.value.capacityRps)} answers/s; 4× overload: ${fmt(r.serving.value.overload.admitted)} admitted (p99 ${fmt(r.serving.value.overload.admittedP99Ms, 1)} ms), ${fmt(r.serving.value.overload.shed)} shed, ${fmt(r.serving.value.overload.other)} other`);
+  if (r.serving.ok) {
+    const o = r.serving.value.overload;
+    const sum = (f: (x: ServingResultRound) => number): number => o.reduce((a, x) => a + f(x), 0);
+    lines.push(`  serving: capacity ${fmt(r.serving.value.capacityRps)} answers/s; 4× overload (${o.length} rounds): ${fmt(sum((x) => x.admitted))} admitted (pooled p99 ${fmt(r.serving.value.overloadPooledP99Ms, 1)} ms), ${fmt(sum((x) => x.shed))} shed, ${fmt(sum((x) => x.other))} other`);
+  }
   else lines.push(failed("serving", r.serving));
   if (r.worker.ok) lines.push(`  worker: ${fmt(r.worker.value.workerPerSec)} msg/s via Redis vs ${fmt(r.worker.value.inProcessPerSec)} in process (${pct(r.worker.value.workerPerSec, r.worker.value.inProcessPerSec)})`);
   else lines.push(failed("worker", r.worker));
