@@ -297,6 +297,28 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   return segmentRun(out, counts, lexicon);
 }
 
+/**
+ * Whether deobfuscateToken would return `units` as they are and count nothing: a short
+ * token (no segmenting) with no look-alike, leet or mask symbol, no run of three equal
+ * units, and letters of one script that is the message's own (or not Latin, Cyrillic or
+ * Greek). Most tokens of a message that needs the token pass are like this, and checking
+ * costs a fraction of the pass.
+ */
+function isInert(units: readonly string[], context: Script): boolean {
+  if (units.length >= MIN_SEGMENT_LENGTH) return false;
+  let script: Script = "other";
+  for (let k = 0; k < units.length; k++) {
+    const u = units[k]!;
+    if (LATIN_LOOKALIKE.has(u) || u in LEET_READINGS || MASKS.has(u)) return false;
+    if (k >= 2 && u === units[k - 1] && u === units[k - 2]) return false;
+    const s = scriptOf(u);
+    if (s === "other") continue;
+    if (script !== "other" && s !== script) return false;
+    script = s;
+  }
+  return script === "other" || context !== "latin" || script === "latin";
+}
+
 /** Scripts written without spaces: a long run of them is normal text, not deleted spaces. */
 const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
 const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
@@ -461,7 +483,7 @@ export function deobfuscate(text: string, lexicon?: Lexicon): { mapped: MappedTe
     let j = i;
     while (j < cps.length && TOKEN_UNIT.test(cps[j]![0])) j++;
     const units = cps.slice(i, j).map(([u]) => u);
-    const mapped = deobfuscateToken(units, context, counts, lexicon);
+    const mapped = isInert(units, context) ? units : deobfuscateToken(units, context, counts, lexicon);
     for (let k = 0; k < mapped.length; k++) {
       const [orig, off] = cps[i + k]!;
       if (mapped[k] !== orig) changed = true;
