@@ -14,6 +14,7 @@ import { PredictionLog } from "../log/prediction-log.js";
 import { DEFAULT_HYSTERESIS } from "../monitor/alerts.js";
 import { alertSink } from "../monitor/alerting.js";
 import { DEFAULT_MONITOR, Monitor } from "../monitor/monitor.js";
+import { WindowSharer } from "../monitor/share.js";
 import { Window } from "../monitor/window.js";
 import { DEFAULT_THRESHOLDS } from "../monitor/statistics.js";
 import { DEFAULT_MODEL_PATH, type Registry } from "../registry/registry.js";
@@ -39,6 +40,8 @@ import { retrain } from "../loop/retrain.js";
 /** How often queued monitoring observations are folded in, and the longest one slice of that work may hold the event loop. */
 const MONITOR_EVERY_MS = 50;
 const MONITOR_SLICE_MS = 1;
+/** How often closed monitoring windows are shared with the other replicas (at most; a shorter monitoring.windowSeconds shares sooner). */
+const SHARE_EVERY_MS = 10_000;
 
 /** The engine being served; replaced atomically on promotion. */
 export class EngineSlot {
@@ -150,14 +153,22 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   const loop = new LoopController(deps.store, deps.registry, experiments, deps.config.loop, runner, (message) => app.log.info(message));
   const m = deps.config.monitoring;
   const replicaId = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  // Closed windows go to the store for the other replicas, merged per interval (share.ts); a day of them is kept, as the monitor keeps its own.
+  const sharer = new WindowSharer(
+    (w) =>
+      deps.store
+        .putMonitorWindow({ replica: replicaId, end: w.end, state: w.state() as unknown as Record<string, unknown> })
+        .then(() => deps.store.deleteMonitorWindows(Date.now() - DEFAULT_MONITOR.retentionSeconds * 1000))
+        .catch((err: unknown) => app.log.warn({ err }, "monitoring window not shared")),
+    Math.min(SHARE_EVERY_MS, m.windowSeconds * 1000),
+  );
   const monitor = new Monitor(
     () => deps.slot.current.model.lexicon,
     { ...DEFAULT_MONITOR, windowSize: m.windowSize, windowSeconds: m.windowSeconds, minMessages: m.minMessages, hysteresis: { ...DEFAULT_HYSTERESIS, consecutive: m.consecutive }, thresholds: { ...DEFAULT_THRESHOLDS, ...m.thresholds } },
     referenceOf(deps.registry, deps.slot.current.version),
     sinks(alertSink(deps.store, m.webhookUrl, metrics.alertFiring, metrics.alertWebhookErrors), (changes) => loop.onAlerts(changes)),
     Date.now,
-    // Closed windows go to the store for the other replicas; a day of them is kept, as the monitor keeps its own.
-    (w) => void deps.store.putMonitorWindow({ replica: replicaId, end: w.end, state: w.state() as unknown as Record<string, unknown> }).then(() => deps.store.deleteMonitorWindows(Date.now() - DEFAULT_MONITOR.retentionSeconds * 1000)).catch((err) => app.log.warn({ err }, "monitoring window not shared")),
+    (w) => sharer.add(w),
   );
   monitor.restoreAlerts(await deps.store.listAlerts());
   // Monitoring works off the request path: observations are folded in on this timer, in
@@ -198,6 +209,7 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     stopFollowing();
     loop.close();
     experiments.close();
+    await sharer.close();
     await predictionLog.close();
     if (deps.closeStore) await deps.store.close();
   });
