@@ -8,11 +8,33 @@ import type { PredictionRecord } from "./types.js";
 export function openConnection(path: string): Database.Database {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
-  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 5000");
+  useWal(db);
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the tail).
   db.pragma("synchronous = NORMAL");
-  db.pragma("busy_timeout = 5000");
   return db;
+}
+
+const WAL_RETRY_MS = 20;
+const WAL_PATIENCE_MS = 10_000;
+
+/**
+ * Switching a database to WAL needs it to itself for a moment, and SQLite answers "locked"
+ * at once, without its busy wait, when another connection holds it then: two processes
+ * opening a new data dir together (two `warden worker`s started at once) failed that way.
+ * So retry for a while.
+ */
+function useWal(db: Database.Database): void {
+  const deadline = Date.now() + WAL_PATIENCE_MS;
+  for (;;) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, WAL_RETRY_MS);
+    }
+  }
 }
 
 export function insertPredictionRows(db: Database.Database, rows: readonly PredictionRecord[]): void {
