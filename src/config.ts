@@ -123,10 +123,7 @@ const Serving = z
     maxInFlight: z.number().int().min(1).default(512),
     /** Event-loop delay (ms, the worst of the last 30 ms) beyond which classify and feedback requests get 503 at once. */
     maxEventLoopDelayMs: z.number().min(1).default(25),
-    /**
-     * Work (ms) one turn of the event loop may do on requests before the rest of the turn's classify and feedback requests get 503: a floor on their wait.
-     * 12, measured at 4× overload (docs/benchmarks.md): admitted p99 35–43 ms at about 70% of capacity admitted; 20 admitted 5.5k/s but p99 43–60 ms, 10 kept p99 33–41 ms at 65%.
-     */
+    /** Work (ms) one turn of the event loop may do on requests before the rest of the turn's classify and feedback requests get 503: a floor on their wait (docs/benchmarks.md §8 measures the default at 4× overload). */
     maxQueueMs: z.number().min(1).default(12),
     /** Seconds a shed client is told to wait (Retry-After). */
     retryAfterSeconds: z.number().int().min(1).default(1),

@@ -264,11 +264,10 @@ export class Monitor {
   private coarsen(): void {
     const now = this.now();
     const kept: Window[] = [];
-    let lastGrain = -1;
     for (const w of this.closed) {
       const grain = grainFor(now - w.end);
       const last = kept[kept.length - 1];
-      if (last && grain > 0 && grain === lastGrain && Math.floor(last.end / grain) === Math.floor(w.end / grain)) {
+      if (last && grain > 0 && grain === grainFor(now - last.end) && Math.floor(last.end / grain) === Math.floor(w.end / grain)) {
         // Windows that closed are left as they are (a reference or a caller may hold one); a merge of them is this monitor's own.
         const merged = this.merges.has(last) && last !== this.reference ? last : new Window(last.start);
         if (merged !== last) merged.merge(last);
@@ -278,7 +277,6 @@ export class Monitor {
       } else {
         kept.push(w);
       }
-      lastGrain = grain;
     }
     this.closed = kept;
   }

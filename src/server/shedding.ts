@@ -27,9 +27,9 @@ const SHED_ROUTES = new Set(["/v1/classify", "/v1/feedback"]);
 const TICK_MS = 10;
 /**
  * A turn that has admitted fewer requests than this is not overload but a pause (garbage
- * collection, one long message): the few requests behind it are admitted. Without it, a
- * quarter of capacity saw a few dozen 503s per 100,000 requests; with it, at most this many
- * requests' work (a few ms) is added to a long turn.
+ * collection, one long message): the few requests behind it are admitted, at the cost of
+ * at most this many requests' work (a few ms) added to a long turn. Without it, the
+ * bench's rounds at a quarter of capacity saw sporadic 503s.
  */
 const MIN_TURN_REQUESTS = 16;
 

@@ -17,6 +17,8 @@ export function openConnection(path: string): Database.Database {
 
 const WAL_RETRY_MS = 20;
 const WAL_PATIENCE_MS = 10_000;
+/** Atomics.wait on it is a synchronous sleep (the store opens synchronously). */
+const SLEEPER = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Switching a database to WAL needs it to itself for a moment, and SQLite answers "locked"
@@ -32,7 +34,7 @@ function useWal(db: Database.Database): void {
       return;
     } catch (err) {
       if ((err as { code?: string }).code !== "SQLITE_BUSY" || Date.now() > deadline) throw err;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, WAL_RETRY_MS);
+      Atomics.wait(SLEEPER, 0, 0, WAL_RETRY_MS);
     }
   }
 }

@@ -223,6 +223,7 @@ function mapScripts(run: string[], context: Script, counts: EvasionCounts, lexic
 
 /** Map one token's units (confusables, leet, masks, stretching); "" marks a dropped unit. */
 function deobfuscateToken(units: string[], context: Script, counts: EvasionCounts, lexicon?: Lexicon): string[] {
+  if (isInert(units, context)) return units;
   // 1. Latin look-alike letters; homoglyphs towards the word's own script
   let out = units.map((u) => {
     const plain = LATIN_LOOKALIKE.get(u);
@@ -298,11 +299,12 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
 }
 
 /**
- * Whether deobfuscateToken would return `units` as they are and count nothing: a short
- * token (no segmenting) with no look-alike, leet or mask symbol, no run of three equal
- * units, and letters of one script that is the message's own (or not Latin, Cyrillic or
- * Greek). Most tokens of a message that needs the token pass are like this, and checking
- * costs a fraction of the pass.
+ * Whether none of deobfuscateToken's steps applies to `units`, so that it returns them as
+ * they are and counts nothing: a short token (no segmenting) with no look-alike, leet or
+ * mask symbol, no run of three equal units, and letters of one script that is the
+ * message's own (or not Latin, Cyrillic or Greek). A new step there must be excluded
+ * here too. Most tokens of a message that needs the token pass are like this, and this
+ * check costs a fraction of the pass (scripts/fingerprint.mjs confirms the outputs).
  */
 function isInert(units: readonly string[], context: Script): boolean {
   if (units.length >= MIN_SEGMENT_LENGTH) return false;
@@ -483,7 +485,7 @@ export function deobfuscate(text: string, lexicon?: Lexicon): { mapped: MappedTe
     let j = i;
     while (j < cps.length && TOKEN_UNIT.test(cps[j]![0])) j++;
     const units = cps.slice(i, j).map(([u]) => u);
-    const mapped = isInert(units, context) ? units : deobfuscateToken(units, context, counts, lexicon);
+    const mapped = deobfuscateToken(units, context, counts, lexicon);
     for (let k = 0; k < mapped.length; k++) {
       const [orig, off] = cps[i + k]!;
       if (mapped[k] !== orig) changed = true;
