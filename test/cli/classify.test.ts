@@ -69,6 +69,23 @@ describe("warden classify (the contract)", () => {
     assert.match(stderr, /4 of 7 lines were bad/);
   });
 
+  it("carries the other fields through byte for byte, and replaces an input field the answer names", async () => {
+    const verbatim = '{"id": 12345678901234567890, "ratio": 1.0, "text": "caf\\u00e9 idiot"}';
+    const clash = JSON.stringify({ text: "hello", score: "mine", id: 1 });
+    const { code, stdout } = await run(["classify", "--data-dir", dataDir], `${verbatim}\n${clash}\n`);
+    assert.equal(code, 0);
+    const [first, second] = stdout.trim().split("\n");
+    // A parse-and-stringify round trip would print 12345678901234567000, 1 and "café".
+    assert.ok(first!.startsWith('{"id": 12345678901234567890, "ratio": 1.0, "text": "caf\\u00e9 idiot","score":'), first);
+    const answered = JSON.parse(first!) as Record<string, unknown>;
+    assert.equal(answered.text, "café idiot");
+    assert.equal(typeof answered.flagged, "boolean");
+    const replaced = JSON.parse(second!) as Record<string, unknown>;
+    assert.equal(typeof replaced.score, "number");
+    assert.equal(replaced.id, 1);
+    assert.equal(second!.split('"score":').length, 2, second); // one score, not the input's and the answer's
+  });
+
   it("exits 1 with --strict when a line was bad, 0 when none was", async () => {
     assert.equal((await run(["classify", "--strict", "--data-dir", dataDir], input)).code, 1);
     assert.equal((await run(["classify", "--strict", "--data-dir", dataDir], JSON.stringify({ text: "hello" }))).code, 0);
