@@ -4,6 +4,7 @@
  * looks after every `peekEvery` samples, and A/B experiments with a real difference,
  * where what matters is how often and how soon it is found.
  */
+import { mulberry32 } from "../model/shuffle.js";
 import { compareRates, DEFAULT_SEQUENTIAL, rate, type ArmCounts, type SequentialOptions } from "./sequential.js";
 
 export interface SimulationSpec {
@@ -34,17 +35,6 @@ export interface SimulationResult {
   readonly wrongSign: number;
 }
 
-/** mulberry32: small, fast and seedable; enough for Bernoulli draws. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The usual two-sided 95% pooled z-test for two proportions (valid for one look only). */
 function naiveZ(a: ArmCounts, b: ArmCounts): { difference: number; significant: boolean } {
   const difference = rate(b) - rate(a);
@@ -58,7 +48,7 @@ function quantile(sorted: readonly number[], q: number): number | null {
 }
 
 export function simulate(spec: SimulationSpec): SimulationResult {
-  const random = rng(spec.seed);
+  const random = mulberry32(spec.seed);
   const test = spec.test ?? DEFAULT_SEQUENTIAL;
   const decisions: number[] = [];
   let wrong = 0;
