@@ -22,7 +22,7 @@ export interface LinearModelState {
   /** Per language, per head: a calibration fitted on that language's validation data (null: use the head's). */
   readonly languageCalibration?: Readonly<Record<string, ReadonlyArray<Platt | null>>>;
   /**
-   * Per head, the flag threshold on the calibrated score that maximized F1 on validation;
+   * Per head, the flag threshold on the calibrated score: half the best validation F1 (train.ts);
    * per language where it had enough data. The policy uses them unless configured.
    */
   readonly thresholds?: readonly number[];

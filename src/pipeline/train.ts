@@ -21,7 +21,7 @@ import { binaryMetrics, type BinaryMetrics } from "../eval/metrics.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
 import type { SecondStage, WardenModel } from "../model/bundle.js";
 import { languageNamespace, logOddsDistance } from "../model/bundle.js";
-import { IDENTITY_PLATT, fitPlatt } from "../model/calibrate.js";
+import { IDENTITY_PLATT, f1OptimalThreshold, fitPlatt } from "../model/calibrate.js";
 import { FtrlLearner } from "../model/ftrl.js";
 import { LinearModel, sigmoid, type Platt } from "../model/linear.js";
 import type { WeightTable } from "../model/quantize.js";
@@ -183,9 +183,6 @@ export function fitStage(
   return learner.weights();
 }
 
-/** Thresholds whose validation F1 is this close to the best count as equally good. */
-const F1_PLATEAU = 0.01;
-
 /** Per-language calibration needs this much validation data of the language, per class. */
 const MIN_LANGUAGE_CALIBRATION_PER_CLASS = 30;
 
@@ -215,26 +212,14 @@ export function calibrateStage(split: SplitData, language: LanguageStage, fit: {
     return pos >= MIN_LANGUAGE_CALIBRATION_PER_CLASS && ks.length - pos >= MIN_LANGUAGE_CALIBRATION_PER_CLASS;
   };
   const fitOn = (ks: number[]): Platt => fitPlatt(ks.map((k) => valMargin[k]!), ks.map((k) => label(validation[k]!)));
-  /**
-   * The flag threshold for one head (and language): the middle of the thresholds whose
-   * validation F1 is within one point of the best. The F1 curve is often flat near its
-   * top, and its exact argmax jumps between retrainings; the middle of the plateau does not.
-   */
-  const bestF1Threshold = (ks: number[], platt: Platt): number => {
-    const scores = ks.map((k) => sigmoid(platt.a * valMargin[k]! + platt.b));
-    const labels = ks.map((k) => label(validation[k]!));
-    const grid: Array<[threshold: number, f1: number]> = [];
-    for (let step = 0; step <= 32; step++) {
-      const t = Math.round((0.1 + step * 0.025) * 1000) / 1000;
-      grid.push([t, binaryMetrics(scores, labels, t).f1]);
-    }
-    const top = Math.max(...grid.map(([, f1]) => f1));
-    const plateau = grid.filter(([, f1]) => f1 >= top - F1_PLATEAU).map(([t]) => t);
-    return plateau[Math.floor((plateau.length - 1) / 2)]!;
-  };
+  const thresholdOn = (ks: number[], platt: Platt): number =>
+    f1OptimalThreshold(
+      ks.map((k) => sigmoid(platt.a * valMargin[k]! + platt.b)),
+      ks.map((k) => label(validation[k]!)),
+    );
   const headRows = heads.map((_, h) => rows((i) => headOf[i] === h));
   const calibration = headRows.map((ks) => (enough(ks) ? fitOn(ks) : IDENTITY_PLATT));
-  const thresholds = headRows.map((ks, h) => (enough(ks) ? bestF1Threshold(ks, calibration[h]!) : 0.5));
+  const thresholds = headRows.map((ks, h) => (enough(ks) ? thresholdOn(ks, calibration[h]!) : 0.5));
   const languageCalibration: Record<string, Array<Platt | null>> = {};
   const languageThresholds: Record<string, Array<number | null>> = {};
   for (const lang of [...new Set(validation.map((i) => langOf[i]!))].sort()) {
@@ -242,7 +227,7 @@ export function calibrateStage(split: SplitData, language: LanguageStage, fit: {
     if (!perHead.some(enough)) continue;
     const platts = perHead.map((ks) => (enough(ks) ? fitOn(ks) : null));
     languageCalibration[lang] = platts;
-    languageThresholds[lang] = perHead.map((ks, h) => (platts[h] ? bestF1Threshold(ks, platts[h]!) : null));
+    languageThresholds[lang] = perHead.map((ks, h) => (platts[h] ? thresholdOn(ks, platts[h]!) : null));
   }
   const classifier = new LinearModel({
     heads,
