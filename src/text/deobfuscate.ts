@@ -73,6 +73,16 @@ function isSplitSeparator(ch: string): boolean {
   return !WORD_UNIT.test(ch) && !APOSTROPHE.test(ch);
 }
 
+/**
+ * A Hangul syllable block is a whole syllable, and Korean puts a space between words,
+ * many of them one syllable long ("잘 할 듯", "더 안 좋아"): spaces between single
+ * syllables are ordinary Korean, not a split word. Symbols between them ("개.새.끼") still are.
+ */
+function isHangulSyllable(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  return c >= 0xac00 && c <= 0xd7a3;
+}
+
 /** Code points of a string with their UTF-16 offsets. */
 function codePoints(text: string): Array<[string, number]> {
   const out: Array<[string, number]> = [];
@@ -86,7 +96,8 @@ function codePoints(text: string): Array<[string, number]> {
 
 /**
  * Rejoin runs of ≥ 3 single letters separated by one kind of separator (spaces, or
- * symbols such as . - _ * / emoji). Returns null when nothing was split.
+ * symbols such as . - _ * / emoji), except Hangul syllables separated by spaces.
+ * Returns null when nothing was split.
  */
 function rejoin(text: string, counts: EvasionCounts, lexicon?: Lexicon): MappedText | null {
   const cps = codePoints(text);
@@ -120,7 +131,7 @@ function rejoin(text: string, counts: EvasionCounts, lexicon?: Lexicon): MappedT
       letters.push(k);
       j = k + 1;
     }
-    if (letters.length >= 3) {
+    if (letters.length >= 3 && !(kind === "space" && letters.some((l) => isHangulSyllable(cps[l]![0])))) {
       for (const sep of separators) for (const s of sep) keep[s] = 0;
       counts.split += letters.length;
       counts.ambiguous++;

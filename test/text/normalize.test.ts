@@ -38,6 +38,12 @@ describe("normalize: folding", () => {
     assert.equal(normalize("हिन्दी").text, "हिन्दी");
   });
 
+  it("keeps the spaces of Korean one-syllable words, and still rejoins syllables split by symbols", () => {
+    assert.equal(normalize("연기는 잘 할 듯").text, "연기는 잘 할 듯");
+    assert.equal(normalize("ㅋ 난 키 커요").text, normalize("ㅋ 난 키 커요", undefined, "basic").text);
+    assert.equal(normalize("개.새.끼").text, "개새끼");
+  });
+
   it("replaces lone surrogates instead of throwing", () => {
     assert.equal(normalize("a\ud800b").text, "a\ufffdb");
     assert.equal(normalize("\udc00").text, "\ufffd");
