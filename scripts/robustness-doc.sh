@@ -31,7 +31,7 @@ A masked letter is often truly ambiguous ("th*n" is "then" or "than"): the lexic
 
 ## No harm on non-Latin scripts
 
-Clean F1 on the datasets written in non-Latin scripts (and Vietnamese, whose diacritics the normalizer must keep), for two models trained on the same data with the same config: one with the full normalizer, one with only the basic folding (NFKC, case folding, invisible characters). Produced by `bash scripts/no-harm.sh`.
+Clean F1 on the full test splits of the datasets written in non-Latin scripts (and Vietnamese, whose diacritics the normalizer must keep), for pairs of models trained on the same data with the same config: one with the full normalizer, one with only the basic folding (NFKC, case folding, invisible characters). One pair per training seed: the seed alone (the order of the examples, the validation split, hence the calibration and the thresholds) moves a small dataset's F1 by several points, so one pair cannot tell the normalizer's effect from the seed's. Produced by `bash scripts/no-harm.sh`.
 
 MID
   cat "$tmp/no-harm.md"
