@@ -44,16 +44,14 @@ function classifyLine(engine: Engine, line: string, lineNo: number): { out: stri
   }
   const r = engine.classify(rec.text);
   const answer = { score: r.score, flagged: r.flagged, action: r.action, categories: r.categories, lang: r.lang, model: r.model };
-  if (ANSWER_FIELDS.some((f) => Object.hasOwn(rec, f))) return { out: JSON.stringify({ ...rec, ...answer }), error: false };
+  // An input field the answer names is replaced: re-serialized, not spliced.
+  if (Object.keys(answer).some((f) => Object.hasOwn(rec, f))) return { out: JSON.stringify({ ...rec, ...answer }), error: false };
   // The input's own bytes, with the answer's fields spliced in before its closing brace:
   // a parse-and-stringify round trip would change what the contract carries through
   // unchanged (ids past 2^53 lose digits, 1.0 becomes 1, escapes are rewritten).
   const body = line.trimEnd();
   return { out: `${body.slice(0, -1)},${JSON.stringify(answer).slice(1)}`, error: false };
 }
-
-/** The fields `warden classify` adds; an input that has one of its own gets it replaced (re-serialized, not spliced). */
-const ANSWER_FIELDS = ["score", "flagged", "action", "categories", "lang", "model"] as const;
 
 /** A batch on this thread's engine (and on each pool worker's). */
 export function classifyBatch(engine: Engine, lines: readonly string[], first: number): BatchResult {

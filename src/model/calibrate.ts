@@ -42,30 +42,3 @@ export function fitPlatt(margins: ArrayLike<number>, labels: ArrayLike<number>, 
   }
   return { a, b };
 }
-
-/**
- * The flag threshold for calibrated scores: half the best F1 that any threshold from 0.05
- * to 0.95 (steps of 0.025) reaches on these held-out rows. For calibrated probabilities
- * the F1-optimal threshold is half the optimal F1 (Lipton, Elkan & Naryanaswamy 2014),
- * and the best F1 is a stable figure where the empirical F1 curve's argmax is not: on a
- * few hundred validation messages of one language, that argmax (or the middle of its
- * plateau, the rule before this one) moved by several hundredths between retrainings
- * with another seed, and the language's flag rate with it.
- */
-export function f1OptimalThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  let best = 0;
-  for (let step = 0; step <= 36; step++) {
-    const t = 0.05 + step * 0.025;
-    let tp = 0;
-    let fp = 0;
-    let fn = 0;
-    for (let i = 0; i < scores.length; i++) {
-      const positive = labels[i]! > 0;
-      if (scores[i]! >= t) positive ? tp++ : fp++;
-      else if (positive) fn++;
-    }
-    if (tp > 0) best = Math.max(best, (2 * tp) / (2 * tp + fp + fn));
-  }
-  // No positive found at any threshold: nothing to place it by, so the neutral 0.5.
-  return best > 0 ? Math.round(best * 500) / 1000 : 0.5;
-}

@@ -17,11 +17,11 @@
 import type { TrainingConfig } from "../config.js";
 import type { Example } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
-import { binaryMetrics, type BinaryMetrics } from "../eval/metrics.js";
+import { binaryMetrics, f1OptimalThreshold, type BinaryMetrics } from "../eval/metrics.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
 import type { SecondStage, WardenModel } from "../model/bundle.js";
 import { languageNamespace, logOddsDistance } from "../model/bundle.js";
-import { IDENTITY_PLATT, f1OptimalThreshold, fitPlatt } from "../model/calibrate.js";
+import { IDENTITY_PLATT, fitPlatt } from "../model/calibrate.js";
 import { FtrlLearner } from "../model/ftrl.js";
 import { LinearModel, sigmoid, type Platt } from "../model/linear.js";
 import type { WeightTable } from "../model/quantize.js";

@@ -429,12 +429,16 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
     const hasMask = units.some((u, i) => MASKS.has(u) && i > 0 && i < n - 1);
     const candidates = combinations(options);
     let found: string[] | undefined;
+    let foundCount = 0;
     for (const c of candidates) {
       if (hasMask) {
         const m = lexicon.match(c.map((u, i) => (MASKS.has(u) && i > 0 && i < n - 1 ? null : u)));
-        if (m !== undefined && (!found || lexicon.count(m) > lexicon.count(found.join("")))) found = Array.from(m);
-      } else if (lexicon.count(spelled(c)) > (found ? lexicon.count(spelled(found)) : 0)) {
-        found = c;
+        if (m === undefined) continue;
+        const count = lexicon.count(m);
+        if (!found || count > foundCount) [found, foundCount] = [Array.from(m), count];
+      } else {
+        const count = lexicon.count(spelled(c));
+        if (count > foundCount) [found, foundCount] = [c, count];
       }
     }
     if (found && found.length === n) chosen = found;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { f1OptimalThreshold, fitPlatt } from "../../src/model/calibrate.js";
+import { f1OptimalThreshold } from "../../src/eval/metrics.js";
+import { fitPlatt } from "../../src/model/calibrate.js";
 import { sigmoid } from "../../src/model/linear.js";
 import { mulberry32 } from "../../src/model/shuffle.js";
 
