@@ -31,7 +31,7 @@ const TICK_MS = 10;
  * at most this many requests' work (a few ms) added to a long turn. Without it, the
  * bench's rounds at a quarter of capacity saw sporadic 503s.
  */
-const MIN_TURN_REQUESTS = 16;
+export const MIN_TURN_REQUESTS = 16;
 
 export class LoopDelay {
   private readonly recent = [0, 0, 0, 0, 0];

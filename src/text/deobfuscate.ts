@@ -5,7 +5,7 @@
  *    "idiоt" (Cyrillic о) → "idiot", "идиoт" (Latin o) → "идиот"; genuine Russian or
  *    Greek words are never touched. Latin lookalike letters (ꜱᴍᴀʟʟ ᴄᴀᴘꜱ, IPA) → plain.
  *  - leet digits and symbols mapped only inside otherwise-Latin words: "1d10t", "$h1t"
- *  - runs of three or more identical letters shortened to one: "stuuuupid"
+ *  - runs of three or more identical Latin, Greek or Cyrillic letters inside a word shortened: "stuuuupid"
  * Each rule counts what it changed: hiding is evidence.
  */
 import confusables from "unhomoglyph/data.json" with { type: "json" };
@@ -81,6 +81,15 @@ function isSplitSeparator(ch: string): boolean {
 function isHangulSyllable(ch: string): boolean {
   const c = ch.charCodeAt(0);
   return c >= 0xac00 && c <= 0xd7a3;
+}
+
+/** A letter whose runs are stretching: Latin, Greek or Cyrillic. */
+function isStretchable(u: string): boolean {
+  return LETTER.test(u) && scriptOf(u) !== "other";
+}
+
+function sameScriptLetters(a: string, b: string): boolean {
+  return LETTER.test(a) && LETTER.test(b) && scriptOf(a) === scriptOf(b);
 }
 
 /** Code points of a string with their UTF-16 offsets. */
@@ -167,6 +176,8 @@ const LEET_READINGS: Record<string, string[]> = {
   "@": ["a"], $: ["s"], "!": ["i", "l"], "|": ["l", "i"],
 };
 const MASKS = new Set(["*", "#", "%"]);
+/** Number-like digits are read as letters only for a word this common (1 in 10,000 words). */
+const MIN_LOG10_P_NUMBER_READING = -4;
 const MAX_CANDIDATES = 32;
 
 /** Every combination of per-position options (capped), first options first. */
@@ -180,8 +191,12 @@ function combinations(options: string[][]): string[][] {
   return out;
 }
 
-/** The script a mixed-script word is really written in. */
-function targetScript(units: string[], context: Script, lexicon?: Lexicon): Script {
+/**
+ * The script a mixed-script word is really written in, or null for a code-mixed word:
+ * letters with no look-alike in two scripts ("catάκι", "#giatinpareaκαλησπέρα") are
+ * no disguise, since a homoglyph attack swaps in only look-alikes.
+ */
+function targetScript(units: string[], context: Script, lexicon?: Lexicon): Script | null {
   const tally = { latin: 0, cyrillic: 0, greek: 0, other: 0 };
   const distinctive = new Set<Script>();
   for (const u of units) {
@@ -190,8 +205,9 @@ function targetScript(units: string[], context: Script, lexicon?: Lexicon): Scri
     tally[s]++;
     if (s !== "other" && !isConfusable(u, s)) distinctive.add(s);
   }
-  // letters with no look-alike give the word away; else the spelling the lexicon knows;
+  // letters with no look-alike in one script give the word away; else the spelling the lexicon knows;
   // else the message's script; else the majority
+  if (distinctive.size > 1) return null;
   if (distinctive.size === 1) return [...distinctive][0]!;
   if (distinctive.size === 0 && lexicon) {
     const scripts = ["latin", "cyrillic", "greek"] as const;
@@ -224,6 +240,7 @@ function mapScripts(run: string[], context: Script, counts: EvasionCounts, lexic
     disguisedWhole && lexicon !== undefined && lexicon.count(run.join("")) === 0 && lexicon.count(run.map((u) => toScript(u, "latin") ?? u).join("")) > 0;
   if (scripts.size <= 1 && !readAsLatin) return run;
   const target = scripts.size > 1 ? targetScript(run, context, lexicon) : "latin";
+  if (target === null) return run;
   return run.map((u) => {
     const mapped = toScript(u, target);
     if (mapped === undefined) return u;
@@ -247,7 +264,7 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
     scripts.size > 1 ||
     (scripts.size === 1 && context === "latin" && !scripts.has("latin")) ||
     (out.some((u) => u in LEET_READINGS || MASKS.has(u)) && out.some((u) => LETTER.test(u))) ||
-    out.some((u, k) => k >= 2 && u === out[k - 1] && u === out[k - 2]) ||
+    out.some((u, k) => k >= 2 && u === out[k - 1] && u === out[k - 2] && isStretchable(u)) ||
     out.length >= MIN_SEGMENT_LENGTH
   ) {
     counts.ambiguous++;
@@ -273,22 +290,23 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   const masked = lexicon !== undefined && letters.length >= 2 && out.some((u, i) => MASKS.has(u) && i > 0 && i < out.length - 1);
   if (leet || masked) out = resolveLeet(out, counts, lexicon, letters.length >= 2 && latin);
 
-  // 3. runs of ≥ 3 identical letters → one (three in other scripts), or two when that spells a known word
+  // 3. runs of ≥ 3 identical Latin, Greek or Cyrillic letters inside a word → one, or two
+  //    when that spells a known word. In other scripts a run is a word of its own
+  //    (ㅋㅋㅋㅋ, ههههه, 哈哈哈: laughter, whose length carries meaning), and so is a run
+  //    with no letter of its script beside it (xxx, zzz, the "ooo" that blanks a name):
+  //    no word is stretched, so they are left as written.
   const runs: Array<[number, number]> = [];
   for (let k = 0; k < out.length; ) {
     let r = k;
     while (r + 1 < out.length && out[r + 1] === out[k]) r++;
-    if (r - k >= 2 && LETTER.test(out[k]!)) runs.push([k, r]);
+    const inWord = (k > 0 && sameScriptLetters(out[k - 1]!, out[k]!)) || (r + 1 < out.length && sameScriptLetters(out[r + 1]!, out[k]!));
+    if (r - k >= 2 && isStretchable(out[k]!) && inWord) runs.push([k, r]);
     k = r + 1;
   }
   if (runs.length === 0) return segmentRun(out, counts, lexicon);
-  // A stretched Latin, Greek or Cyrillic letter is squeezed to one, or two where that
-  // spells a known word; elsewhere a run is often a word of its own (ㅋㅋㅋ, ههههه:
-  // laughter), so it keeps three.
-  const other = runs.map(([a]) => scriptOf(out[a]!) === "other");
-  let keep: number[] = other.map((o) => (o ? 3 : 1));
+  let keep: number[] = runs.map(() => 1);
   if (lexicon) {
-    const choices = combinations(runs.map((_, idx) => (other[idx] ? ["3"] : ["1", "2"])));
+    const choices = combinations(runs.map(() => ["1", "2"]));
     const spell = (c: string[]): string => {
       const parts: string[] = [];
       let k = 0;
@@ -323,7 +341,7 @@ function isInert(units: readonly string[], context: Script): boolean {
   for (let k = 0; k < units.length; k++) {
     const u = units[k]!;
     if (LATIN_LOOKALIKE.has(u) || u in LEET_READINGS || MASKS.has(u)) return false;
-    if (k >= 2 && u === units[k - 1] && u === units[k - 2]) return false;
+    if (k >= 2 && u === units[k - 1] && u === units[k - 2] && isStretchable(u)) return false;
     const s = scriptOf(u);
     if (s === "other") continue;
     if (script !== "other" && s !== script) return false;
@@ -332,8 +350,11 @@ function isInert(units: readonly string[], context: Script): boolean {
   return script === "other" || context !== "latin" || script === "latin";
 }
 
-/** Scripts written without spaces: a long run of them is normal text, not deleted spaces. */
-const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]/u;
+/**
+ * Scripts written without spaces: a long run of them is normal text, not deleted spaces.
+ * Bare Hangul jamo too: they are chat shorthand (ㅋㅋㅋ, ㅈㄴ), not letters of words.
+ */
+const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}\u1100-\u11ff\u3130-\u318f]/u;
 const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
 /** Shorter runs are left alone: "youidiot" keeps enough shared n-grams as it is, and most real words are shorter. */
 const MIN_SEGMENT_LENGTH = 12;
@@ -407,6 +428,18 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
   let end = n;
   while (end > 0 && /[0-9]/.test(units[end - 1]!)) end--;
   const numberTail = n - end >= 2 ? end : n;
+  // Digits that look like a number, a long run ("id613406373") or a number ahead of a
+  // unit's plain letters ("10h", "100k", "1tr": a million in Vietnamese), stay digits
+  // under the rules and are read as letters only when that spells a common word ("100k"
+  // → "look"): a rare one ("10h" → "loh") is more likely chance than a reading.
+  const numberLike = new Uint8Array(n);
+  for (let a = 0; a < n; ) {
+    let b = a;
+    while (b < n && /[0-9]/.test(units[b]!)) b++;
+    const unitAfterNumber = a === 0 && b >= 1 && (2 * b > n || n <= 3) && units.slice(b).every((u) => !(u in LEET_READINGS));
+    if (b - a >= 5 || unitAfterNumber) numberLike.fill(1, a, b);
+    a = Math.max(b, a + 1);
+  }
   // symbols only between letters: trailing "!!" is punctuation, a leading "@" a mention ("$hit" may lead)
   const edge = (u: string): boolean => u === "!" || u === "|" || u === "@";
   let lead = 0;
@@ -417,7 +450,7 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
     const readings = LEET_READINGS[u];
     if (readings === undefined) return [u];
     const edgeSymbol = edge(u) && (i < lead || i >= trail);
-    const rule = edgeSymbol || i >= numberTail || !trustRules ? [u] : readings;
+    const rule = edgeSymbol || i >= numberTail || numberLike[i] === 1 || !trustRules ? [u] : readings;
     return lexicon ? [...new Set([...rule, ...readings, u])] : rule;
   });
   // The word a candidate spells: an edge symbol left as it is counts as punctuation, so
@@ -437,7 +470,10 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
         const count = lexicon.count(m);
         if (!found || count > foundCount) [found, foundCount] = [Array.from(m), count];
       } else {
-        const count = lexicon.count(spelled(c));
+        const word = spelled(c);
+        const count = lexicon.count(word);
+        const readsNumber = c.some((u, i) => numberLike[i] === 1 && u !== units[i]);
+        if (readsNumber && lexicon.log10P(word) < MIN_LOG10_P_NUMBER_READING) continue;
         if (count > foundCount) [found, foundCount] = [c, count];
       }
     }
@@ -466,7 +502,7 @@ const MIGHT_CHANGE = new RegExp(
   [
     "(?<![\\p{L}\\p{M}\\p{N}])\\p{L}[^\\p{L}\\p{M}\\p{N}'’ʼ`´]{1,3}\\p{L}[^\\p{L}\\p{M}\\p{N}'’ʼ`´]{1,3}\\p{L}(?![\\p{L}\\p{M}\\p{N}])", // split letters
     "[\\p{L}\\p{M}][0-9@$!|*#%]|[0-9$][\\p{L}]", // leet, masks (a leading @, ! or | is never leet)
-    "(\\p{L})\\1\\1", // stretched
+    "([\\p{Script=Latin}\\p{Script=Greek}\\p{Script=Cyrillic}])\\1\\1", // stretched
     "[\\u0250-\\u02af\\u1d00-\\u1dbf\\ua720-\\ua7ff]", // Latin look-alike letters
   ].join("|"),
   "u",

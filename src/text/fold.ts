@@ -5,6 +5,10 @@
  * (fancy styles such as ｆｕｌｌｗｉｄｔｈ and 𝐛𝐨𝐥𝐝 become plain letters); piles of
  * combining marks dropped, and marks that do not compose stripped from Latin, Greek
  * and Cyrillic letters; whitespace runs collapsed to one space.
+ *
+ * `invisible` counts only the dropped characters that stood inside a word ("i\u200bdiot"):
+ * that is hiding. Between emoji (the joiner in 👨‍👩‍👧, the variation selector in ❤️) they
+ * are ordinary text, and counting them made the signal mean "has emoji".
  */
 import { MappedTextBuilder, type MappedText } from "./offsets.js";
 
@@ -17,6 +21,7 @@ const GENERIC_DIACRITIC = /^[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20f
 const MARKS = /\p{M}/gu;
 const MARK_LEFT = /\p{M}/u;
 const LGC_LETTER = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]+$/u;
+const WORD_CHAR = /^[\p{L}\p{M}\p{N}]$/u;
 
 function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
@@ -34,7 +39,7 @@ function codePointLength(input: string, i: number): number {
 
 export function fold(input: string): { mapped: MappedText; invisible: number; marks: number } {
   const out = new MappedTextBuilder(input.length);
-  let invisible = 0;
+  const invisible = new InsideWordCounter();
   let marks = 0;
   let i = 0;
   const n = input.length;
@@ -43,13 +48,16 @@ export function fold(input: string): { mapped: MappedText; invisible: number; ma
     // ASCII fast path: no NFKC work needed unless a combining mark follows.
     if (c < 0x80 && !(i + 1 < n && input.charCodeAt(i + 1) >= 0x300)) {
       if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) {
+        invisible.pushed(" ");
         pushSpace(out, i, i + 1);
       } else if (c >= 0x41 && c <= 0x5a) {
+        invisible.pushed(input[i]!);
         out.push(String.fromCharCode(c + 32), i, i + 1);
       } else if (c >= 0x20 && c !== 0x7f) {
+        invisible.pushed(input[i]!);
         out.push(input[i]!, i, i + 1);
       }
-      else invisible++; // other C0 controls are dropped
+      else invisible.dropped(c); // other C0 controls are dropped
       i++;
       continue;
     }
@@ -63,24 +71,21 @@ export function fold(input: string): { mapped: MappedText; invisible: number; ma
         folded = foldSingle(ch);
         if (SINGLE.size < SINGLE_CACHE_LIMIT) SINGLE.set(ch, folded);
       }
-      if (folded === DROPPED) invisible++;
+      if (folded === DROPPED) invisible.dropped(c);
       else if (folded === " ") pushSpace(out, i, i + len);
       else out.push(folded, i, i + len);
+      if (folded !== DROPPED) invisible.pushed(folded);
       i += len;
       continue;
     }
-    if (IGNORABLE.test(ch)) {
-      invisible++;
+    if (IGNORABLE.test(ch) || CONTROL.test(ch)) {
+      invisible.dropped(c);
       i += len;
       continue;
     }
     if (SPACE.test(ch)) {
+      invisible.pushed(" ");
       pushSpace(out, i, i + len);
-      i += len;
-      continue;
-    }
-    if (CONTROL.test(ch)) {
-      invisible++;
       i += len;
       continue;
     }
@@ -92,7 +97,7 @@ export function fold(input: string): { mapped: MappedText; invisible: number; ma
       const l2 = codePointLength(input, j);
       const next = input.slice(j, j + l2);
       if (!MARK.test(next)) break;
-      if (IGNORABLE.test(next)) invisible++;
+      if (IGNORABLE.test(next)) invisible.dropped(next.charCodeAt(0));
       else clusterMarks.push(next);
       j += l2;
     }
@@ -116,9 +121,54 @@ export function fold(input: string): { mapped: MappedText; invisible: number; ma
     // NFKC can itself produce whitespace (e.g. U+3000 ideographic space).
     if (folded.length > 0 && SPACE.test(folded)) pushSpace(out, i, j);
     else if (folded.length > 0) out.push(folded, i, j);
+    if (folded.length > 0) invisible.pushed(folded);
     i = j;
   }
-  return { mapped: out.finish(), invisible, marks };
+  return { mapped: out.finish(), invisible: invisible.count, marks };
+}
+
+/** Which code points of the Basic Multilingual Plane match `re`, as a table (astral ones are rare: regex). */
+function bmpTable(re: RegExp): Uint8Array {
+  const table = new Uint8Array(65536);
+  for (let c = 0; c < 65536; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    if (re.test(String.fromCharCode(c))) table[c] = 1;
+  }
+  return table;
+}
+
+/** Letters, marks and digits. */
+const WORD_BMP = bmpTable(WORD_CHAR);
+
+function isWordCodePoint(cp: number): boolean {
+  return cp < 65536 ? WORD_BMP[cp] === 1 : WORD_CHAR.test(String.fromCodePoint(cp));
+}
+
+/** Scripts whose spelling uses the zero-width (non-)joiner: after their letters and signs it is no hiding. */
+const JOINING_SCRIPT = /[\p{M}\p{Script=Arabic}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Gurmukhi}\p{Script=Gujarati}\p{Script=Oriya}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}]/u;
+
+/** Counts dropped characters that stand between two word characters (letters, marks, digits). */
+class InsideWordCounter {
+  count = 0;
+  private last = "";
+  private afterWord = false;
+  private pending = 0;
+
+  /** A character (its first UTF-16 unit) was dropped. */
+  dropped(unit: number): void {
+    if (!this.afterWord) return;
+    if ((unit === 0x200c || unit === 0x200d) && JOINING_SCRIPT.test(this.last)) return;
+    this.pending++;
+  }
+
+  /** `text` was kept: it settles the pending drops, and may start the next word's run. */
+  pushed(text: string): void {
+    if (this.pending > 0 && isWordCodePoint(text.codePointAt(0)!)) this.count += this.pending;
+    this.pending = 0;
+    this.last = text;
+    const last = text.charCodeAt(text.length - 1);
+    this.afterWord = isLowSurrogate(last) ? isWordCodePoint(text.codePointAt(text.length - 2)!) : WORD_BMP[last] === 1;
+  }
 }
 
 const DROPPED = "";
@@ -137,15 +187,7 @@ function foldSingle(ch: string): string {
   return SPACE.test(folded) ? " " : folded;
 }
 
-// Combining marks of the Basic Multilingual Plane, as a table (astral marks are rare: regex).
-const MARK_BMP = (() => {
-  const table = new Uint8Array(65536);
-  for (let c = 0x300; c < 65536; c++) {
-    if (c >= 0xd800 && c <= 0xdfff) continue;
-    if (MARK.test(String.fromCharCode(c))) table[c] = 1;
-  }
-  return table;
-})();
+const MARK_BMP = bmpTable(MARK);
 
 function startsWithMark(input: string, j: number): boolean {
   const c = input.charCodeAt(j);

@@ -50,6 +50,11 @@ export class Lexicon {
     return this.counts.get(word) ?? 0;
   }
 
+  /** log10 of the word's unigram probability (-Infinity for an unknown word). */
+  log10P(word: string): number {
+    return (Math.log(this.count(word)) - this.logTotal) / Math.LN10;
+  }
+
   /** The most frequent known word among `candidates` (ties: the first), or undefined. */
   best(candidates: Iterable<string>): string | undefined {
     let best: string | undefined;

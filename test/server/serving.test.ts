@@ -10,6 +10,7 @@ import { parseConfig } from "../../src/config.js";
 import { Cascade, type ModelStage } from "../../src/engine/cascade.js";
 import { Engine } from "../../src/engine/engine.js";
 import { RulesStage } from "../../src/engine/rules.js";
+import { MIN_TURN_REQUESTS } from "../../src/server/shedding.js";
 import { deserializeModel } from "../../src/model/artifact.js";
 import { FIXTURE_INSULT, fixtureArtifact, startListeningTestServer, startTestServer } from "../helpers/fixture.js";
 
@@ -159,7 +160,7 @@ describe("load shedding by queue time", () => {
       const responses = await burst(server.url, Array.from({ length: 60 }, (_, i) => `${FIXTURE_INSULT} ${i}`));
       const codes = responses.map(status);
       assert.deepEqual([...new Set(codes)].sort(), [200, 503], `the burst was partly admitted, partly shed: ${codes.join(" ")}`);
-      assert.ok(codes.filter((c) => c === 200).length >= 16, "a turn's first 16 requests are admitted");
+      assert.ok(codes.filter((c) => c === 200).length >= MIN_TURN_REQUESTS, `a turn's first ${MIN_TURN_REQUESTS} requests are admitted`);
       for (const r of responses.filter((x) => status(x) === 503)) {
         assert.match(r, /retry-after: 1/i);
         assert.match(r, /waited over \d+ ms/);

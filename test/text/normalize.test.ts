@@ -44,6 +44,40 @@ describe("normalize: folding", () => {
     assert.equal(normalize("개.새.끼").text, "개새끼");
   });
 
+  it("leaves laughter in scripts without look-alikes as written: its length is no disguise", () => {
+    for (const laughter of ["영배야ㅋㅋㅋㅋㅋㅋ", "ههههههه جميل", "哈哈哈哈哈"]) {
+      const n = normalize(laughter);
+      assert.equal(n.text, normalize(laughter, undefined, "basic").text);
+      assert.equal(n.signals.stretched, 0);
+    }
+    // Latin, Greek and Cyrillic stretching is still undone
+    assert.equal(normalize("stuuuupid ηλίθιιιιος").text, "stupid ηλίθιοσ");
+    // a run with no letter of its script beside it stretches no word: "ooo" blanks a name
+    assert.equal(normalize("ooo들 모임이네, xxx").text, "ooo들 모임이네, xxx");
+  });
+
+  it("does not split a run of bare Hangul jamo into words: ㅋㅋㅋ is laughter, not deleted spaces", () => {
+    const laughter = "진짜ㅋㅋㅋㅋㅋㅋㅋㅋㅋㅋㅋㅋㅋㅋㅋㅋ";
+    const lexicon = new Lexicon([["ᄏᄏᄏ", 500], ["진짜", 300]]);
+    assert.equal(normalize(laughter, lexicon).text, normalize(laughter, undefined, "basic").text);
+  });
+
+  it("leaves code-mixed words alone: letters with no look-alike in two scripts are no disguise", () => {
+    assert.equal(normalize("ωραία η ζεμπεκια σου catάκι").text, "ωραία η ζεμπεκια σου catάκι");
+    assert.equal(normalize("#giatinpareaκαλησπέρα").text, "#giatinpareaκαλησπέρα");
+    assert.equal(normalize("#giatinpareaκαλησπέρα").signals.confusable, 0);
+  });
+
+  it("counts invisible characters only inside words: between emoji they are ordinary text", () => {
+    assert.equal(normalize("i\u200bd\u200di\u2060o\u00adt").signals.invisible, 4);
+    assert.equal(normalize("개\u200b새\u200b끼").signals.invisible, 2);
+    const emoji = normalize("love you \u2764\ufe0f \u{1f468}\u200d\u{1f469}\u200d\u{1f467} \ufeffok\u200b ");
+    assert.equal(emoji.text, "love you \u2764 \u{1f468}\u{1f469}\u{1f467} ok ");
+    assert.equal(emoji.signals.invisible, 0);
+    // the joiners that Devanagari and Persian spelling use between letters are no hiding either
+    assert.equal(normalize("क्\u200dष می\u200cخواهم").signals.invisible, 0);
+  });
+
   it("replaces lone surrogates instead of throwing", () => {
     assert.equal(normalize("a\ud800b").text, "a\ufffdb");
     assert.equal(normalize("\udc00").text, "\ufffd");
@@ -86,6 +120,18 @@ describe("normalize: evasion", () => {
     // A leet reading still wins where the bare stem is rarer than the reading.
     assert.equal(normalize("you naz!", lexicon).text, "you nazi");
     assert.equal(normalize("b!tch!", lexicon).text, "bitch!");
+  });
+
+  it("with a lexicon, reads number-like digits as letters only for a common word", () => {
+    const lexicon = new Lexicon([["loh", 44], ["lor", 120], ["itr", 14], ["look", 5000], ["idiot", 500], ["the", 10_000_000], ["idgieaogetelkirill", 7]]);
+    // a number before a unit, and a long number, stay numbers ("10h" once read "loh")
+    assert.equal(normalize("at 10h, 10r away, 1tr usd", lexicon).text, "at 10h, 10r away, 1tr usd");
+    assert.equal(normalize("[id613406373|kirill]", lexicon).text, "[id613406373|kirill]");
+    // a common word still wins, and digits among letters are leet as before
+    assert.equal(normalize("100k at this", lexicon).text, "look at this");
+    assert.equal(normalize("1d10t", lexicon).text, "idiot");
+    // without a lexicon the rules keep them as numbers too
+    assert.equal(normalize("at 10h").text, "at 10h");
   });
 
   it("counts what it undid: hiding is evidence", () => {
