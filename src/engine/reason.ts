@@ -10,6 +10,7 @@ import type { EvasionSignals } from "../text/normalize.js";
 /** What each kind of hiding the normalizer undid looks like to a reader. */
 const HIDING: ReadonlyArray<[keyof EvasionSignals, string]> = [
   ["split", "spread letters apart with spaces or symbols"],
+  ["joined", "ran words together"],
   ["confusable", "used look-alike letters from other alphabets"],
   ["leet", "wrote letters as digits or symbols"],
   ["invisible", "hid invisible characters between letters"],

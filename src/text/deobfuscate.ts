@@ -13,7 +13,10 @@ import type { Lexicon } from "./lexicon.js";
 import { MappedTextBuilder, compose, type MappedText } from "./offsets.js";
 
 export interface EvasionCounts {
+  /** Letters of words spread apart with spaces or symbols, rejoined. */
   split: number;
+  /** Spaces put back into words run together ("youareanidiot", "#thefinalfour"). */
+  joined: number;
   confusable: number;
   leet: number;
   stretched: number;
@@ -376,7 +379,7 @@ function segmentLongRuns(text: string, lexicon: Lexicon, counts: EvasionCounts):
       for (let k = 0; k < piece.length; k++, at++) out!.push(text[at]!, at, at + 1);
       if (p < pieces.length - 1) out!.push(" ", at - 1, at);
     });
-    counts.split += pieces.length - 1;
+    counts.joined += pieces.length - 1;
     copied = at;
   }
   if (!out) return null;
@@ -401,7 +404,7 @@ function segmentRun(units: string[], counts: EvasionCounts, lexicon?: Lexicon): 
     const word = run.join("");
     const pieces = word.length >= MIN_SEGMENT_LENGTH && !UNSPACED_SCRIPT.test(word) ? lexicon.segment(word) : null;
     if (pieces) {
-      counts.split += pieces.length - 1;
+      counts.joined += pieces.length - 1;
       // a space follows the unit that ends each piece but the last
       const boundaries = new Set<number>();
       let length = 0;
@@ -511,7 +514,7 @@ const HAS_LATIN = /[a-z\u00c0-\u024f\u1e00-\u1eff]/;
 const HAS_CYRILLIC_OR_GREEK = /[\u0370-\u052f]/;
 
 export function deobfuscate(text: string, lexicon?: Lexicon): { mapped: MappedText | null; counts: EvasionCounts } {
-  const counts: EvasionCounts = { split: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 };
+  const counts: EvasionCounts = { split: 0, joined: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 };
   const mightChange = MIGHT_CHANGE.test(text) || (HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text));
   // without a lexicon a long run is not an ambiguity the token pass needs to look at
   if (!mightChange && !LONG_RUN.test(text)) return { mapped: null, counts };

@@ -20,6 +20,7 @@ export interface EvasionSignals {
   readonly marks: number;
   readonly mojibake: number;
   readonly split: number;
+  readonly joined: number;
   readonly confusable: number;
   readonly leet: number;
   readonly stretched: number;
@@ -42,7 +43,7 @@ export interface Normalized extends MappedText {
 export function normalize(input: string, lexicon?: Lexicon, level: NormalizationLevel = "full"): Normalized {
   if (level === "basic") {
     const { mapped, invisible, marks } = fold(input);
-    return { ...mapped, signals: { invisible, marks, mojibake: 0, split: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 } };
+    return { ...mapped, signals: { invisible, marks, mojibake: 0, split: 0, joined: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 } };
   }
   const repaired = repairMojibake(input);
   const folded = fold(repaired ? repaired.mapped.text : input);
@@ -62,13 +63,16 @@ export function normalize(input: string, lexicon?: Lexicon, level: Normalization
   };
 }
 
-/** Which kinds of hiding a text shows, one bit each: a compact input for the features. */
+/**
+ * Which kinds of hiding a text shows, one bit each: a compact input for the features.
+ * Split letters and deleted spaces share a bit, as the shipped model was trained.
+ */
 export function evasionFlags(s: EvasionSignals): number {
   return (
     (s.invisible > 0 ? 1 : 0) |
     (s.marks > 0 ? 2 : 0) |
     (s.mojibake > 0 ? 4 : 0) |
-    (s.split > 0 ? 8 : 0) |
+    (s.split + s.joined > 0 ? 8 : 0) |
     (s.confusable > 0 ? 16 : 0) |
     (s.leet > 0 ? 32 : 0) |
     (s.stretched > 0 ? 64 : 0)

@@ -11,6 +11,8 @@ import { ATTACK_FAMILIES, attack } from "../../src/eval/attacks.js";
 import { FeatureExtractor, FeatureTrace, SparseVector } from "../../src/features/extract.js";
 import { languageNamespace } from "../../src/model/bundle.js";
 import { loadDefaultModel } from "../../src/registry/registry.js";
+import { reasonFor } from "../../src/engine/reason.js";
+import { Lexicon } from "../../src/text/lexicon.js";
 import { evasionFlags, normalize, toInputSpan } from "../../src/text/normalize.js";
 
 const engine = new Engine(loadDefaultModel(), parseConfig({}, "test").policy);
@@ -116,6 +118,17 @@ describe("the reason sentence", () => {
     assert.match(engine.classify("you are an іdіоt", { explain: true }).reason!, /look-alike letters from other alphabets/);
     assert.match(engine.classify("you 1d10t", { explain: true }).reason!, /wrote letters as digits or symbols/);
     assert.match(engine.classify("you i.d.i.o.t", { explain: true }).reason!, /spread letters apart/);
+  });
+
+  it("tells words run together (a hashtag, deleted spaces) from letters spread apart", () => {
+    const hashtag = normalize("watching #thefinalfour tonight", new Lexicon([["the", 900], ["final", 300], ["four", 200], ["watching", 50]]));
+    assert.equal(hashtag.text, "watching #the final four tonight");
+    assert.deepEqual([hashtag.signals.joined, hashtag.signals.split], [2, 0]);
+    const reason = reasonFor("review", "abusive", 0.8, [], hashtag.signals);
+    assert.match(reason, /ran words together/);
+    assert.doesNotMatch(reason, /spread letters apart/);
+    // the features keep one bit for both, as the shipped model was trained
+    assert.equal(evasionFlags(hashtag.signals), evasionFlags({ ...hashtag.signals, joined: 0, split: 1 }));
   });
 
   it("says plainly when nothing was flagged", () => {
