@@ -91,8 +91,9 @@ function isStretchable(u: string): boolean {
   return LETTER.test(u) && scriptOf(u) !== "other";
 }
 
-function sameScriptLetters(a: string, b: string): boolean {
-  return LETTER.test(a) && LETTER.test(b) && scriptOf(a) === scriptOf(b);
+/** Whether `neighbour` is a letter of `letter`'s script. */
+function sameScript(neighbour: string, letter: string): boolean {
+  return LETTER.test(neighbour) && scriptOf(neighbour) === scriptOf(letter);
 }
 
 /** Code points of a string with their UTF-16 offsets. */
@@ -302,8 +303,8 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   for (let k = 0; k < out.length; ) {
     let r = k;
     while (r + 1 < out.length && out[r + 1] === out[k]) r++;
-    const inWord = (k > 0 && sameScriptLetters(out[k - 1]!, out[k]!)) || (r + 1 < out.length && sameScriptLetters(out[r + 1]!, out[k]!));
-    if (r - k >= 2 && isStretchable(out[k]!) && inWord) runs.push([k, r]);
+    // only a run of three or more needs the script checks (most units are not in one)
+    if (r - k >= 2 && isStretchable(out[k]!) && ((k > 0 && sameScript(out[k - 1]!, out[k]!)) || (r + 1 < out.length && sameScript(out[r + 1]!, out[k]!)))) runs.push([k, r]);
     k = r + 1;
   }
   if (runs.length === 0) return segmentRun(out, counts, lexicon);

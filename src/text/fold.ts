@@ -72,9 +72,11 @@ export function fold(input: string): { mapped: MappedText; invisible: number; ma
         if (SINGLE.size < SINGLE_CACHE_LIMIT) SINGLE.set(ch, folded);
       }
       if (folded === DROPPED) invisible.dropped(c);
-      else if (folded === " ") pushSpace(out, i, i + len);
-      else out.push(folded, i, i + len);
-      if (folded !== DROPPED) invisible.pushed(folded);
+      else {
+        invisible.pushed(folded);
+        if (folded === " ") pushSpace(out, i, i + len);
+        else out.push(folded, i, i + len);
+      }
       i += len;
       continue;
     }
@@ -119,9 +121,11 @@ export function fold(input: string): { mapped: MappedText; invisible: number; ma
       }
     }
     // NFKC can itself produce whitespace (e.g. U+3000 ideographic space).
-    if (folded.length > 0 && SPACE.test(folded)) pushSpace(out, i, j);
-    else if (folded.length > 0) out.push(folded, i, j);
-    if (folded.length > 0) invisible.pushed(folded);
+    if (folded.length > 0) {
+      invisible.pushed(folded);
+      if (SPACE.test(folded)) pushSpace(out, i, j);
+      else out.push(folded, i, j);
+    }
     i = j;
   }
   return { mapped: out.finish(), invisible: invisible.count, marks };
