@@ -112,7 +112,7 @@ function codePoints(text: string): Array<[string, number]> {
  * symbols such as . - _ * / emoji), except Hangul syllables separated by spaces.
  * Returns null when nothing was split.
  */
-function rejoin(text: string, counts: EvasionCounts, lexicon?: Lexicon): MappedText | null {
+function rejoin(text: string, counts: EvasionCounts, lexicon: Lexicon | undefined, offsets: boolean): MappedText | null {
   const cps = codePoints(text);
   const n = cps.length;
   const keep = new Uint8Array(n).fill(1);
@@ -166,7 +166,7 @@ function rejoin(text: string, counts: EvasionCounts, lexicon?: Lexicon): MappedT
     }
   }
   if (!changed) return null;
-  const out = new MappedTextBuilder(text.length);
+  const out = new MappedTextBuilder(text.length, offsets);
   cps.forEach(([ch, off], idx) => {
     if (keep[idx] === 1) out.push(ch, off, off + ch.length);
     else if (keep[idx] === 2) out.push(" ", off, off + ch.length);
@@ -366,14 +366,14 @@ const LONG_RUN = /[\p{L}\p{M}]{12,}/u;
 const LONG_RUNS = /[\p{L}\p{M}]{12,}/gu;
 
 /** Insert the deleted spaces into the long letter runs of `text` that the lexicon can split. */
-function segmentLongRuns(text: string, lexicon: Lexicon, counts: EvasionCounts): MappedText | null {
+function segmentLongRuns(text: string, lexicon: Lexicon, counts: EvasionCounts, offsets: boolean): MappedText | null {
   let out: MappedTextBuilder | null = null;
   let copied = 0;
   for (const m of text.matchAll(LONG_RUNS)) {
     if (UNSPACED_SCRIPT.test(m[0])) continue;
     const pieces = lexicon.segment(m[0]);
     if (!pieces) continue;
-    out ??= new MappedTextBuilder(text.length + 8);
+    out ??= new MappedTextBuilder(text.length + 8, offsets);
     for (let k = copied; k < m.index; k++) out.push(text[k]!, k, k + 1);
     let at = m.index;
     pieces.forEach((piece, p) => {
@@ -514,7 +514,7 @@ const MIGHT_CHANGE = new RegExp(
 const HAS_LATIN = /[a-z\u00c0-\u024f\u1e00-\u1eff]/;
 const HAS_CYRILLIC_OR_GREEK = /[\u0370-\u052f]/;
 
-export function deobfuscate(text: string, lexicon?: Lexicon): { mapped: MappedText | null; counts: EvasionCounts } {
+export function deobfuscate(text: string, lexicon?: Lexicon, offsets = true): { mapped: MappedText | null; counts: EvasionCounts } {
   const counts: EvasionCounts = { split: 0, joined: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 };
   const mightChange = MIGHT_CHANGE.test(text) || (HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text));
   // without a lexicon a long run is not an ambiguity the token pass needs to look at
@@ -522,13 +522,13 @@ export function deobfuscate(text: string, lexicon?: Lexicon): { mapped: MappedTe
   if (!mightChange) {
     // only long letter runs to look at: the fast path splits just those the lexicon can
     counts.ambiguous = 1;
-    return { mapped: lexicon ? segmentLongRuns(text, lexicon, counts) : null, counts };
+    return { mapped: lexicon ? segmentLongRuns(text, lexicon, counts, offsets) : null, counts };
   }
-  const joined = rejoin(text, counts, lexicon);
+  const joined = rejoin(text, counts, lexicon, offsets);
   const source = joined ? joined.text : text;
   const cps = codePoints(source);
   const context = dominantScript(source);
-  const out = new MappedTextBuilder(source.length);
+  const out = new MappedTextBuilder(source.length, offsets);
   let changed = joined !== null;
   let i = 0;
   while (i < cps.length) {

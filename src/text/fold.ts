@@ -37,8 +37,8 @@ function codePointLength(input: string, i: number): number {
   return 1;
 }
 
-export function fold(input: string): { mapped: MappedText; invisible: number; marks: number } {
-  const out = new MappedTextBuilder(input.length);
+export function fold(input: string, offsets = true): { mapped: MappedText; invisible: number; marks: number } {
+  const out = new MappedTextBuilder(input.length, offsets);
   const invisible = new InsideWordCounter();
   let marks = 0;
   let i = 0;

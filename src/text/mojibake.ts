@@ -42,10 +42,10 @@ function decodeSequence(bytes: number[], i: number, len: number): number {
 }
 
 /** Repair the mojibake in `input`; `repaired` counts the characters restored. */
-export function repairMojibake(input: string): { mapped: MappedText; repaired: number } | null {
+export function repairMojibake(input: string, offsets = true): { mapped: MappedText; repaired: number } | null {
   // Quick exit: mojibake always contains a UTF-8 lead byte read as Ã, Â, Ð, Ñ, Ø, Ù, â, à…
   if (!/[\u00c2-\u00f4]/.test(input)) return null;
-  const out = new MappedTextBuilder(input.length);
+  const out = new MappedTextBuilder(input.length, offsets);
   let repaired = 0;
   let i = 0;
   const n = input.length;

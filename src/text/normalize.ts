@@ -31,9 +31,13 @@ export interface EvasionSignals {
 /** "full": every pass; "basic": folding only (NFKC, case, invisible characters), the baseline. */
 export type NormalizationLevel = "full" | "basic";
 
-export interface Normalized extends MappedText {
+/** The normalized text and what hiding it undid, without the map back to the input. */
+export interface NormalizedText {
+  readonly text: string;
   readonly signals: EvasionSignals;
 }
+
+export interface Normalized extends NormalizedText, MappedText {}
 
 /**
  * Normalize `input`. With a `lexicon` (the model's known words), ambiguous leet ("ki11"),
@@ -41,14 +45,24 @@ export interface Normalized extends MappedText {
  * ("youareanidiot") are read as the most probable known words.
  */
 export function normalize(input: string, lexicon?: Lexicon, level: NormalizationLevel = "full"): Normalized {
+  return run(input, lexicon, level, true);
+}
+
+/** The same text and signals as `normalize`, without building the offset map: for whoever does not point back into the input. */
+export function normalizeText(input: string, lexicon?: Lexicon, level: NormalizationLevel = "full"): NormalizedText {
+  const { text, signals } = run(input, lexicon, level, false);
+  return { text, signals };
+}
+
+function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLevel, offsets: boolean): Normalized {
   if (level === "basic") {
-    const { mapped, invisible, marks } = fold(input);
+    const { mapped, invisible, marks } = fold(input, offsets);
     return { ...mapped, signals: { invisible, marks, mojibake: 0, split: 0, joined: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 } };
   }
-  const repaired = repairMojibake(input);
-  const folded = fold(repaired ? repaired.mapped.text : input);
+  const repaired = repairMojibake(input, offsets);
+  const folded = fold(repaired ? repaired.mapped.text : input, offsets);
   let mapped = repaired ? compose(repaired.mapped, folded.mapped) : folded.mapped;
-  const clean = deobfuscate(mapped.text, lexicon);
+  const clean = deobfuscate(mapped.text, lexicon, offsets);
   if (clean.mapped) mapped = compose(mapped, clean.mapped);
   return {
     text: mapped.text,

@@ -2,6 +2,9 @@
  * Text with an offset map: for each UTF-16 unit of `text`, the span [starts[i], ends[i])
  * of the source it came from. Normalization passes each produce one of these over
  * their own input; `compose` chains them back to the original.
+ *
+ * A pass asked for text only (no `offsets`) gives NO_OFFSETS for both arrays: building
+ * the map is a sixth of normalization's time, and only explanations read it.
  */
 export interface MappedText {
   readonly text: string;
@@ -9,20 +12,32 @@ export interface MappedText {
   readonly ends: Int32Array;
 }
 
+/** The offset map of text built without one. */
+export const NO_OFFSETS = new Int32Array(0);
+
 export class MappedTextBuilder {
   private parts: string[] = [];
   private starts: Int32Array;
   private ends: Int32Array;
   length = 0;
 
-  constructor(capacity: number) {
-    this.starts = new Int32Array(Math.max(16, capacity));
-    this.ends = new Int32Array(Math.max(16, capacity));
+  /** With `offsets` false the builder keeps only the text. */
+  constructor(
+    capacity: number,
+    private readonly offsets = true,
+  ) {
+    this.starts = offsets ? new Int32Array(Math.max(16, capacity)) : NO_OFFSETS;
+    this.ends = offsets ? new Int32Array(Math.max(16, capacity)) : NO_OFFSETS;
   }
 
   /** Append `s`, every unit of which came from source span [start, end). */
   push(s: string, start: number, end: number): void {
     const need = this.length + s.length;
+    this.parts.push(s);
+    if (!this.offsets) {
+      this.length = need;
+      return;
+    }
     if (need > this.starts.length) {
       const cap = Math.max(need, this.starts.length * 2);
       const ns = new Int32Array(cap);
@@ -37,7 +52,6 @@ export class MappedTextBuilder {
       this.ends[this.length + k] = end;
     }
     this.length = need;
-    this.parts.push(s);
   }
 
   lastUnit(): string {
@@ -47,11 +61,13 @@ export class MappedTextBuilder {
 
   /** Widen the source span of the last unit to reach `end` (it absorbed what followed). */
   extendLast(end: number): void {
-    this.ends[this.length - 1] = end;
+    if (this.offsets) this.ends[this.length - 1] = end;
   }
 
   finish(): MappedText {
-    return { text: this.parts.join(""), starts: this.starts.subarray(0, this.length), ends: this.ends.subarray(0, this.length) };
+    const text = this.parts.join("");
+    if (!this.offsets) return { text, starts: NO_OFFSETS, ends: NO_OFFSETS };
+    return { text, starts: this.starts.subarray(0, this.length), ends: this.ends.subarray(0, this.length) };
   }
 }
 
@@ -68,6 +84,7 @@ export function identity(text: string): MappedText {
 
 /** `inner` maps into `outer.text`; the result maps `inner.text` into `outer`'s source. */
 export function compose(outer: MappedText, inner: MappedText): MappedText {
+  if (inner.starts === NO_OFFSETS) return inner;
   const n = inner.text.length;
   const starts = new Int32Array(n);
   const ends = new Int32Array(n);

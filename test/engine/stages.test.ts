@@ -80,6 +80,14 @@ describe("the cascade's second stage", () => {
     assert.ok(handedOn > 0 && handedOn < TEXTS.length, `some but not all messages go to stage 2 (${handedOn} of ${TEXTS.length})`);
   });
 
+  it("answers a batch (classifyMany, stage by stage) exactly as one message at a time", () => {
+    const texts = [...TEXTS, "", "   ", "s t u p i d", "ｙｏｕ ａｒｅ ａｎ 1d10t", "\ud800 lone", ...TEXTS.map((t) => t.toUpperCase())];
+    for (const stages of ["auto", "first", "second"] as const) {
+      assert.deepEqual(engine.classifyMany(texts, stages), texts.map((t) => engine.classify(t, { stages })), stages);
+    }
+    assert.deepEqual(engine.classifyMany([]), []);
+  });
+
   it("flags at its own thresholds", () => {
     for (const text of TEXTS) {
       const r = engine.classify(text, { stages: "second" });

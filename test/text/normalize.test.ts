@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { ATTACK_FAMILIES, attack } from "../../src/eval/attacks.js";
 import { attackedWordShares } from "../../src/eval/word-equivalence.js";
 import { loadDefaultModel } from "../../src/registry/registry.js";
-import { normalize, toInputSpan, type Normalized } from "../../src/text/normalize.js";
+import { normalize, normalizeText, toInputSpan, type Normalized } from "../../src/text/normalize.js";
 import { Lexicon } from "../../src/text/lexicon.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 
@@ -172,6 +172,20 @@ describe("normalize: properties (fast-check)", () => {
         const n = normalize(input);
         assert.equal(normalize(n.text).text, n.text, `not idempotent on ${JSON.stringify(input)}`);
         assertOffsets(input, n);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it("gives the same text and signals without the offset map (normalizeText) as with it", () => {
+    const lexicon = loadDefaultModel().model.lexicon;
+    const words = fc.constantFrom("idiot", "stupid", "Arschloch", "идиот", "ηλίθιος", "youareanidiot", "hello", "Ã©tÃ©", "s t u p i d", "1d10t");
+    const text = fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), fc.array(words, { minLength: 1, maxLength: 6 }).map((ws) => ws.join(" ")));
+    fc.assert(
+      fc.property(text, fc.constantFrom(...ATTACK_FAMILIES), fc.integer(), fc.constantFrom("full" as const, "basic" as const), fc.boolean(), (t, family, seed, level, withLexicon) => {
+        const input = attack(t, family, seed);
+        const full = normalize(input, withLexicon ? lexicon : undefined, level);
+        assert.deepEqual(normalizeText(input, withLexicon ? lexicon : undefined, level), { text: full.text, signals: full.signals }, JSON.stringify(input));
       }),
       { numRuns: 1500 },
     );
