@@ -1,20 +1,27 @@
 /**
- * `warden classify` on several cores: worker threads, each loading the model from its
- * artifact file into its own Engine (an Engine is not shared between threads), take
- * batches of lines in turn. The main thread only reads lines and writes answers, in
+ * `warden classify` on several cores: worker threads, each with its own Engine (an Engine
+ * is not shared between threads) over one copy of the artifact's bytes in shared memory
+ * (the weight tables are views into it, so the threads do not crowd each other out of
+ * the CPU caches with copies of the same tables), take batches of lines in turn. The main thread only reads lines and writes answers, in
  * input order (classify.ts), so the output is byte for byte what one thread writes.
  */
 import { Worker } from "node:worker_threads";
 import type { PolicyConfig } from "../config.js";
+import { sharedModelBytes } from "../model/artifact.js";
 import type { BatchClassifier, BatchResult } from "./classify.js";
 
 export interface PoolModel {
-  /** The artifact file each worker loads. */
+  /** The artifact file the pool loads once for all its workers. */
   readonly path: string;
   /** The sha256 it must have (the model the main thread resolved), and its version. */
   readonly sha256: string;
   readonly version: string;
   readonly policy: PolicyConfig;
+}
+
+/** What a worker is started with: the model and its bytes. */
+export interface WorkerModel extends PoolModel {
+  readonly bytes: SharedArrayBuffer;
 }
 
 interface Pending {
@@ -30,8 +37,9 @@ export class ClassifyPool {
 
   constructor(model: PoolModel, threads: number) {
     const script = new URL("./classify-worker.js", import.meta.url);
+    const workerData: WorkerModel = { ...model, bytes: sharedModelBytes(model.path) };
     this.workers = Array.from({ length: threads }, () => {
-      const w = new Worker(script, { workerData: model });
+      const w = new Worker(script, { workerData });
       w.on("message", (m: { seq: number } & ({ result: BatchResult } | { error: string })) => {
         const p = this.pending.get(m.seq);
         this.pending.delete(m.seq);

@@ -1,12 +1,12 @@
-/** One `warden classify` worker thread (classify-pool.ts): its own Engine, batches in, answers out. */
+/** One `warden classify` worker thread (classify-pool.ts): its own Engine over the shared model bytes, batches in, answers out. */
 import { parentPort, workerData } from "node:worker_threads";
 import { Engine } from "../engine/engine.js";
-import { loadModelFile } from "../model/artifact.js";
+import { deserializeModel } from "../model/artifact.js";
 import { classifyBatch } from "./classify.js";
-import type { PoolModel } from "./classify-pool.js";
+import type { WorkerModel } from "./classify-pool.js";
 
-const { path, sha256, version, policy } = workerData as PoolModel;
-const loaded = loadModelFile(path);
+const { path, bytes, sha256, version, policy } = workerData as WorkerModel;
+const loaded = deserializeModel(Buffer.from(bytes), path);
 if (loaded.sha256 !== sha256) throw new Error(`${path} changed since the model was resolved (sha256 ${loaded.sha256}, expected ${sha256}).`);
 const engine = new Engine({ version, model: loaded.model }, policy);
 

@@ -1,6 +1,7 @@
 /**
  * The one classify path, shared by the CLI, the server, the worker and the library:
- * normalize → features → model → calibrated scores → policy → action (+ explanation).
+ * normalize → features → model → calibrated scores → policy → action (+ explanation),
+ * one message at a time (classify) or a batch stage by stage (classifyMany).
  * With a second stage in the model, stage 1 answers alone when it is sure, and hands a
  * message on when some category's score is within the model's band of its review
  * threshold (the cascade; a tight budget can keep it to stage 1).

@@ -38,7 +38,7 @@ export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: 
   for (const file of files) {
     let examples = readExamples(file);
     if (limit !== undefined) examples = examples.slice(0, limit);
-    const results = examples.map((e) => engine.classify(e.text, { stages }));
+    const results = engine.classifyMany(examples.map((e) => e.text), stages);
     const scores = examples.map((e, i) => results[i]!.categories[e.task] ?? 0);
     const thresholds = examples.map((e, i) => engine.flagThreshold(e.task, results[i]!.lang, results[i]!.stage));
     const labels = examples.map((e) => e.label);

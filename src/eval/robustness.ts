@@ -45,8 +45,7 @@ function f1Of(engine: Engine, examples: readonly Example[], texts: readonly stri
   const scores: number[] = [];
   const thresholds: number[] = [];
   const langs: string[] = [];
-  texts.forEach((t, i) => {
-    const r = engine.classify(t);
+  engine.classifyMany(texts).forEach((r, i) => {
     scores.push(r.categories[examples[i]!.task] ?? 0);
     thresholds.push(engine.flagThreshold(examples[i]!.task, r.lang, r.stage));
     langs.push(r.lang);

@@ -161,11 +161,12 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
     return out;
   };
   // int8 tables stay int8 in memory (quantize.ts): a quarter of the bytes, scoring unchanged.
+  // They are views into `buf`, not copies: threads that load one shared copy of the bytes
+  // (sharedModelBytes) share the tables, in memory and in the CPU caches.
   const weightTable = (count: number): WeightTable => {
     if (block === null) return floats(count);
     const scales = floats(Math.ceil(count / block));
-    const q = new Int8Array(count);
-    q.set(new Int8Array(buf.buffer, buf.byteOffset + offset, count));
+    const q = new Int8Array(buf.buffer, buf.byteOffset + offset, count);
     offset += count + ((4 - (count % 4)) % 4);
     return { q, scales, block };
   };
@@ -181,11 +182,21 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
 }
 
 export function loadModelFile(path: string): LoadedArtifact {
-  let buf: Buffer;
+  return deserializeModel(readModelBytes(path), path);
+}
+
+/** The bytes of a model file in memory that worker threads can share (each deserializes them with Buffer.from). */
+export function sharedModelBytes(path: string): SharedArrayBuffer {
+  const bytes = readModelBytes(path);
+  const shared = new SharedArrayBuffer(bytes.length);
+  bytes.copy(Buffer.from(shared));
+  return shared;
+}
+
+function readModelBytes(path: string): Buffer {
   try {
-    buf = readFileSync(path);
+    return readFileSync(path);
   } catch (err) {
     throw new WardenError("MODEL_NOT_FOUND", `cannot read model file ${path}: ${(err as Error).message}`);
   }
-  return deserializeModel(buf, path);
 }

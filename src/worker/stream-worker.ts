@@ -8,7 +8,7 @@
  */
 import type { Redis } from "ioredis";
 import type { LimitsConfig } from "../config.js";
-import type { Engine } from "../engine/engine.js";
+import type { Classification, Engine } from "../engine/engine.js";
 import { commitBatch, defineCommit, type Answer } from "./commit.js";
 import type { WorkerMetrics } from "./metrics.js";
 
@@ -134,10 +134,16 @@ export class StreamWorker {
     return res?.[0]?.[1] ?? [];
   }
 
+  /** The batch's answers in entry order; its valid texts are classified together (Engine.classifyMany). */
   private classify(entries: readonly Entry[]): Answer[] {
-    return entries.map(([entryId, flat]) => {
-      const f = fieldsOf(flat);
-      return { id: f.id ?? entryId, entryId, result: JSON.stringify(this.resultFor(f)) };
+    const fields = entries.map(([, flat]) => fieldsOf(flat));
+    const problems = fields.map((f) => this.problemWith(f));
+    const answers = this.engine.classifyMany(fields.flatMap((f, i) => (problems[i] ? [] : [f.text!])));
+    let next = 0;
+    return entries.map(([entryId], i) => {
+      const f = fields[i]!;
+      const r = problems[i] ?? this.resultFrom(f, answers[next++]!);
+      return { id: f.id ?? entryId, entryId, result: JSON.stringify(r) };
     });
   }
 
@@ -152,8 +158,8 @@ export class StreamWorker {
     this.metrics?.commitSeconds.observe((performance.now() - t0) / 1000);
   }
 
-  /** The classification, or a reason the entry cannot be classified (reported, never dropped). */
-  private resultFor(f: Record<string, string>): Record<string, unknown> {
+  /** Why the entry cannot be classified (reported, never dropped), or null when it can. */
+  private problemWith(f: Record<string, string>): Record<string, unknown> | null {
     const bad = (code: string, message: string): Record<string, unknown> => {
       this.summary.errors++;
       this.metrics?.messages.inc({ outcome: "error" });
@@ -162,7 +168,10 @@ export class StreamWorker {
     if (f.text === undefined) return bad("INVALID_TEXT", 'the entry has no "text" field.');
     if (!/\S/.test(f.text)) return bad("EMPTY_TEXT", '"text" is empty or only whitespace.');
     if (f.text.length > this.options.limits.maxTextLength) return bad("TEXT_TOO_LONG", `"text" has ${f.text.length} characters; the limit is ${this.options.limits.maxTextLength}.`);
-    const r = this.engine.classify(f.text);
+    return null;
+  }
+
+  private resultFrom(f: Record<string, string>, r: Classification): Record<string, unknown> {
     return { score: r.score, flagged: r.flagged, action: r.action, categories: r.categories, lang: r.lang, model: r.model, stage: r.stage, degraded: r.degraded, ...(f.user !== undefined ? { user: f.user } : {}) };
   }
 }
