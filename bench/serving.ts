@@ -10,16 +10,20 @@
  *     request every 1/rate seconds, whatever the answers do (autocannon's fixed rate
  *     sends each connection's share in bursts, and the queueing of its own bursts
  *     would dominate what is measured).
+ *
+ * The load comes from a process of its own (load-child.ts), whose small heap's garbage
+ * collections do not pause the client while requests are in flight.
  */
+import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import autocannon from "autocannon";
+import { fileURLToPath } from "node:url";
 import { serializeModel } from "../src/model/artifact.js";
 import { Registry, loadDefaultModel } from "../src/registry/registry.js";
 import { SqliteStore } from "../src/store/sqlite.js";
 import { startChild, stopChild, type Child } from "./http.js";
+import type { LoadOutcome, LoadRequest } from "./load-child.js";
 
 export interface LoadRound {
   readonly rate: number;
@@ -49,113 +53,47 @@ function quantile(xs: number[], q: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN;
 }
 
-/** Closed-loop capacity: as fast as `connections` go, no per-response callbacks (they cost the client CPU). */
-async function capacityOf(child: Child, bodies: string[], seconds: number, connections: number): Promise<number> {
-  const r = await autocannon({ url: child.url, connections, duration: seconds, requests: bodies.map((body) => ({ method: "POST" as const, path: "/v1/classify", headers: { "content-type": "application/json" }, body })) });
-  // Answers, not 503s: past its queue budget the server sheds some of 100 connections too.
-  return r["2xx"] / r.duration;
+/** The load generator's process (load-child.ts): one load at a time. */
+class LoadClient {
+  private readonly proc: ChildProcess = fork(fileURLToPath(new URL("./load-child.js", import.meta.url)), [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+
+  run(load: LoadRequest): Promise<LoadOutcome> {
+    return new Promise((resolve, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`the load generator exited (${code})`));
+      this.proc.once("exit", onExit);
+      this.proc.once("message", (m: LoadOutcome | { error: string }) => {
+        this.proc.off("exit", onExit);
+        if ("error" in m) reject(new Error(`the load generator failed: ${m.error}`));
+        else resolve(m);
+      });
+      this.proc.send(load);
+    });
+  }
+
+  close(): void {
+    this.proc.disconnect();
+  }
 }
 
-/** Open-loop load at `rate` requests/s, each response's status and (for 200) latency recorded. */
-async function run(child: Child, bodies: string[], seconds: number, connections: number, rate: number, pool: number[] = []): Promise<LoadRound> {
-  const admittedMs: number[] = [];
-  let shed = 0;
-  let shedWithRetryAfter = 0;
-  let other = 0;
-  const r = await autocannon({
-    url: child.url,
-    connections,
-    duration: seconds,
-    timeout: 10,
-    ...(rate > 0 ? { overallRate: rate } : {}),
-    requests: bodies.map((body) => ({
-      method: "POST" as const,
-      path: "/v1/classify",
-      headers: { "content-type": "application/json" },
-      body,
-      // One request in flight per connection: the connection's context carries its start time.
-      setupRequest: (req: unknown, context: Record<string, unknown>) => {
-        context.t0 = performance.now();
-        return req as never;
-      },
-      onResponse: (status: number, _body: string, context: Record<string, unknown>, headers?: Record<string, string>) => {
-        if (status === 200) admittedMs.push(performance.now() - (context.t0 as number));
-        else if (status === 503) {
-          shed++;
-          if (headers && Object.keys(headers).some((h) => h.toLowerCase() === "retry-after")) shedWithRetryAfter++;
-        } else other++;
-      },
-    })),
-  } as autocannon.Options);
-  pool.push(...admittedMs);
+/** A round's figures from what the client saw; its admitted latencies join `pool`, the server's own join `serverPool`. */
+function roundOf(rate: number, o: LoadOutcome, pool: number[], serverPool?: number[]): LoadRound {
+  pool.push(...o.admittedMs);
+  serverPool?.push(...o.serverMs);
   return {
     rate,
-    sent: r.requests.sent ?? r.requests.total,
-    admitted: admittedMs.length,
-    shed,
-    shedWithRetryAfter,
-    other: other + r.errors + r.timeouts,
-    admittedP50Ms: quantile(admittedMs, 0.5),
-    admittedP99Ms: quantile(admittedMs, 0.99),
-    serverP99Ms: null,
+    sent: o.sent,
+    admitted: o.admittedMs.length,
+    shed: o.shed,
+    shedWithRetryAfter: o.shedWithRetryAfter,
+    other: o.other,
+    admittedP50Ms: quantile(o.admittedMs, 0.5),
+    admittedP99Ms: quantile(o.admittedMs, 0.99),
+    serverP99Ms: serverPool ? quantile(o.serverMs, 0.99) : null,
   };
 }
 
 /** One 5 s round of overload is at the mercy of this noisy machine: several, pooled. */
 const OVERLOAD_ROUNDS = 3;
-
-/** Open-loop paced load: request i leaves at start + i/rate, on kept-alive connections; each 200's latency from its send. */
-async function paced(child: Child, bodies: string[], seconds: number, rate: number, pool: number[], serverPool: number[] = []): Promise<LoadRound> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const url = new URL("/v1/classify", child.url);
-  const total = Math.round(seconds * rate);
-  const admittedMs: number[] = [];
-  const serverMs: number[] = [];
-  let shed = 0;
-  let shedWithRetryAfter = 0;
-  let other = 0;
-  await new Promise<void>((done) => {
-    let sent = 0;
-    let finished = 0;
-    const end = (): void => {
-      if (++finished === total) done();
-    };
-    const start = performance.now();
-    const tick = (): void => {
-      const now = performance.now();
-      while (sent < total && start + (sent * 1000) / rate <= now) {
-        const body = bodies[sent++ % bodies.length]!;
-        const t0 = performance.now();
-        const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (text += chunk));
-          res.on("end", () => {
-            if (res.statusCode === 200) {
-              admittedMs.push(performance.now() - t0);
-              serverMs.push((JSON.parse(text) as { latency_ms: number }).latency_ms);
-            } else if (res.statusCode === 503) {
-              shed++;
-              if (res.headers["retry-after"] !== undefined) shedWithRetryAfter++;
-            } else other++;
-            end();
-          });
-        });
-        req.on("error", () => {
-          other++;
-          end();
-        });
-        req.end(body);
-      }
-      if (sent < total) setTimeout(tick, 1);
-    };
-    tick();
-  });
-  agent.destroy();
-  pool.push(...admittedMs);
-  serverPool.push(...serverMs);
-  return { rate, sent: total, admitted: admittedMs.length, shed, shedWithRetryAfter, other, admittedP50Ms: quantile(admittedMs, 0.5), admittedP99Ms: quantile(admittedMs, 0.99), serverP99Ms: quantile(serverMs, 0.99) };
-}
 
 export interface ShadowComparison {
   readonly rate: number;
@@ -176,25 +114,26 @@ const SHADOW_LOAD_MS = 3000;
  * The champion's latency at `rate` without and with a shadow experiment scoring a copy of
  * every request, alternating A/B `rounds` times on one running server.
  */
-export async function measureShadow(child: Child, bodies: string[], rate: number, challenger: string, rounds = SHADOW_ROUNDS): Promise<ShadowComparison> {
+async function measureShadow(client: LoadClient, child: Child, bodies: string[], rate: number, challenger: string, rounds = SHADOW_ROUNDS): Promise<ShadowComparison> {
   const admin = (path: string, body?: unknown): Promise<Response> =>
     fetch(`${child.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, connection: "close", ...(body ? { "content-type": "application/json" } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
   const without: LoadRound[] = [];
   const withShadow: LoadRound[] = [];
   const pooled = { without: [] as number[], with: [] as number[] };
   const server = { without: [] as number[], with: [] as number[] };
-  await paced(child, bodies, 3, rate, []); // warm-up at this rate, not measured
+  const paced = (seconds: number): Promise<LoadOutcome> => client.run({ kind: "paced", url: child.url, bodies, seconds, rate });
+  await paced(3); // warm-up at this rate, not measured
   // Both kinds of round start after the same pause, so an idle gap before one kind cannot tilt the comparison.
   const pause = (): Promise<void> => new Promise((r) => setTimeout(r, SHADOW_LOAD_MS));
   for (let i = 0; i < rounds; i++) {
     await pause();
-    without.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.without, server.without));
+    without.push(roundOf(rate, await paced(SHADOW_ROUND_SECONDS), pooled.without, server.without));
     const name = `shadow-${Date.now()}-${i}`;
     const started = await admin("/v1/admin/experiments", { name, challenger, mode: "shadow", traffic: 1 });
     if (started.status !== 201) throw new Error(`starting the shadow experiment: ${started.status} ${await started.text()}`);
     // The steady state is measured: the shadow process starts and loads its model first (a second or so of both cores).
     await pause();
-    withShadow.push(await paced(child, bodies, SHADOW_ROUND_SECONDS, rate, pooled.with, server.with));
+    withShadow.push(roundOf(rate, await paced(SHADOW_ROUND_SECONDS), pooled.with, server.with));
     const stopped = await admin(`/v1/admin/experiments/${name}/stop`);
     if (stopped.status !== 200) throw new Error(`stopping the shadow experiment: ${stopped.status} ${await stopped.text()}`);
   }
@@ -208,7 +147,7 @@ export async function measureShadow(child: Child, bodies: string[], rate: number
 }
 
 /** A challenger as heavy as the champion: the shipped model's int8 weights, unchanged, under another version, registered in `dataDir`. */
-export async function registerTwinChallenger(dataDir: string): Promise<string> {
+async function registerTwinChallenger(dataDir: string): Promise<string> {
   const store = new SqliteStore(join(dataDir, "warden.db"));
   try {
     const shipped = loadDefaultModel();
@@ -221,21 +160,25 @@ export async function registerTwinChallenger(dataDir: string): Promise<string> {
 
 export async function measureServing(childScript: string, bodies: string[]): Promise<ServingResult> {
   const dataDir = mkdtempSync(join(tmpdir(), "warden-bench-serving-"));
+  const client = new LoadClient();
   let child: Child | undefined;
   try {
     const challenger = await registerTwinChallenger(dataDir);
     child = await startChild(childScript, "warden", dataDir, { ...process.env, WARDEN_ADMIN_TOKEN: TOKEN });
-    await capacityOf(child, bodies, 2, 50); // warm-up
-    const capacityRps = await capacityOf(child, bodies, 5, 100);
+    const url = child.url;
+    await client.run({ kind: "capacity", url, bodies, seconds: 2, connections: 50 }); // warm-up
+    const capacityRps = (await client.run({ kind: "capacity", url, bodies, seconds: 5, connections: 100 })).answersPerSecond;
     const overload: LoadRound[] = [];
     const admitted: number[] = [];
     for (let i = 0; i < OVERLOAD_ROUNDS; i++) {
-      overload.push(await run(child, bodies, 5, 400, Math.round(4 * capacityRps), admitted));
+      const rate = Math.round(4 * capacityRps);
+      overload.push(roundOf(rate, await client.run({ kind: "open", url, bodies, seconds: 5, connections: 400, rate }), admitted));
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const shadow = await measureShadow(child, bodies, Math.max(50, Math.round(capacityRps / 4)), challenger);
+    const shadow = await measureShadow(client, child, bodies, Math.max(50, Math.round(capacityRps / 4)), challenger);
     return { capacityRps, overload, overloadPooledP99Ms: quantile(admitted, 0.99), shadow };
   } finally {
+    client.close();
     if (child) await stopChild(child.proc);
     rmSync(dataDir, { recursive: true, force: true });
   }
