@@ -6,7 +6,7 @@
  * model cannot answer.
  */
 import { WardenError } from "../errors.js";
-import { normalize, toInputSpan, type Normalized } from "../text/normalize.js";
+import { normalizeText, toInputSpan, type Normalized } from "../text/normalize.js";
 
 export interface RulesConfig {
   readonly allow: readonly string[];
@@ -28,7 +28,7 @@ const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 function compile(terms: readonly string[], patterns: readonly string[], list: string): Array<{ rule: string; re: RegExp }> {
   const out = terms.map((t) => {
-    const norm = normalize(t).text.trim();
+    const norm = normalizeText(t).text.trim();
     if (!norm) throw new WardenError("CONFIG_INVALID", `serving.rules.${list}: the term ${JSON.stringify(t)} is empty once normalized.`);
     return { rule: t, re: new RegExp(`(?<![\\p{L}\\p{N}])${escape(norm)}(?![\\p{L}\\p{N}])`, "u") };
   });

@@ -4,7 +4,7 @@
  * per language.
  */
 import type { Lexicon } from "../text/lexicon.js";
-import { normalize } from "../text/normalize.js";
+import { normalizeText } from "../text/normalize.js";
 import { ATTACK_FAMILIES, attackWord } from "./attacks.js";
 
 export interface FamilyShare {
@@ -22,8 +22,8 @@ export function attackedWordShares(words: ReadonlyArray<readonly [lang: string, 
     let ok = 0;
     for (const [lang, word] of words) {
       const attacked = attackWord(word, family);
-      const got = normalize(attacked, lexicon).text;
-      const want = normalize(word, lexicon).text;
+      const got = normalizeText(attacked, lexicon).text;
+      const want = normalizeText(word, lexicon).text;
       const c = perLang.get(lang) ?? [0, 0];
       perLang.set(lang, [c[0] + (got === want ? 1 : 0), c[1] + 1]);
       if (got === want) ok++;

@@ -18,7 +18,7 @@ import { checkContract, nearDuplicateKey, type DataReport } from "../data/contra
 import { DEFAULT_TASK, type DatasetFile } from "../data/datasets.js";
 import { parseDatasetFile } from "../data/schema.js";
 import { topCategory } from "../engine/policy.js";
-import { normalize } from "../text/normalize.js";
+import { normalizeText } from "../text/normalize.js";
 import type { FeedbackRecord, PredictionRecord, Store } from "../store/types.js";
 
 export const FEEDBACK_PREFIX = "feedback-";
@@ -61,7 +61,7 @@ interface Row {
   readonly labelled_at: string;
 }
 
-const keyOf = (text: string): string => nearDuplicateKey(normalize(text).text);
+const keyOf = (text: string): string => nearDuplicateKey(normalizeText(text).text);
 
 function taskOf(f: FeedbackRecord, p: PredictionRecord, heads: readonly string[]): string {
   if (f.category && heads.includes(f.category)) return f.category;
@@ -151,7 +151,7 @@ export async function exportFeedback(store: Store, o: ExportOptions): Promise<Fe
     {
       train: files.map((file) => {
         const parsed = parseDatasetFile(file, Buffer.from(lines.get(file.task)!.join("\n") + "\n"));
-        return { file, parsed, normalized: parsed.rows.map((r) => normalize(r.text).text) };
+        return { file, parsed, normalized: parsed.rows.map((r) => normalizeText(r.text).text) };
       }),
       tests: [],
     },

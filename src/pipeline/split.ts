@@ -11,7 +11,7 @@ import type { Example } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
 import { hashString } from "../features/hash.js";
 import { Lexicon, buildLexicon } from "../text/lexicon.js";
-import { evasionFlags, normalize, type NormalizationLevel } from "../text/normalize.js";
+import { evasionFlags, normalizeText, type NormalizationLevel } from "../text/normalize.js";
 import { mapReporting, type TaskProgress } from "./parallel.js";
 
 /** Whether an example (by its normalized text) belongs to the validation split. */
@@ -28,7 +28,7 @@ export interface FirstPass {
 }
 
 export function firstPass(text: string, level: NormalizationLevel): FirstPass {
-  const n = normalize(text, undefined, level);
+  const n = normalizeText(text, undefined, level);
   return { text: n.text, ambiguous: n.signals.ambiguous > 0, evasion: evasionFlags(n.signals) };
 }
 
@@ -44,7 +44,7 @@ export function normalizeWithLexicon(texts: readonly string[], args: unknown, pr
   return mapReporting(
     texts,
     (t) => {
-      const n = normalize(t, known, level);
+      const n = normalizeText(t, known, level);
       return { text: n.text, ambiguous: n.signals.ambiguous > 0, evasion: evasionFlags(n.signals) };
     },
     progress,

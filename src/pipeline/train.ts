@@ -30,7 +30,7 @@ import { epochOrder, inThreadSource, type FeatureSource, type FitPlan } from "./
 import { mapReporting, type TaskProgress } from "./parallel.js";
 import { firstPassMany, splitStage, type SplitData } from "./split.js";
 import { udhrWindows } from "../data/udhr.js";
-import { normalize } from "../text/normalize.js";
+import { normalizeText } from "../text/normalize.js";
 
 export type { SplitData } from "./split.js";
 
@@ -72,7 +72,7 @@ export function fitLanguage(split: SplitData, extraLanguages: readonly string[])
   const langs = split.train.map((i) => split.lang[i]!);
   for (const lang of extraLanguages) {
     for (const window of udhrWindows(lang, "train")) {
-      texts.push(normalize(window, split.lexicon, split.normalization).text);
+      texts.push(normalizeText(window, split.lexicon, split.normalization).text);
       langs.push(lang);
     }
   }
