@@ -2,8 +2,9 @@
  * `warden classify` on several cores: worker threads, each with its own Engine (an Engine
  * is not shared between threads) over one copy of the artifact's bytes in shared memory
  * (the weight tables are views into it, so the threads do not crowd each other out of
- * the CPU caches with copies of the same tables), take batches of lines in turn. The main thread only reads lines and writes answers, in
- * input order (classify.ts), so the output is byte for byte what one thread writes.
+ * the CPU caches with copies of the same tables), take batches of lines in turn. The
+ * main thread only reads lines and writes answers, in input order (classify.ts), so the
+ * output is byte for byte what one thread writes.
  */
 import { Worker } from "node:worker_threads";
 import type { PolicyConfig } from "../config.js";
