@@ -2,7 +2,7 @@
  * `npm run bench`: Warden's speed, measured side by side in one run on real messages,
  * written to docs/benchmarks.md (overwritten) with a short summary on stdout.
  *
- *   1. normalize() throughput and the classify path stage by stage (in process)
+ *   1. normalization throughput and the classify path stage by stage (in process)
  *   2. Engine.classify latency, with and without the explanation (in process)
  *   3. `warden classify` batch throughput and peak RSS (child process)
  *   4. model load time and artifact size (in process)
