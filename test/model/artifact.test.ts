@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { WardenError } from "../../src/errors.js";
 import { SparseVector } from "../../src/features/extract.js";
-import { FORMAT_VERSION, deserializeModel, loadModelFile, serializeModel } from "../../src/model/artifact.js";
+import { FORMAT_VERSION, deserializeModel, loadModelFile, serializeModel, sharedModelBytes } from "../../src/model/artifact.js";
 import type { WardenModel } from "../../src/model/bundle.js";
 import { LanguageModel } from "../../src/model/langid.js";
 import { LinearModel } from "../../src/model/linear.js";
@@ -113,6 +113,25 @@ describe("model artifact", () => {
     // Quantized weights quantize back to themselves, so re-exporting an int8 model loses nothing.
     assert.deepEqual(Array.from(int8RoundTrip(served)), Array.from(served));
     assert.ok(serializeModel(loaded, {}, "int8").equals(int8));
+  });
+
+  it("loads int8 tables as views into the bytes, so threads that share the bytes share the tables", () => {
+    const dir = mkdtempSync(join(tmpdir(), "warden-shared-"));
+    try {
+      const path = join(dir, "m.wdn");
+      writeFileSync(path, serializeModel(tinyModel(), {}, "int8"));
+      const shared = sharedModelBytes(path);
+      assert.ok(shared instanceof SharedArrayBuffer);
+      const [a, b] = [deserializeModel(Buffer.from(shared), path).model, deserializeModel(Buffer.from(shared), path).model];
+      for (const m of [a, b]) {
+        assert.ok(isInt8(m.classifier.weights) && isInt8(m.language.weights));
+        assert.equal(m.classifier.weights.q.buffer, shared, "the table is the shared memory, not a copy");
+      }
+      assert.deepEqual(Array.from(toFloat32(a.classifier.weights)), Array.from(toFloat32(loadModelFile(path).model.classifier.weights)));
+      assert.throws(() => sharedModelBytes(join(dir, "missing.wdn")), (err: unknown) => err instanceof WardenError && err.code === "MODEL_NOT_FOUND");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("quantizes a block of zeros to zeros and keeps each block's largest weight exactly", () => {
