@@ -4,6 +4,7 @@
  *   import { Warden } from "warden";
  *   const w = await Warden.load();
  *   w.classify("you are an idiot"); // { score: 0.97, action: "block", … }
+ *   w.classifyMany(texts);          // the same answers for many texts, faster per message
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -59,5 +60,10 @@ export class Warden {
 
   classify(text: string, options?: ClassifyOptions): Classification {
     return this.engine.classify(text, options);
+  }
+
+  /** The answers `classify` gives each text (without explanations), computed as a batch: markedly less CPU per message (docs/benchmarks.md §3). */
+  classifyMany(texts: readonly string[]): Classification[] {
+    return this.engine.classifyMany(texts);
   }
 }

@@ -16,6 +16,8 @@ describe('import { Warden } from "warden"', () => {
       assert.ok(good.score < 0.5, `friendly text scored ${good.score}`);
       assert.equal(bad.model, w.version);
       assert.equal(bad.flagged, bad.action !== "allow");
+      const texts = ["you are a disgusting idiot", "thanks, see you tomorrow at the meeting", "", "ｓｔｕｐｉｄ"];
+      assert.deepEqual(w.classifyMany(texts), texts.map((t) => w.classify(t)));
       const { readdirSync } = await import("node:fs");
       assert.deepEqual(readdirSync(dir), [], "loading the library must not create files");
     } finally {
