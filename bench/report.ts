@@ -277,9 +277,25 @@ function serving(r: Results): string[] {
     ...s.shadow.without.map((x, i) => row(`no experiment, round ${i + 1}`, x)),
     ...s.shadow.with.map((x, i) => row(`shadow experiment, round ${i + 1}`, x)),
     "",
-    `Shadow mode's cost at this rate, p99 over every answer of the rounds pooled: champion p99 ${fmt(s.shadow.pooledP99Ms.with, 1)} ms against ${fmt(s.shadow.pooledP99Ms.without, 1)} ms without (${pct(Math.abs(s.shadow.pooledP99Ms.with - s.shadow.pooledP99Ms.without), s.shadow.pooledP99Ms.without)} ${s.shadow.pooledP99Ms.with >= s.shadow.pooledP99Ms.without ? "more" : "less"}). The rounds without a shadow differ from each other about as much, so read one run's figure as ± that spread. The last column is the classify time the server reports in each answer (\`latency_ms\`, measured inside the route): pooled, its p99 is ${fmt(s.shadow.pooledServerP99Ms.with, 2)} ms with the shadow against ${fmt(s.shadow.pooledServerP99Ms.without, 2)} ms without (${pct(Math.abs(s.shadow.pooledServerP99Ms.with - s.shadow.pooledServerP99Ms.without), s.shadow.pooledServerP99Ms.without)} ${s.shadow.pooledServerP99Ms.with >= s.shadow.pooledServerP99Ms.without ? "more" : "less"}). The client's p99 is several times the server's classify time: most of it is the HTTP stack, the scheduler and the load generator itself, which on 2 cores shares a core with the shadow process, so the server's own figure is the one that shows what the shadow does to the champion's work.`,
+    `Shadow mode's cost at this rate, p99 over every answer of the rounds pooled: champion p99 ${fmt(s.shadow.pooledP99Ms.with, 1)} ms against ${fmt(s.shadow.pooledP99Ms.without, 1)} ms without (${pct(Math.abs(s.shadow.pooledP99Ms.with - s.shadow.pooledP99Ms.without), s.shadow.pooledP99Ms.without)} ${s.shadow.pooledP99Ms.with >= s.shadow.pooledP99Ms.without ? "more" : "less"}). ${pairedShadow(s.shadow)} The last column is the classify time the server reports in each answer (\`latency_ms\`, measured inside the route): pooled, its p99 is ${fmt(s.shadow.pooledServerP99Ms.with, 2)} ms with the shadow against ${fmt(s.shadow.pooledServerP99Ms.without, 2)} ms without (${pct(Math.abs(s.shadow.pooledServerP99Ms.with - s.shadow.pooledServerP99Ms.without), s.shadow.pooledServerP99Ms.without)} ${s.shadow.pooledServerP99Ms.with >= s.shadow.pooledServerP99Ms.without ? "more" : "less"}). The client's p99 is several times the server's classify time: most of it is the HTTP stack, the scheduler and the load generator itself, which on 2 cores shares a core with the shadow process, so the server's own figure is the one that shows what the shadow does to the champion's work.`,
     "",
   ];
+}
+
+/**
+ * The shadow's cost round by round: round i with the shadow against round i without (they
+ * alternate, so slow drift of a shared machine cancels), set beside how much consecutive
+ * rounds without a shadow differ from each other (the noise a ratio has to stand out of).
+ */
+function pairedShadow(c: ServingResult["shadow"]): string {
+  const median = (xs: number[]): number => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[v.length >> 1]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const ratios = c.with.map((w, i) => w.admittedP99Ms / c.without[i]!.admittedP99Ms);
+  const noise = c.without.slice(1).map((w, i) => Math.max(w.admittedP99Ms, c.without[i]!.admittedP99Ms) / Math.min(w.admittedP99Ms, c.without[i]!.admittedP99Ms));
+  const slower = ratios.filter((r) => r > 1).length;
+  return `Paired round by round (each shadow round against the round without one just before it), the champion's p99 was ${fmt(median(ratios), 2)}× its value without a shadow at the median of the ${ratios.length} pairs (from ${fmt(Math.min(...ratios), 2)}× to ${fmt(Math.max(...ratios), 2)}×; higher with the shadow in ${slower} of ${ratios.length}); for scale, two consecutive rounds without a shadow differ by a factor of ${fmt(median(noise), 2)} at the median (at most ${fmt(Math.max(...noise), 2)})${median(noise) > 1.1 ? ": a difference of 10% is inside what one run can tell apart" : ""}.`;
 }
 
 type ServingResultRound = ServingResult["overload"][number];

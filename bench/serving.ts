@@ -105,7 +105,7 @@ export interface ShadowComparison {
   readonly pooledServerP99Ms: { readonly without: number; readonly with: number };
 }
 
-const SHADOW_ROUNDS = 8;
+const SHADOW_ROUNDS = 12;
 const SHADOW_ROUND_SECONDS = 8;
 /** The shadow process's start-up and model load, waited out before every round (with or without it). */
 const SHADOW_LOAD_MS = 3000;
