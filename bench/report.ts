@@ -295,7 +295,7 @@ function pairedShadow(c: ServingResult["shadow"]): string {
   const ratios = c.with.map((w, i) => w.admittedP99Ms / c.without[i]!.admittedP99Ms);
   const noise = c.without.slice(1).map((w, i) => Math.max(w.admittedP99Ms, c.without[i]!.admittedP99Ms) / Math.min(w.admittedP99Ms, c.without[i]!.admittedP99Ms));
   const slower = ratios.filter((r) => r > 1).length;
-  return `Paired round by round (each shadow round against the round without one just before it), the champion's p99 was ${fmt(median(ratios), 2)}× its value without a shadow at the median of the ${ratios.length} pairs (from ${fmt(Math.min(...ratios), 2)}× to ${fmt(Math.max(...ratios), 2)}×; higher with the shadow in ${slower} of ${ratios.length}); for scale, two consecutive rounds without a shadow differ by a factor of ${fmt(median(noise), 2)} at the median (at most ${fmt(Math.max(...noise), 2)})${median(noise) > 1.1 ? ": a difference of 10% is inside what one run can tell apart" : ""}.`;
+  return `Paired round by round (each shadow round against the round without one just before it), the champion's p99 was ${fmt(median(ratios), 2)}× its value without a shadow at the median of the ${ratios.length} pairs (from ${fmt(Math.min(...ratios), 2)}× to ${fmt(Math.max(...ratios), 2)}×; higher with the shadow in ${slower} of ${ratios.length}); for scale, two consecutive rounds without a shadow differ by a factor of ${fmt(median(noise), 2)} at the median (at most ${fmt(Math.max(...noise), 2)})${median(noise) > 1.1 ? ": a difference of 10% is smaller than this noise, so one run cannot tell it apart" : ""}.`;
 }
 
 type ServingResultRound = ServingResult["overload"][number];
