@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { Lexicon, buildLexicon } from "../../src/text/lexicon.js";
 import { normalize } from "../../src/text/normalize.js";
 
@@ -18,6 +19,25 @@ describe("Lexicon", () => {
   it("matches masked letters to the most frequent known word", () => {
     assert.equal(lexicon.match(["f", null, "c", "k"]), "fuck");
     assert.equal(lexicon.match(["z", null, "z"]), undefined);
+  });
+
+  it("matches exactly as a scan over every word of the length would, ties to the first word, unknown ends included", () => {
+    // Words over a small alphabet, many sharing length and ends, with tied counts.
+    const word = fc.array(fc.constantFrom("a", "b", "c", "ä", "𝐚"), { minLength: 1, maxLength: 6 }).map((us) => us.join(""));
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(word, fc.integer({ min: 1, max: 4 })), { selector: ([w]) => w, minLength: 1, maxLength: 60 }), fc.array(fc.option(fc.constantFrom("a", "b", "c", "ä", "𝐚"), { nil: null }), { minLength: 1, maxLength: 6 }), (entries, pattern) => {
+        const lex = new Lexicon(entries);
+        // The oracle: every word of the pattern's length, in the lexicon's order, the first of the highest count.
+        let want: string | undefined;
+        let wantCount = 0;
+        for (const [w, n] of entries) {
+          if (w.length !== pattern.length || !pattern.every((u, i) => u === null || u === w[i])) continue;
+          if (n > wantCount) [want, wantCount] = [w, n];
+        }
+        assert.equal(lex.match(pattern), want, JSON.stringify({ entries, pattern }));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("builds from texts, counting words and keeping the frequent ones, most frequent first", () => {
