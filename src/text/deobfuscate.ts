@@ -462,8 +462,13 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
   const spelled = (c: string[]): string => c.filter((u, i) => !((i < lead || i >= trail) && u === units[i])).join("");
   // with a lexicon only a reading it confirms is taken ("#final4gr" stays); without one, the rules
   let chosen = lexicon ? [...units] : options.map((o) => o[0]!);
-  if (lexicon) {
-    const hasMask = units.some((u, i) => MASKS.has(u) && i > 0 && i < n - 1);
+  const hasMask = units.some((u, i) => MASKS.has(u) && i > 0 && i < n - 1);
+  // Every candidate spells at least the token's inner units (a masked one, all its units):
+  // past the longest known word none can be one, so none is built. Building them costs the
+  // token's length squared, which let one 20,000-character token take over a minute.
+  let innerLength = 0;
+  for (let i = lead; i < trail; i++) innerLength += units[i]!.length;
+  if (lexicon && (hasMask ? n : innerLength) <= lexicon.maxLength) {
     const candidates = combinations(options);
     let found: string[] | undefined;
     let foundCount = 0;

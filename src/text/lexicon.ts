@@ -30,7 +30,8 @@ export class Lexicon {
 
   private readonly logTotal: number;
   private readonly segmentCache = new Map<string, string[] | null>();
-  private readonly maxLength: number;
+  /** The length (UTF-16 units) of the longest known word: nothing longer can be one. */
+  readonly maxLength: number;
 
   constructor(entries: Iterable<readonly [string, number]>) {
     this.counts = new Map(entries);
