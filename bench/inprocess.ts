@@ -43,6 +43,45 @@ export interface StageTime {
   readonly cpuUsPerMessage: number;
 }
 
+export interface WorstCase {
+  readonly name: string;
+  readonly chars: number;
+  /** Median of 3 calls, ms. */
+  readonly normalizeMs: number;
+  readonly classifyMs: number;
+}
+
+/**
+ * Disguises an attacker can pile into one message, each repeated to `length` characters:
+ * the normalizer's work must stay linear in the text, whatever the text.
+ */
+const WORST_CASES: ReadonlyArray<[name: string, unit: string]> = [
+  ["one leet token (1d10t1d10t…)", "1d10t"],
+  ["one masked token (f*ckf*ck…)", "f*ck"],
+  ["leet words (1d10t 1d10t …)", "1d10t "],
+  ["masked words (st*p*d st*p*d …)", "st*p*d "],
+  ["spaced letters (i d i o t …)", "i d i o t "],
+  ["one run of letters (youareanidiot…)", "youareanidiot"],
+  ["stretched letters (stuuuuupid …)", "stuuuuupid "],
+  ["look-alike letters (Cyrillic і, о)", "\u0456d\u0456\u043et "],
+];
+
+function measureWorstCases(engine: Engine, length: number): WorstCase[] {
+  const model = engine.model;
+  const medianMs = (f: () => void): number => {
+    const times = [0, 1, 2].map(() => {
+      const t0 = nowNs();
+      f();
+      return (nowNs() - t0) / 1e6;
+    });
+    return median(times);
+  };
+  return WORST_CASES.map(([name, unit]) => {
+    const text = unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+    return { name, chars: text.length, normalizeMs: medianMs(() => normalizeText(text, model.lexicon, model.normalization)), classifyMs: medianMs(() => engine.classify(text)) };
+  });
+}
+
 export interface StageBreakdown {
   readonly passes: number;
   readonly messages: number;
@@ -69,6 +108,8 @@ export interface StageBreakdown {
   readonly langidLabels: number;
   /** Messages where the mirrored stages reach the same language as Engine.classify. */
   readonly mirrorAgrees: number;
+  /** Inputs built to be slow, at the longest text the API accepts. */
+  readonly worstCase: WorstCase[];
   readonly sink: number;
 }
 
@@ -76,7 +117,7 @@ export interface StageBreakdown {
  * Each stage alone over the whole sample, `passes` times round-robin (so drift on a
  * shared machine hits every stage alike); the median pass counts.
  */
-export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts: readonly string[], utf8Bytes: number, passes = 5): StageBreakdown {
+export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts: readonly string[], utf8Bytes: number, maxTextLength: number, passes = 5): StageBreakdown {
   const model = engine.model;
   const features = model.classifier.features;
   const fx = new FeatureExtractor(features);
@@ -226,6 +267,7 @@ export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts:
     langidBits: model.language.features.bits,
     langidLabels: model.language.labels.length,
     mirrorAgrees,
+    worstCase: measureWorstCases(engine, maxTextLength),
     sink,
   };
 }

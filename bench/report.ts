@@ -137,6 +137,25 @@ function normalization(r: Results): string[] {
     "",
     `Normalization is ${pct(st.normalize.usPerMessage, whole)} of the in-process classify time, language id ${pct(st.langid.usPerMessage, whole)}, feature extraction ${pct(st.features.usPerMessage, whole)} and the linear model ${pct(predict.wall, whole)}; the "not attributable" row is what running the stages back to back per message costs beyond running each alone over the whole sample: the same calls made back to back per message (the check row, ${fmt(st.pipeline.usPerMessage, 1)} µs) cost about what Engine.classify does, so this is not extra work in Engine but the stages' interaction, most likely evicting each other's tables from the CPU caches (the classifier's weights are 2^${st.classifierBits} buckets × ${st.heads} heads, language id's 2^${st.langidBits} × ${st.langidLabels} labels) and sharing the garbage collector, plus timing error. CPU time counts every thread of the process (GC helpers too)${busy ? "; here it is clearly below the wall time, a sign that this process was waiting for a CPU on a busy machine, so the wall figures are pessimistic" : ""}. The mirrored stages reach the same language as Engine.classify on ${fmt(st.mirrorAgrees)} of ${fmt(st.messages)} messages.`,
     "",
+    ...worstCases(st),
+  ];
+}
+
+/** Section 1's inputs built to be slow, against the sample's cost per character. */
+function worstCases(st: StageBreakdown): string[] {
+  const samplePerChar = st.normalize.usPerMessage / (st.chars / st.messages);
+  const worst = st.worstCase.reduce((a, b) => (b.classifyMs > a.classifyMs ? b : a));
+  return [
+    `### Inputs built to be slow`,
+    "",
+    `Disguises piled into one message as long as the API accepts (\`limits.maxTextLength\`, ${fmt(worst.chars)} characters), each timed alone (median of 3 calls): \`normalizeText\` and the whole \`Engine.classify\`. The last column compares the normalizer's time per character with its time per character on the sample above (${fmt(samplePerChar * 1000, 0)} ns): the work must stay linear in the text, whatever the text.`,
+    "",
+    "| input | characters | normalizeText ms | Engine.classify ms | normalizeText ns/character | × the sample's |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...st.worstCase.map((w) => `| ${w.name} | ${fmt(w.chars)} | ${fmt(w.normalizeMs, 1)} | ${fmt(w.classifyMs, 1)} | ${fmt((w.normalizeMs * 1e6) / w.chars, 0)} | ${fmt((w.normalizeMs * 1000) / w.chars / samplePerChar, 1)}× |`),
+    "",
+    `The slowest, ${worst.name}, takes ${fmt(worst.classifyMs, 1)} ms to classify: ${worst.classifyMs <= 200 ? "within" : "over"} the default 200 ms request budget.`,
+    "",
   ];
 }
 

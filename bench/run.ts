@@ -81,7 +81,7 @@ async function main(): Promise<number> {
   const noEngine = (): never => {
     throw new Error("the model did not load (see model load)");
   };
-  const stages = await section("normalize and stage breakdown", () => (engine ? measureStages(engine, config.policy, work, workBytes) : noEngine()));
+  const stages = await section("normalize and stage breakdown", () => (engine ? measureStages(engine, config.policy, work, workBytes, config.limits.maxTextLength) : noEngine()));
   const latency = await section("classify latency", () => (engine ? measureLatency(engine, work) : noEngine()));
   const cli = await section(`warden classify, ${CLI_MESSAGES} messages`, () => measureCli(ROOT, sample.texts, CLI_MESSAGES));
   const http = await section("HTTP floor vs Warden", () =>
