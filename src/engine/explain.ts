@@ -10,7 +10,8 @@
  * the unscaled values u = 1 + ln(count), margin = bias + S / √Q. Word spans are mapped
  * back to the input through the normalizer's offset map.
  */
-import { FeatureTrace, isWordUnit, unscaledValue as unscaled, type FeatureExtractor, type SparseVector } from "../features/extract.js";
+import { FeatureTrace, unscaledValue as unscaled, type FeatureExtractor, type SparseVector } from "../features/extract.js";
+import { isWordUnit } from "../text/units.js";
 import type { LinearModel } from "../model/linear.js";
 import { toInputSpan, type Normalized } from "../text/normalize.js";
 

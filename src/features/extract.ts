@@ -6,6 +6,7 @@
  * hashed into 2^bits buckets. Values are 1 + ln(count), then the vector is scaled to
  * unit L2 norm. Everything lives in reusable typed arrays: no object per n-gram.
  */
+import { isWordUnit } from "../text/units.js";
 import { FNV_OFFSET, combine, fmix32, fnvStep } from "./hash.js";
 
 export interface FeatureConfig {
@@ -78,21 +79,6 @@ export class FeatureTrace {
     this.end[this.length] = end;
     this.length++;
   }
-}
-
-// Word characters: letters, numbers and marks (a table over the BMP, built once).
-const WORD_UNIT = (() => {
-  const table = new Uint8Array(65536);
-  const re = /^[\p{L}\p{N}\p{M}]$/u;
-  for (let c = 0; c < 65536; c++) {
-    if (c >= 0xd800 && c <= 0xdfff) continue;
-    if (re.test(String.fromCharCode(c))) table[c] = 1;
-  }
-  return table;
-})();
-
-export function isWordUnit(code: number): boolean {
-  return WORD_UNIT[code] === 1;
 }
 
 export class FeatureExtractor {

@@ -11,6 +11,7 @@
  * are ordinary text, and counting them made the signal mean "has emoji".
  */
 import { MappedTextBuilder, type MappedText } from "./offsets.js";
+import { bmpTable, isWordCodePoint, isWordUnit } from "./units.js";
 
 const IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
 const MARK = /^\p{M}$/u;
@@ -21,7 +22,6 @@ const GENERIC_DIACRITIC = /^[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20f
 const MARKS = /\p{M}/gu;
 const MARK_LEFT = /\p{M}/u;
 const LGC_LETTER = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]+$/u;
-const WORD_CHAR = /^[\p{L}\p{M}\p{N}]$/u;
 
 function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
@@ -131,23 +131,6 @@ export function fold(input: string, offsets = true): { mapped: MappedText; invis
   return { mapped: out.finish(), invisible: invisible.count, marks };
 }
 
-/** Which code points of the Basic Multilingual Plane match `re`, as a table (astral ones are rare: regex). */
-function bmpTable(re: RegExp): Uint8Array {
-  const table = new Uint8Array(65536);
-  for (let c = 0; c < 65536; c++) {
-    if (c >= 0xd800 && c <= 0xdfff) continue;
-    if (re.test(String.fromCharCode(c))) table[c] = 1;
-  }
-  return table;
-}
-
-/** Letters, marks and digits. */
-const WORD_BMP = bmpTable(WORD_CHAR);
-
-function isWordCodePoint(cp: number): boolean {
-  return cp < 65536 ? WORD_BMP[cp] === 1 : WORD_CHAR.test(String.fromCodePoint(cp));
-}
-
 /** Scripts whose spelling uses the zero-width (non-)joiner: after their letters and signs it is no hiding. */
 const JOINING_SCRIPT = /[\p{M}\p{Script=Arabic}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Gurmukhi}\p{Script=Gujarati}\p{Script=Oriya}\p{Script=Tamil}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}]/u;
 
@@ -171,7 +154,7 @@ class InsideWordCounter {
     this.pending = 0;
     this.last = text;
     const last = text.charCodeAt(text.length - 1);
-    this.afterWord = isLowSurrogate(last) ? isWordCodePoint(text.codePointAt(text.length - 2)!) : WORD_BMP[last] === 1;
+    this.afterWord = isLowSurrogate(last) ? isWordCodePoint(text.codePointAt(text.length - 2)!) : isWordUnit(last);
   }
 }
 
