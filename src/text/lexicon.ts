@@ -18,15 +18,15 @@ const MAX_UNKNOWN_PIECE = 6;
 
 export class Lexicon {
   private readonly counts: Map<string, number>;
-  /** Words by length, for masked-letter matching. */
-  private readonly byLength = new Map<number, string[]>();
   /**
-   * The same lists split by first and last unit as well (the key of endsKey): a masked
-   * letter is never a word's first or last, so a match reads one short list instead of
-   * every word of its length (which let a message of masked words cost a millisecond
-   * per word). Each list keeps byLength's order, so ties resolve the same.
+   * For masked-letter matching, built on the first match (most texts have no mask, and a
+   * lexicon is built on every model load and in every worker): words by length, and the
+   * same lists split by first and last unit as well (endsKey). A masked letter is never a
+   * word's first or last, so a match reads one short list instead of every word of its
+   * length (which let a message of masked words cost a millisecond per word). Every list
+   * keeps the lexicon's order, so ties resolve the same.
    */
-  private readonly byEnds = new Map<string, string[]>();
+  private index: { readonly byLength: Map<number, string[]>; readonly byEnds: Map<string, string[]> } | null = null;
 
   private readonly logTotal: number;
   private readonly segmentCache = new Map<string, string[] | null>();
@@ -43,10 +43,6 @@ export class Lexicon {
     }
     this.logTotal = Math.log(Math.max(1, total));
     this.maxLength = maxLength;
-    for (const w of this.counts.keys()) {
-      append(this.byLength, w.length, w);
-      if (w.length > 0) append(this.byEnds, endsKey(w.length, w[0]!, w[w.length - 1]!), w);
-    }
   }
 
   get size(): number {
@@ -80,7 +76,8 @@ export class Lexicon {
   match(pattern: ReadonlyArray<string | null>): string | undefined {
     const first = pattern[0];
     const last = pattern[pattern.length - 1];
-    const words = first != null && last != null ? this.byEnds.get(endsKey(pattern.length, first, last)) : this.byLength.get(pattern.length);
+    this.index ??= this.buildIndex();
+    const words = first != null && last != null ? this.index.byEnds.get(endsKey(pattern.length, first, last)) : this.index.byLength.get(pattern.length);
     if (!words) return undefined;
     let best: string | undefined;
     let bestCount = 0;
@@ -93,6 +90,16 @@ export class Lexicon {
       }
     }
     return best;
+  }
+
+  private buildIndex(): { byLength: Map<number, string[]>; byEnds: Map<string, string[]> } {
+    const byLength = new Map<number, string[]>();
+    const byEnds = new Map<string, string[]>();
+    for (const w of this.counts.keys()) {
+      append(byLength, w.length, w);
+      if (w.length > 0) append(byEnds, endsKey(w.length, w[0]!, w[w.length - 1]!), w);
+    }
+    return { byLength, byEnds };
   }
 
   /**
