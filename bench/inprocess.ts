@@ -63,6 +63,8 @@ const WORST_CASES: ReadonlyArray<[name: string, unit: string]> = [
   ["spaced letters (i d i o t …)", "i d i o t "],
   ["one run of letters (youareanidiot…)", "youareanidiot"],
   ["stretched letters (stuuuuupid …)", "stuuuuupid "],
+  ["one token of stretched letters (stuuupiiid…)", "stuuupiiid"],
+  ["one token of letter runs (aaabbbaaabbb…)", "aaabbb"],
   ["look-alike letters (Cyrillic і, о)", "\u0456d\u0456\u043et "],
 ];
 

@@ -184,15 +184,30 @@ const MASKS = new Set(["*", "#", "%"]);
 const MIN_LOG10_P_NUMBER_READING = -4;
 const MAX_CANDIDATES = 32;
 
-/** Every combination of per-position options (capped), first options first. */
+/** One step of a candidate spelling: its choice at one position, and the steps before it. */
+interface Choice {
+  readonly option: string;
+  readonly before: Choice | null;
+}
+
+/**
+ * Every combination of per-position options, first options first; past MAX_CANDIDATES,
+ * only the first ones in that order. Candidates grow as linked steps and are spelled out
+ * once at the end: copying every prefix at every position cost the token's length squared
+ * (a 20,000-character token of letter runs took 1.7 s).
+ */
 function combinations(options: string[][]): string[][] {
-  let out: string[][] = [[]];
+  let out: Array<Choice | null> = [null];
   for (const opts of options) {
-    const next: string[][] = [];
-    for (const prefix of out) for (const o of opts) if (next.length < MAX_CANDIDATES) next.push([...prefix, o]);
+    const next: Array<Choice | null> = [];
+    for (const before of out) for (const option of opts) if (next.length < MAX_CANDIDATES) next.push({ option, before });
     out = next;
   }
-  return out;
+  return out.map((last) => {
+    const spelled = new Array<string>(options.length);
+    for (let c = last, i = options.length - 1; c !== null; c = c.before, i--) spelled[i] = c.option;
+    return spelled;
+  });
 }
 
 /**
@@ -309,7 +324,12 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   }
   if (runs.length === 0) return segmentRun(out, counts, lexicon);
   let keep: number[] = runs.map(() => 1);
-  if (lexicon) {
+  // the shortest spelling keeps one letter of every run: past the longest known word, no
+  // spelling is one, so none is built
+  let shortest = 0;
+  for (const u of out) shortest += u.length;
+  for (const [a, b] of runs) shortest -= (b - a) * out[a]!.length;
+  if (lexicon && shortest <= lexicon.maxLength) {
     const choices = combinations(runs.map(() => ["1", "2"]));
     const spell = (c: string[]): string => {
       const parts: string[] = [];
