@@ -66,6 +66,7 @@ const WORST_CASES: ReadonlyArray<[name: string, unit: string]> = [
   ["one token of stretched letters (stuuupiiid…)", "stuuupiiid"],
   ["one token of letter runs (aaabbbaaabbb…)", "aaabbb"],
   ["look-alike letters (Cyrillic і, о)", "\u0456d\u0456\u043et "],
+  ["spaced Hangul syllables (시 발 시 발 …)", "시 발 "],
 ];
 
 function measureWorstCases(engine: Engine, length: number): WorstCase[] {

@@ -144,7 +144,8 @@ function rejoin(text: string, counts: EvasionCounts, lexicon: Lexicon | undefine
       letters.push(k);
       j = k + 1;
     }
-    if (letters.length >= 3 && !(kind === "space" && letters.some((l) => isHangulSyllable(cps[l]![0])))) {
+    const lastHangul = kind === "space" ? letters.findLast((l) => isHangulSyllable(cps[l]![0])) : undefined;
+    if (letters.length >= 3 && lastHangul === undefined) {
       for (const sep of separators) for (const s of sep) keep[s] = 0;
       counts.split += letters.length;
       counts.ambiguous++;
@@ -162,7 +163,12 @@ function rejoin(text: string, counts: EvasionCounts, lexicon: Lexicon | undefine
       }
       i = letters[letters.length - 1]! + 1;
     } else {
-      i++;
+      // A run starting at a later letter of this one, but its last, is this one's tail (its
+      // separators are of the same kind); one that starts at or before the last Hangul
+      // syllable holds that syllable too. Scanning each of them again (quadratic in a long
+      // run of spaced syllables) would find nothing.
+      const last = letters[letters.length - 1]!;
+      i = letters.length >= 3 && lastHangul !== undefined ? Math.min(lastHangul + 1, last) : i + 1;
     }
   }
   if (!changed) return null;
