@@ -20,13 +20,13 @@ export class Lexicon {
   private readonly counts: Map<string, number>;
   /**
    * For masked-letter matching, built on the first match (most texts have no mask, and a
-   * lexicon is built on every model load and in every worker): words by length, and the
-   * same lists split by first and last unit as well (endsKey). A masked letter is never a
-   * word's first or last, so a match reads one short list instead of every word of its
-   * length (which let a message of masked words cost a millisecond per word). Every list
-   * keeps the lexicon's order, so ties resolve the same.
+   * lexicon is built on every model load and in every worker): words by length and first
+   * and last unit (endsKey). A masked letter is never a word's first or last, so a match
+   * reads one short list instead of every word of its length (which let a message of
+   * masked words cost a millisecond per word). Every list keeps the lexicon's order, so
+   * ties resolve the same.
    */
-  private index: { readonly byLength: Map<number, string[]>; readonly byEnds: Map<string, string[]> } | null = null;
+  private byEnds: Map<string, string[]> | null = null;
 
   private readonly logTotal: number;
   private readonly segmentCache = new Map<string, string[] | null>();
@@ -76,13 +76,14 @@ export class Lexicon {
   match(pattern: ReadonlyArray<string | null>): string | undefined {
     const first = pattern[0];
     const last = pattern[pattern.length - 1];
-    this.index ??= this.buildIndex();
-    const words = first != null && last != null ? this.index.byEnds.get(endsKey(pattern.length, first, last)) : this.index.byLength.get(pattern.length);
+    this.byEnds ??= this.indexByEnds();
+    // a masked first or last unit (no caller masks one) falls back to every known word
+    const words = first != null && last != null ? this.byEnds.get(endsKey(pattern.length, first, last)) : this.counts.keys();
     if (!words) return undefined;
     let best: string | undefined;
     let bestCount = 0;
     for (const w of words) {
-      let ok = true;
+      let ok = w.length === pattern.length;
       for (let i = 0; i < pattern.length && ok; i++) ok = pattern[i] === null || pattern[i] === w[i];
       if (ok && this.count(w) > bestCount) {
         best = w;
@@ -92,14 +93,16 @@ export class Lexicon {
     return best;
   }
 
-  private buildIndex(): { byLength: Map<number, string[]>; byEnds: Map<string, string[]> } {
-    const byLength = new Map<number, string[]>();
+  private indexByEnds(): Map<string, string[]> {
     const byEnds = new Map<string, string[]>();
     for (const w of this.counts.keys()) {
-      append(byLength, w.length, w);
-      if (w.length > 0) append(byEnds, endsKey(w.length, w[0]!, w[w.length - 1]!), w);
+      if (w.length === 0) continue;
+      const key = endsKey(w.length, w[0]!, w[w.length - 1]!);
+      const list = byEnds.get(key);
+      if (list) list.push(w);
+      else byEnds.set(key, [w]);
     }
-    return { byLength, byEnds };
+    return byEnds;
   }
 
   /**
@@ -170,12 +173,6 @@ export function buildLexicon(normalizedTexts: Iterable<string>, minCount = 3, ma
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, maxWords);
   return new Lexicon(kept);
-}
-
-function append<K>(index: Map<K, string[]>, key: K, word: string): void {
-  const list = index.get(key);
-  if (list) list.push(word);
-  else index.set(key, [word]);
 }
 
 /** A word's length and its first and last UTF-16 units, as one key. */
