@@ -65,8 +65,8 @@ function processCpuSeconds(pid: number | undefined): number | null {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
-export function startChild(script: string, kind: ServerKind, dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Child> {
-  const proc = fork(script, kind === "warden" ? [kind, dataDir] : [kind], { stdio: ["ignore", "ignore", "inherit", "ipc"], env });
+export function startChild(script: string, kind: ServerKind, dataDir: string, env: NodeJS.ProcessEnv = process.env, configPath?: string): Promise<Child> {
+  const proc = fork(script, kind === "warden" ? [kind, dataDir, ...(configPath ? [configPath] : [])] : [kind], { stdio: ["ignore", "ignore", "inherit", "ipc"], env });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");

@@ -2,7 +2,7 @@
  * A server for the HTTP benchmark, in its own process (forked by bench/http.ts with an
  * IPC channel):
  *
- *   node dist/bench/server-child.js warden <data-dir>   the real server (startServer, as `warden serve`)
+ *   node dist/bench/server-child.js warden <data-dir> [config]   the real server (startServer, as `warden serve`)
  *   node dist/bench/server-child.js floor               bare Fastify: parse the JSON body, answer a small object
  *
  * Listens on 127.0.0.1, port 0; sends {url} when ready; closes gracefully on "close"
@@ -23,15 +23,15 @@ async function floorServer(): Promise<{ app: FastifyInstance; url: string }> {
 }
 
 async function main(): Promise<void> {
-  const [kind, dataDir] = process.argv.slice(2);
+  const [kind, dataDir, configPath] = process.argv.slice(2);
   if (!process.send) throw new Error("server-child must be forked with an IPC channel");
   let server: { app: FastifyInstance; url: string };
   if (kind === "warden" && dataDir) {
-    server = await startServer({ dataDir, port: 0, host: "127.0.0.1", config: loadConfig(), logger: false });
+    server = await startServer({ dataDir, port: 0, host: "127.0.0.1", config: loadConfig(configPath), logger: false });
   } else if (kind === "floor") {
     server = await floorServer();
   } else {
-    throw new Error(`usage: server-child.js warden <data-dir> | floor (got ${process.argv.slice(2).join(" ")})`);
+    throw new Error(`usage: server-child.js warden <data-dir> [config] | floor (got ${process.argv.slice(2).join(" ")})`);
   }
   let closing = false;
   const close = (): void => {

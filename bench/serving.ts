@@ -15,10 +15,11 @@
  * collections do not pause the client while requests are in flight.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadConfig } from "../src/config.js";
 import { serializeModel } from "../src/model/artifact.js";
 import { Registry, loadDefaultModel } from "../src/registry/registry.js";
 import { SqliteStore } from "../src/store/sqlite.js";
@@ -44,6 +45,7 @@ export interface ServingResult {
   readonly overload: LoadRound[];
   readonly overloadPooledP99Ms: number;
   readonly shadow: ShadowComparison;
+  readonly coldStart: ColdStart;
 }
 
 export const TOKEN = "bench-token";
@@ -146,6 +148,42 @@ async function measureShadow(client: LoadClient, child: Child, bodies: string[],
   };
 }
 
+export interface ColdStart {
+  readonly rate: number;
+  readonly seconds: number;
+  /** The default warm-up's size (serving.warmUpMessages). */
+  readonly warmUpMessages: number;
+  /** The first COLD_START_SECONDS of a server just started, serving its model cold (serving.warmUpMessages 0) and warmed up (the default). */
+  readonly cold: LoadRound[];
+  readonly warmed: LoadRound[];
+  readonly pooledP99Ms: { readonly cold: number; readonly warmed: number };
+}
+
+const COLD_START_ROUNDS = 3;
+const COLD_START_SECONDS = 8;
+
+/**
+ * A replica's first seconds: a new server, paced load at `rate` from the moment it is
+ * ready, with and without its warm-up (engine/warmup.ts), alternating.
+ */
+async function measureColdStart(client: LoadClient, childScript: string, dataDir: string, bodies: string[], rate: number): Promise<ColdStart> {
+  const coldConfig = join(dataDir, "cold.json");
+  writeFileSync(coldConfig, JSON.stringify({ serving: { warmUpMessages: 0 } }));
+  const rounds = { cold: [] as LoadRound[], warmed: [] as LoadRound[] };
+  const pooled = { cold: [] as number[], warmed: [] as number[] };
+  for (let i = 0; i < COLD_START_ROUNDS; i++) {
+    for (const kind of ["cold", "warmed"] as const) {
+      const child = await startChild(childScript, "warden", dataDir, process.env, kind === "cold" ? coldConfig : undefined);
+      try {
+        rounds[kind].push(roundOf(rate, await client.run({ kind: "paced", url: child.url, bodies, seconds: COLD_START_SECONDS, rate }), pooled[kind]));
+      } finally {
+        await stopChild(child.proc);
+      }
+    }
+  }
+  return { rate, seconds: COLD_START_SECONDS, warmUpMessages: loadConfig().serving.warmUpMessages, ...rounds, pooledP99Ms: { cold: quantile(pooled.cold, 0.99), warmed: quantile(pooled.warmed, 0.99) } };
+}
+
 /** A challenger as heavy as the champion: the shipped model's int8 weights, unchanged, under another version, registered in `dataDir`. */
 async function registerTwinChallenger(dataDir: string): Promise<string> {
   const store = new SqliteStore(join(dataDir, "warden.db"));
@@ -175,8 +213,12 @@ export async function measureServing(childScript: string, bodies: string[]): Pro
       overload.push(roundOf(rate, await client.run({ kind: "open", url, bodies, seconds: 5, connections: 400, rate }), admitted));
       await new Promise((r) => setTimeout(r, 1000));
     }
-    const shadow = await measureShadow(client, child, bodies, Math.max(50, Math.round(capacityRps / 4)), challenger);
-    return { capacityRps, overload, overloadPooledP99Ms: quantile(admitted, 0.99), shadow };
+    const quarter = Math.max(50, Math.round(capacityRps / 4));
+    const shadow = await measureShadow(client, child, bodies, quarter, challenger);
+    await stopChild(child.proc);
+    child = undefined;
+    const coldStart = await measureColdStart(client, childScript, dataDir, bodies, quarter);
+    return { capacityRps, overload, overloadPooledP99Ms: quantile(admitted, 0.99), shadow, coldStart };
   } finally {
     client.close();
     if (child) await stopChild(child.proc);

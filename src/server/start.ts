@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import type { WardenConfig } from "../config.js";
 import { Engine } from "../engine/engine.js";
+import { warmUp } from "../engine/warmup.js";
 import { Registry } from "../registry/registry.js";
 import { openStore } from "../store/open.js";
 import { retrainInChild } from "../loop/child.js";
@@ -23,7 +24,8 @@ export interface StartOptions {
 export async function startServer(options: StartOptions): Promise<{ app: FastifyInstance; url: string }> {
   const store = await openStore(options.storeUrl, options.dataDir);
   const registry = new Registry(store, options.dataDir);
-  const loadEngine = async (version?: string): Promise<Engine> => new Engine(await registry.load(version), options.config.policy);
+  // Warmed before it serves (engine/warmup.ts): at start, and beside the current model on a promotion.
+  const loadEngine = async (version?: string): Promise<Engine> => warmUp(new Engine(await registry.load(version), options.config.policy), options.config.serving.warmUpMessages);
   const slot = new EngineSlot(await loadEngine());
   const adminToken = process.env.WARDEN_ADMIN_TOKEN || undefined;
   const { app } = await buildServer({
