@@ -13,6 +13,7 @@ import { FeatureExtractor, SparseVector } from "../src/features/extract.js";
 import { languageNamespace } from "../src/model/bundle.js";
 import { DEFAULT_MODEL_PATH, loadDefaultModel } from "../src/registry/registry.js";
 import { evasionFlags, normalize, normalizeText, type NormalizedText } from "../src/text/normalize.js";
+import { mulberry32 } from "../src/model/shuffle.js";
 import { distribution, median, nowNs, type Distribution } from "./stats.js";
 
 export interface ModelLoadResult {
@@ -85,6 +86,57 @@ function measureWorstCases(engine: Engine, length: number): WorstCase[] {
   });
 }
 
+/** The random search for inputs whose normalization grows faster than their length. */
+export interface GrowthSearch {
+  readonly inputs: number;
+  readonly shortChars: number;
+  readonly longChars: number;
+  /** The largest ratio of long to short time over the inputs that took 5 ms or more at longChars (linear: longChars / shortChars). */
+  readonly maxRatio: number;
+  /** The inputs slowest at longChars, slowest first. */
+  readonly slowest: ReadonlyArray<{ readonly unit: string; readonly longMs: number; readonly ratio: number }>;
+}
+
+/** Characters the growth search builds its units from: letters of several scripts, leet digits, masks, separators, marks, invisible and broken characters. */
+const GROWTH_ALPHABET = Array.from("abeiostkxAI1340@$!|*#%.-_/ '\u200b\u0301\ufe0f😀аоеідαον시발ㅋ傻ك\u0640ğüÃ©âｆᴀệ\u0915\u094d");
+
+/**
+ * Random short units of two or three symbols of GROWTH_ALPHABET, each repeated to
+ * `shortChars` and to `longChars`: a pass whose cost grows with the square of some run
+ * shows as a ratio far above longChars / shortChars. (The last quadratic paths were found
+ * this way: one token of letter runs, spaced Hangul syllables.)
+ */
+function searchGrowth(engine: Engine, inputs = 400, shortChars = 2000, longChars = 8000): GrowthSearch {
+  const { lexicon, normalization } = engine.model;
+  const random = mulberry32(0x9e0f);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const timeMs = (text: string): number => {
+    const t0 = nowNs();
+    normalizeText(text, lexicon, normalization);
+    return (nowNs() - t0) / 1e6;
+  };
+  const results: Array<{ unit: string; longMs: number; ratio: number }> = [];
+  for (let i = 0; i < inputs; i++) {
+    const symbols = [pick(GROWTH_ALPHABET), pick(GROWTH_ALPHABET), pick(GROWTH_ALPHABET)];
+    const unit = Array.from({ length: 2 + Math.floor(random() * 6) }, () => pick(symbols)).join("");
+    const at = (n: number): string => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
+    // the fastest of three calls at each length: a first call that compiles a new path, or
+    // a garbage collection, must neither hide a fast-growing input nor fake one
+    const fastestMs = (text: string): number => Math.min(timeMs(text), timeMs(text), timeMs(text));
+    const shortMs = fastestMs(at(shortChars));
+    const longMs = fastestMs(at(longChars));
+    results.push({ unit, longMs, ratio: longMs / Math.max(shortMs, 0.05) });
+  }
+  return {
+    inputs,
+    shortChars,
+    longChars,
+    // a call under 5 ms is too short to time: one pause would make it a large ratio
+    maxRatio: Math.max(...results.filter((r) => r.longMs >= 5).map((r) => r.ratio)),
+    slowest: results.sort((a, b) => b.longMs - a.longMs).slice(0, 3),
+  };
+}
+
 export interface StageBreakdown {
   readonly passes: number;
   readonly messages: number;
@@ -113,6 +165,7 @@ export interface StageBreakdown {
   readonly mirrorAgrees: number;
   /** Inputs built to be slow, at the longest text the API accepts. */
   readonly worstCase: WorstCase[];
+  readonly growth: GrowthSearch;
   readonly sink: number;
 }
 
@@ -271,6 +324,7 @@ export function measureStages(engine: Engine, policyConfig: PolicyConfig, texts:
     langidLabels: model.language.labels.length,
     mirrorAgrees,
     worstCase: measureWorstCases(engine, maxTextLength),
+    growth: searchGrowth(engine),
     sink,
   };
 }

@@ -156,6 +156,8 @@ function worstCases(st: StageBreakdown): string[] {
     "",
     `The slowest, ${worst.name}, takes ${fmt(worst.classifyMs, 1)} ms to classify: ${worst.classifyMs <= 200 ? "within" : "over"} the default 200 ms request budget.`,
     "",
+    `A random search for more such inputs: ${fmt(st.growth.inputs)} short units of two or three symbols (letters of several scripts, leet digits, masks, separators, combining and invisible characters, broken encodings), each repeated to ${fmt(st.growth.shortChars)} and to ${fmt(st.growth.longChars)} characters and normalized (the fastest of three calls at each length). Linear work takes ${fmt(st.growth.longChars / st.growth.shortChars, 0)}× as long at ${fmt(st.growth.longChars)}; the largest growth seen, among inputs that took 5 ms or more, was **${fmt(st.growth.maxRatio, 1)}×**. Slowest at ${fmt(st.growth.longChars)} characters: ${st.growth.slowest.map((g) => `\`${JSON.stringify(g.unit).slice(1, -1).replace(/`/g, "'")}\` ${fmt(g.longMs, 1)} ms (${fmt(g.ratio, 1)}×)`).join(", ")}.`,
+    "",
   ];
 }
 
