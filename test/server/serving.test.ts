@@ -129,6 +129,29 @@ describe("load shedding", () => {
   });
 });
 
+describe("batches and other clients", () => {
+  it("goes back to the event loop between a batch's texts, so other requests are not held behind a long batch", async () => {
+    const server = await startTestServer();
+    try {
+      // Each text the engine classifies, and a callback queued on the event loop when the first one is.
+      const events: string[] = [];
+      const engine = server.context.slot.current;
+      const classify = engine.classify.bind(engine);
+      engine.classify = (text, options) => {
+        if (events.length === 0) setImmediate(() => events.push("event loop"));
+        events.push("text");
+        return classify(text, options);
+      };
+      const res = await server.app.inject({ method: "POST", url: "/v1/classify", payload: { texts: Array.from({ length: 8 }, (_, i) => `${FIXTURE_INSULT} ${i}`) } });
+      assert.equal(res.statusCode, 200);
+      assert.equal((res.json() as Json).results.length, 8);
+      assert.deepEqual(events.slice(0, 3), ["text", "event loop", "text"], events.join(", "));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("load shedding by queue time", () => {
   /** `texts.length` requests written at once on as many open connections: the server reads them in one turn. Their answers, raw. */
   async function burst(url: string, texts: readonly string[]): Promise<string[]> {

@@ -4,6 +4,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { STAGE_SECOND, type Classification } from "../../engine/engine.js";
 import { WardenError } from "../../errors.js";
 import { chooseArm } from "../../experiments/serve.js";
@@ -84,8 +85,14 @@ export function registerClassifyRoutes(app: FastifyInstance, ctx: ServerContext)
     const serving = ctx.config.serving;
     const budget = { startedAt, deadlineMs: Math.min(req.deadlineMs ?? serving.defaultDeadlineMs, serving.maxDeadlineMs), explain: req.explain === true };
     if (req.kind === "single") return classifyOne(ctx, req.text, req.id ?? randomUUID(), req.user, budget);
+    // Back to the event loop between texts: a batch of 256 is tens of ms of work, and done in
+    // one go it held every other client's request behind it (one client sending batches back
+    // to back had a server at half its capacity shed 80% of the single requests of another).
     const results: ClassifyResponse[] = [];
-    for (const t of req.texts) results.push(await classifyOne(ctx, t, randomUUID(), undefined, budget));
+    for (const t of req.texts) {
+      if (results.length > 0) await yieldToLoop();
+      results.push(await classifyOne(ctx, t, randomUUID(), undefined, budget));
+    }
     return { results };
   });
 }
