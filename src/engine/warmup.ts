@@ -3,8 +3,8 @@
  * messages several times slower than it soon will: V8 has not compiled the hot paths
  * yet, and the lexicon builds its indexes and caches on first use. Ad hoc, a cold engine
  * took 432 µs a message over its first 500 real messages and about 110 µs from the
- * second thousand on; a server that took traffic cold shed 4–6% of a paced load of a
- * quarter of its capacity in its first 8 seconds.
+ * second thousand on; docs/benchmarks.md §8 compares a new server's first seconds under
+ * load with and without this warm-up.
  *
  * The texts are built from the model's own lexicon (no data needed at serving time):
  * its most frequent words, some of them disguised the ways the normalizer undoes, so
