@@ -19,6 +19,7 @@ node --input-type=module -e '
 {
   cat "$tmp/attacks.md"
   cat <<'MID'
+
 ## Attacked words normalize like clean words
 
 Each attack family that normalization should undo, applied to whole words: the share of words whose attacked form normalizes exactly like the clean word (with the default model's lexicon). The words are the 150 most frequent 4–12-letter words of nine languages of the shared training data (`test/fixtures/words.tsv`); the test `test/text/normalize.test.ts` asserts these shares.
