@@ -21,11 +21,15 @@ export interface StartOptions {
   readonly logger?: boolean;
 }
 
+/** Builds the engine of a registered version (the champion without one), warmed up before it serves (engine/warmup.ts): at start, and beside the current model on a promotion. */
+export function engineLoader(registry: Registry, config: WardenConfig): (version?: string) => Promise<Engine> {
+  return async (version) => warmUp(new Engine(await registry.load(version), config.policy), config.serving.warmUpMessages);
+}
+
 export async function startServer(options: StartOptions): Promise<{ app: FastifyInstance; url: string }> {
   const store = await openStore(options.storeUrl, options.dataDir);
   const registry = new Registry(store, options.dataDir);
-  // Warmed before it serves (engine/warmup.ts): at start, and beside the current model on a promotion.
-  const loadEngine = async (version?: string): Promise<Engine> => warmUp(new Engine(await registry.load(version), options.config.policy), options.config.serving.warmUpMessages);
+  const loadEngine = engineLoader(registry, options.config);
   const slot = new EngineSlot(await loadEngine());
   const adminToken = process.env.WARDEN_ADMIN_TOKEN || undefined;
   const { app } = await buildServer({

@@ -20,11 +20,11 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { parseConfig, type WardenConfig } from "../../src/config.js";
 import { readExamples, resolveDatasets } from "../../src/data/datasets.js";
-import { Engine } from "../../src/engine/engine.js";
 import { serializeModel, sha256Hex } from "../../src/model/artifact.js";
 import { trainModel } from "../../src/pipeline/train.js";
 import { Registry, versionOf } from "../../src/registry/registry.js";
 import { EngineSlot, buildServer, type ServerContext } from "../../src/server/app.js";
+import { engineLoader } from "../../src/server/start.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import type { Store } from "../../src/store/types.js";
 
@@ -246,7 +246,8 @@ export interface TestServer {
 export function withTestServing(config: unknown = {}): Record<string, unknown> {
   const c = (config ?? {}) as Record<string, unknown>;
   const serving = (c.serving ?? {}) as Record<string, unknown>;
-  return { ...c, serving: { maxEventLoopDelayMs: 60_000, maxQueueMs: 60_000, ...serving } };
+  // a short warm-up: its path runs (promotions under load included), at a fraction of the default's time
+  return { ...c, serving: { maxEventLoopDelayMs: 60_000, maxQueueMs: 60_000, warmUpMessages: 64, ...serving } };
 }
 
 /** Serve the fixture model from a fresh temporary data dir. */
@@ -259,7 +260,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const fixture = await trainFixtureModel(join(dataDir, "fixtures"), options.model);
     const record = await registry.register(fixture.artifact, { fixture: true });
     await registry.promote(record.version, "test fixture");
-    const loadEngine = async (version?: string): Promise<Engine> => new Engine(await registry.load(version), config.policy);
+    const loadEngine = engineLoader(registry, config);
     const slot = new EngineSlot(await loadEngine());
     const { app, context } = await buildServer({
       slot,
