@@ -70,18 +70,23 @@ const WORST_CASES: ReadonlyArray<[name: string, unit: string]> = [
   ["spaced Hangul syllables (시 발 시 발 …)", "시 발 "],
 ];
 
+/** `unit` repeated to exactly `length` UTF-16 units. */
+function repeatTo(unit: string, length: number): string {
+  return unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+}
+
+/** Wall time of one call, ms. */
+function callMs(f: () => void): number {
+  const t0 = nowNs();
+  f();
+  return (nowNs() - t0) / 1e6;
+}
+
 function measureWorstCases(engine: Engine, length: number): WorstCase[] {
   const model = engine.model;
-  const medianMs = (f: () => void): number => {
-    const times = [0, 1, 2].map(() => {
-      const t0 = nowNs();
-      f();
-      return (nowNs() - t0) / 1e6;
-    });
-    return median(times);
-  };
+  const medianMs = (f: () => void): number => median([callMs(f), callMs(f), callMs(f)]);
   return WORST_CASES.map(([name, unit]) => {
-    const text = unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
+    const text = repeatTo(unit, length);
     return { name, chars: text.length, normalizeMs: medianMs(() => normalizeText(text, model.lexicon, model.normalization)), classifyMs: medianMs(() => engine.classify(text)) };
   });
 }
@@ -110,21 +115,16 @@ function searchGrowth(engine: Engine, inputs = 400, shortChars = 2000, longChars
   const { lexicon, normalization } = engine.model;
   const random = mulberry32(0x9e0f);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-  const timeMs = (text: string): number => {
-    const t0 = nowNs();
-    normalizeText(text, lexicon, normalization);
-    return (nowNs() - t0) / 1e6;
-  };
+  const timeMs = (text: string): number => callMs(() => normalizeText(text, lexicon, normalization));
   const results: Array<{ unit: string; longMs: number; ratio: number }> = [];
   for (let i = 0; i < inputs; i++) {
     const symbols = [pick(GROWTH_ALPHABET), pick(GROWTH_ALPHABET), pick(GROWTH_ALPHABET)];
     const unit = Array.from({ length: 2 + Math.floor(random() * 6) }, () => pick(symbols)).join("");
-    const at = (n: number): string => unit.repeat(Math.ceil(n / unit.length)).slice(0, n);
     // the fastest of three calls at each length: a first call that compiles a new path, or
     // a garbage collection, must neither hide a fast-growing input nor fake one
     const fastestMs = (text: string): number => Math.min(timeMs(text), timeMs(text), timeMs(text));
-    const shortMs = fastestMs(at(shortChars));
-    const longMs = fastestMs(at(longChars));
+    const shortMs = fastestMs(repeatTo(unit, shortChars));
+    const longMs = fastestMs(repeatTo(unit, longChars));
     results.push({ unit, longMs, ratio: longMs / Math.max(shortMs, 0.05) });
   }
   return {

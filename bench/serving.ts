@@ -164,7 +164,7 @@ const COLD_START_SECONDS = 8;
 
 /**
  * A replica's first seconds: a new server, paced load at `rate` from the moment it is
- * ready, with and without its warm-up (engine/warmup.ts), alternating.
+ * ready, with and without its warm-up (server/warmup.ts), alternating.
  */
 async function measureColdStart(client: LoadClient, childScript: string, dataDir: string, bodies: string[], rate: number): Promise<ColdStart> {
   const coldConfig = join(dataDir, "cold.json");

@@ -125,7 +125,7 @@ const Serving = z
     maxEventLoopDelayMs: z.number().min(1).default(25),
     /** Work (ms) one turn of the event loop may do on requests before the rest of the turn's classify and feedback requests get 503: a floor on their wait (docs/benchmarks.md §8 measures the default at 4× overload). */
     maxQueueMs: z.number().min(1).default(12),
-    /** Messages the server runs a model over before serving it, at start and on a promotion (engine/warmup.ts); 0 serves it cold. */
+    /** Messages the server runs a model over before serving it, at start and on a promotion (server/warmup.ts); 0 serves it cold. */
     warmUpMessages: z.number().int().min(0).max(100_000).default(2000),
     /** Seconds a shed client is told to wait (Retry-After). */
     retryAfterSeconds: z.number().int().min(1).default(1),

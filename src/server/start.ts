@@ -6,7 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import type { WardenConfig } from "../config.js";
 import { Engine } from "../engine/engine.js";
-import { warmUp } from "../engine/warmup.js";
+import { warmUp } from "./warmup.js";
 import { Registry } from "../registry/registry.js";
 import { openStore } from "../store/open.js";
 import { retrainInChild } from "../loop/child.js";
@@ -21,7 +21,7 @@ export interface StartOptions {
   readonly logger?: boolean;
 }
 
-/** Builds the engine of a registered version (the champion without one), warmed up before it serves (engine/warmup.ts): at start, and beside the current model on a promotion. */
+/** Builds the engine of a registered version (the champion without one), warmed up before it serves (server/warmup.ts): at start, and beside the current model on a promotion. */
 export function engineLoader(registry: Registry, config: WardenConfig): (version?: string) => Promise<Engine> {
   return async (version) => warmUp(new Engine(await registry.load(version), config.policy), config.serving.warmUpMessages);
 }

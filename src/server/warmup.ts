@@ -7,40 +7,21 @@
  * load with and without this warm-up.
  *
  * The texts are built from the model's own lexicon (no data needed at serving time):
- * its most frequent words, some of them disguised the ways the normalizer undoes, so
- * that every path of normalization, language id, both stages and explanations runs.
+ * its most frequent words, half of them disguised by the attack suite's families that the
+ * normalizer undoes (eval/attacks.ts), so that every path of normalization, language id,
+ * both stages and explanations runs.
  * The work is cut into slices that yield to the event loop, so that warming a model
  * beside the one being served (a promotion) does not stall the requests in flight.
  */
 import { setImmediate as yieldToLoop } from "node:timers/promises";
+import type { Engine } from "../engine/engine.js";
+import { ATTACK_FAMILIES, attackWord } from "../eval/attacks.js";
 import { mulberry32 } from "../model/shuffle.js";
-import type { Engine } from "./engine.js";
 
 const SLICE = 32;
 const VOCABULARY = 2000;
-
-const LEET: Record<string, string> = { a: "4", e: "3", i: "1", o: "0", s: "$", t: "7" };
-
-/** One word as an evader might write it, or as it is (a message is mostly plain words). */
-function disguise(word: string, draw: number): string {
-  const letters = Array.from(word);
-  if (letters.length < 3) return word;
-  const inner = 1 + Math.floor(draw * 1000) % (letters.length - 2);
-  switch (Math.floor(draw * 10)) {
-    case 0:
-      return letters.map((c) => LEET[c] ?? c).join("");
-    case 1:
-      return letters.map((c, k) => (k === inner ? "*" : c)).join("");
-    case 2:
-      return letters.join(" ");
-    case 3:
-      return letters.map((c, k) => (k === inner ? c.repeat(4) : c)).join("");
-    case 4:
-      return letters.join(".");
-    default:
-      return word;
-  }
-}
+/** The disguises the normalizer undoes, as the attack suite writes them. */
+const DISGUISES = ATTACK_FAMILIES.filter((f) => f.normalizable);
 
 /** `count` deterministic messages of 3–14 words drawn from the lexicon's most frequent words. */
 export function warmUpTexts(engine: Engine, count: number): string[] {
@@ -52,7 +33,11 @@ export function warmUpTexts(engine: Engine, count: number): string[] {
   const random = mulberry32(0x5eed);
   return Array.from({ length: count }, () => {
     const length = 3 + Math.floor(random() * 12);
-    return Array.from({ length }, () => disguise(words[Math.floor(random() * words.length)]!, random())).join(" ");
+    return Array.from({ length }, () => {
+      const word = words[Math.floor(random() * words.length)]!;
+      // half the words as written (a message is mostly plain words), half disguised
+      return random() < 0.5 ? word : attackWord(word, DISGUISES[Math.floor(random() * DISGUISES.length)]!);
+    }).join(" ");
   });
 }
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseConfig } from "../../src/config.js";
 import { Engine } from "../../src/engine/engine.js";
-import { warmUp, warmUpTexts } from "../../src/engine/warmup.js";
+import { warmUp, warmUpTexts } from "../../src/server/warmup.js";
 import { loadDefaultModel } from "../../src/registry/registry.js";
 import { normalizeText } from "../../src/text/normalize.js";
 
