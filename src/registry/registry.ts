@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WardenError } from "../errors.js";
-import { loadModelFile, sha256Hex } from "../model/artifact.js";
+import { loadModelFile, loadModelFileAsync, sha256Hex, verifyModelFile, type LoadedArtifact } from "../model/artifact.js";
 import type { LoadedModel } from "../engine/engine.js";
 import type { WindowSnapshot } from "../monitor/window.js";
 import type { ModelRecord, Store } from "../store/types.js";
@@ -77,7 +77,7 @@ export class Registry {
       const failed = (gate.reasons ?? []).filter((r) => r.startsWith("FAILED")).join("; ");
       throw new WardenError("GATE_FAILED", `${version} failed its promotion gate (${failed || "see its lineage"}); promote it anyway only on purpose (warden models promote --force).`);
     }
-    loadModelFile(record.path); // refuse to promote an artifact that does not verify
+    await verifyModelFile(record.path); // refuse to promote an artifact that does not verify
     await this.store.pushChampion({ version, ts: Date.now(), reason });
     return record;
   }
@@ -129,11 +129,9 @@ export class Registry {
   }
 
   /** Load a version, the champion, or (with neither) the shipped default model. */
-  async load(version?: string): Promise<LoadedModel & { meta: Record<string, unknown>; sha256: string }> {
+  async load(version?: string): Promise<VersionedModel> {
     const record = await this.recordFor(version);
-    if (!record) return loadDefaultModel();
-    const loaded = loadModelFile(record.path);
-    return { version: record.version, model: loaded.model, meta: loaded.meta, sha256: loaded.sha256 };
+    return versioned(await loadModelFileAsync(record?.path ?? DEFAULT_MODEL_PATH));
   }
 
   /** Which artifact `load(version)` would read, without reading it (for processes that load it themselves). */
@@ -172,7 +170,13 @@ function defaultModelVersion(): string {
   return versionOf(defaultModelSha256());
 }
 
-export function loadDefaultModel(path = DEFAULT_MODEL_PATH): LoadedModel & { meta: Record<string, unknown>; sha256: string } {
-  const loaded = loadModelFile(path);
+export type VersionedModel = LoadedModel & { meta: Record<string, unknown>; sha256: string };
+
+/** A loaded artifact under its version (its content address). */
+function versioned(loaded: LoadedArtifact): VersionedModel {
   return { version: versionOf(loaded.sha256), model: loaded.model, meta: loaded.meta, sha256: loaded.sha256 };
+}
+
+export function loadDefaultModel(path = DEFAULT_MODEL_PATH): VersionedModel {
+  return versioned(loadModelFile(path));
 }

@@ -7,8 +7,7 @@ import { referenceOf, type ServerContext } from "./app.js";
 
 /** Load `version` beside the current engine, then swap it in atomically; monitoring compares with the new model's reference. */
 export async function serveVersion(ctx: Pick<ServerContext, "loadEngine" | "slot" | "metrics" | "monitor" | "registry">, version: string): Promise<void> {
-  const next = await ctx.loadEngine(version);
-  ctx.slot.swap(next);
+  const next = await ctx.slot.replace(version, ctx.loadEngine);
   ctx.metrics.setModel(next.version);
   const reference = referenceOf(ctx.registry, next.version);
   ctx.monitor.setReference(reference, reference ? "model" : "none");

@@ -5,6 +5,8 @@
  * candidate spellings, the most frequent known word wins; with no known candidate the
  * rule-based default stands.
  */
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+
 /**
  * The least mean log10 unigram probability of a segmentation's pieces: stricter for
  * word-length runs, where a rare compound is likelier than deleted spaces, than for
@@ -15,6 +17,7 @@ const MIN_MEAN_LOG10_P_LONG = -5;
 const LONG_RUN_LENGTH = 25;
 const SEGMENT_CACHE_LIMIT = 50_000;
 const MAX_UNKNOWN_PIECE = 6;
+const LEXICON_SLICE = 10_000;
 
 export class Lexicon {
   private readonly counts: Map<string, number>;
@@ -34,7 +37,8 @@ export class Lexicon {
   readonly maxLength: number;
 
   constructor(entries: Iterable<readonly [string, number]>) {
-    this.counts = new Map(entries);
+    // a Map is taken as it is: builtInSlices hands over the one it has just filled
+    this.counts = entries instanceof Map ? (entries as Map<string, number>) : new Map(entries);
     let total = 0;
     let maxLength = 0;
     for (const [w, n] of this.counts) {
@@ -43,6 +47,28 @@ export class Lexicon {
     }
     this.logTotal = Math.log(Math.max(1, total));
     this.maxLength = maxLength;
+  }
+
+  /**
+   * The lexicon of `entries`, filled LEXICON_SLICE words at a time with a yield to the
+   * event loop between: for a process that is serving (a promotion), where building the
+   * shipped model's 85,000 words at once held the loop for 50–100 ms.
+   */
+  static async builtInSlices(entries: ReadonlyArray<readonly [string, number]>): Promise<Lexicon> {
+    const counts = new Map<string, number>();
+    // the masked-letter index too, which a served lexicon is sure to need (the warm-up masks letters)
+    const byEnds = new Map<string, string[]>();
+    for (let at = 0; at < entries.length; at += LEXICON_SLICE) {
+      for (let i = at; i < Math.min(entries.length, at + LEXICON_SLICE); i++) {
+        const [w, n] = entries[i]!;
+        if (!counts.has(w)) indexByEnds(byEnds, w);
+        counts.set(w, n);
+      }
+      await yieldToLoop();
+    }
+    const lexicon = new Lexicon(counts);
+    lexicon.byEnds = byEnds;
+    return lexicon;
   }
 
   get size(): number {
@@ -95,13 +121,7 @@ export class Lexicon {
 
   private indexByEnds(): Map<string, string[]> {
     const byEnds = new Map<string, string[]>();
-    for (const w of this.counts.keys()) {
-      if (w.length === 0) continue;
-      const key = endsKey(w.length, w[0]!, w[w.length - 1]!);
-      const list = byEnds.get(key);
-      if (list) list.push(w);
-      else byEnds.set(key, [w]);
-    }
+    for (const w of this.counts.keys()) indexByEnds(byEnds, w);
     return byEnds;
   }
 
@@ -159,6 +179,16 @@ export class Lexicon {
   entries(): Array<[string, number]> {
     return [...this.counts.entries()];
   }
+
+  /** The first `n` words in the lexicon's order (most frequent first, as built and as stored). */
+  firstWords(n: number): string[] {
+    const words: string[] = [];
+    for (const w of this.counts.keys()) {
+      if (words.length >= n) break;
+      words.push(w);
+    }
+    return words;
+  }
 }
 
 /** Count the words of normalized texts: letters only, 1–20 units, kept when seen `minCount` times. */
@@ -173,6 +203,15 @@ export function buildLexicon(normalizedTexts: Iterable<string>, minCount = 3, ma
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, maxWords);
   return new Lexicon(kept);
+}
+
+/** File `word` under its length and first and last units (Lexicon.match reads the list). */
+function indexByEnds(byEnds: Map<string, string[]>, word: string): void {
+  if (word.length === 0) return;
+  const key = endsKey(word.length, word[0]!, word[word.length - 1]!);
+  const list = byEnds.get(key);
+  if (list) list.push(word);
+  else byEnds.set(key, [word]);
 }
 
 /** A word's length and its first and last UTF-16 units, as one key. */

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { WardenError } from "../../src/errors.js";
 import { SparseVector } from "../../src/features/extract.js";
-import { FORMAT_VERSION, deserializeModel, loadModelFile, serializeModel, sharedModelBytes } from "../../src/model/artifact.js";
+import { FORMAT_VERSION, deserializeModel, loadModelFile, loadModelFileAsync, serializeModel, sharedModelBytes, verifyModelFile } from "../../src/model/artifact.js";
 import type { WardenModel } from "../../src/model/bundle.js";
 import { LanguageModel } from "../../src/model/langid.js";
 import { LinearModel } from "../../src/model/linear.js";
@@ -79,6 +79,44 @@ describe("model artifact", () => {
       writeFileSync(path, buf);
       assert.equal(loadModelFile(path).model.classifier.heads.length, 2);
       assert.ok(readFileSync(path).equals(buf));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("loads and verifies without holding the event loop, as loadModelFile does at once, refusing what it refuses", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "warden-artifact-"));
+    try {
+      // A few megabytes, so that reading and hashing take several slices.
+      const model = { ...tinyModel(), lexicon: new Lexicon(Array.from({ length: 30_000 }, (_, i) => [`word${i}`, 30_000 - i] as const)) };
+      const buf = serializeModel(model, { note: "async" });
+      const path = join(dir, "model.wdn");
+      writeFileSync(path, buf);
+      let turns = 0;
+      const ticker = setInterval(() => turns++, 0);
+      const [loaded] = await Promise.all([loadModelFileAsync(path), verifyModelFile(path)]);
+      clearInterval(ticker);
+      assert.ok(turns >= 2, `timers ran ${turns} times during the load`);
+      const once = loadModelFile(path);
+      assert.equal(loaded.sha256, once.sha256);
+      assert.deepEqual(loaded.meta, once.meta);
+      assert.deepEqual(loaded.model.lexicon.entries(), once.model.lexicon.entries());
+      assert.deepEqual(loaded.model.classifier.weights, once.model.classifier.weights);
+      assert.deepEqual(loaded.model.language.weights, once.model.language.weights);
+      assert.equal(loaded.model.lexicon.match(["w", "o", null, "d", "1"]), once.model.lexicon.match(["w", "o", null, "d", "1"]));
+
+      const refusals: Array<[Buffer | null, string]> = [[Buffer.from("not a model at all, not a model at all, not a model"), "MODEL_FORMAT"], [null, "MODEL_NOT_FOUND"]];
+      const flipped = Buffer.from(buf);
+      flipped[Math.floor(buf.length / 2)]! ^= 0x01;
+      refusals.push([flipped, "MODEL_CHECKSUM"]);
+      for (const [bytes, code] of refusals) {
+        const bad = join(dir, `bad-${code}.wdn`);
+        if (bytes) writeFileSync(bad, bytes);
+        const refused = (err: unknown): boolean => err instanceof WardenError && err.code === code && err.message.includes(bad);
+        assert.throws(() => loadModelFile(bad), refused);
+        await assert.rejects(loadModelFileAsync(bad), refused);
+        await assert.rejects(verifyModelFile(bad), refused);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

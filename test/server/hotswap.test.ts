@@ -8,7 +8,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { FIXTURE_INSULT, startListeningTestServer, trainFixtureModel } from "../helpers/fixture.js";
+import { parseConfig } from "../../src/config.js";
+import { Engine } from "../../src/engine/engine.js";
+import { deserializeModel } from "../../src/model/artifact.js";
+import { EngineSlot } from "../../src/server/app.js";
+import { FIXTURE_INSULT, fixtureArtifact, startListeningTestServer, trainFixtureModel } from "../helpers/fixture.js";
 
 describe("hot swap under load", () => {
   it("fails no admitted request while the champion changes ten times", async () => {
@@ -47,5 +51,48 @@ describe("hot swap under load", () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("EngineSlot", () => {
+  const engine = (version: string): Engine => new Engine({ version, model: deserializeModel(fixtureArtifact(), "fixture").model }, parseConfig({}).policy);
+
+  it("loads a version asked for twice at once only once, changes one at a time in order, and rolls back without loading", async () => {
+    const slot = new EngineSlot(engine("m-a"));
+    const built: string[] = [];
+    const build = async (version: string): Promise<Engine> => {
+      built.push(version);
+      await new Promise((r) => setTimeout(r, 20));
+      return engine(version);
+    };
+    // the admin route and the champion follower ask for the same promotion
+    const [first, second] = await Promise.all([slot.replace("m-b", build), slot.replace("m-b", build)]);
+    assert.equal(first, second);
+    assert.equal(slot.current.version, "m-b");
+    assert.deepEqual(built, ["m-b"]);
+    // a rollback swaps the replaced engine back in; asking for the serving version changes nothing
+    const a = await slot.replace("m-a", build);
+    assert.equal(a.version, "m-a");
+    assert.equal(await slot.replace("m-a", build), a);
+    assert.deepEqual(built, ["m-b"]);
+    // changes asked back to back land in the order asked
+    const order = await Promise.all([slot.replace("m-c", build), slot.replace("m-d", build), slot.replace("m-c", build)]);
+    assert.deepEqual(order.map((e) => e.version), ["m-c", "m-d", "m-c"]);
+    assert.equal(slot.current.version, "m-c");
+    assert.deepEqual(built, ["m-b", "m-c", "m-d"]);
+  });
+
+  it("keeps serving the current engine when a load fails, and loads again when asked again", async () => {
+    const slot = new EngineSlot(engine("m-a"));
+    let fail = true;
+    const build = async (version: string): Promise<Engine> => {
+      if (fail) throw new Error("corrupt artifact");
+      return engine(version);
+    };
+    await assert.rejects(slot.replace("m-b", build), /corrupt artifact/);
+    assert.equal(slot.current.version, "m-a");
+    fail = false;
+    assert.equal((await slot.replace("m-b", build)).version, "m-b");
+    assert.equal(slot.current.version, "m-b");
   });
 });

@@ -40,6 +40,36 @@ describe("Lexicon", () => {
     );
   });
 
+  it("built in slices (as a serving process loads one), answers exactly as one built at once, repeated words included", async () => {
+    const word = fc.array(fc.constantFrom("a", "b", "c", "ä", "𝐚"), { minLength: 1, maxLength: 6 }).map((us) => us.join(""));
+    const pattern = fc.array(fc.option(fc.constantFrom("a", "b", "c", "ä", "𝐚"), { nil: null }), { minLength: 1, maxLength: 6 });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(word, fc.integer({ min: 1, max: 4 })), { maxLength: 25_000 }), fc.array(pattern, { maxLength: 20 }), async (entries, patterns) => {
+        const once = new Lexicon(entries);
+        const sliced = await Lexicon.builtInSlices(entries);
+        assert.deepEqual(sliced.entries(), once.entries());
+        assert.deepEqual(sliced.firstWords(5), once.firstWords(5));
+        assert.equal(sliced.maxLength, once.maxLength);
+        for (const p of patterns) assert.equal(sliced.match(p), once.match(p), JSON.stringify(p));
+        for (const p of patterns) assert.equal(sliced.log10P(p.join("")), once.log10P(p.join("")));
+      }),
+      { numRuns: 60 },
+    );
+    // Many slices' worth: 50,000 entries over a small alphabet (repeats, shared lengths and ends).
+    const many = Array.from({ length: 50_000 }, (_, i) => [((i * 7919) % 20_000).toString(5).replace(/[0-4]/g, (d) => "abcäe"[Number(d)]!), i % 7] as const);
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const sliced = await Lexicon.builtInSlices(many);
+    clearInterval(ticker);
+    assert.ok(turns >= 3, `it goes back to the event loop while it builds: timers ran ${turns} times`);
+    const once = new Lexicon(many);
+    assert.deepEqual(sliced.entries(), once.entries());
+    for (const [w] of many.slice(0, 2000)) {
+      const masked = [...w].map((u, i) => (i > 0 && i < w.length - 1 && i % 2 === 1 ? null : u));
+      assert.equal(sliced.match(masked), once.match(masked), w);
+    }
+  });
+
   it("builds from texts, counting words and keeping the frequent ones, most frequent first", () => {
     const built = buildLexicon(["the cat the dog", "the cat", "a dog"], 2);
     assert.deepEqual(built.entries(), [["the", 3], ["cat", 2], ["dog", 2]]);
