@@ -283,7 +283,7 @@ function worker(r: Results): string[] {
 }
 
 function serving(r: Results): string[] {
-  const out = ["## 8. Serving under load: overload, a shadow experiment, a cold start", ""];
+  const out = ["## 8. Serving under load: overload, a shadow experiment, a cold start, promotions", ""];
   if (!r.serving.ok) return [...out, ...missing(r.serving)];
   const s = r.serving.value;
   const row = (name: string, x: ServingResultRound): string =>
@@ -298,12 +298,25 @@ function serving(r: Results): string[] {
     ...s.shadow.without.map((x, i) => row(`no experiment, round ${i + 1}`, x)),
     ...s.shadow.with.map((x, i) => row(`shadow experiment, round ${i + 1}`, x)),
     ...s.coldStart.cold.flatMap((x, i) => [row(`cold start, served cold, round ${i + 1}`, x), row(`cold start, warmed up, round ${i + 1}`, s.coldStart.warmed[i]!)]),
+    ...s.promotions.quiet.flatMap((x, i) => [
+      row(`no change, round ${i + 1}`, x),
+      row(`promotion of a model not loaded yet, round ${i + 1}`, s.promotions.promotion[i]!),
+      row(`rollback, round ${i + 1}`, s.promotions.rollback[i]!),
+    ]),
     "",
     `Shadow mode's cost at this rate, p99 over every answer of the rounds pooled: champion p99 ${fmt(s.shadow.pooledP99Ms.with, 1)} ms against ${fmt(s.shadow.pooledP99Ms.without, 1)} ms without (${pct(Math.abs(s.shadow.pooledP99Ms.with - s.shadow.pooledP99Ms.without), s.shadow.pooledP99Ms.without)} ${s.shadow.pooledP99Ms.with >= s.shadow.pooledP99Ms.without ? "more" : "less"}). ${pairedShadow(s.shadow)} The last column is the classify time the server reports in each answer (\`latency_ms\`, measured inside the route): pooled, its p99 is ${fmt(s.shadow.pooledServerP99Ms.with, 2)} ms with the shadow against ${fmt(s.shadow.pooledServerP99Ms.without, 2)} ms without (${pct(Math.abs(s.shadow.pooledServerP99Ms.with - s.shadow.pooledServerP99Ms.without), s.shadow.pooledServerP99Ms.without)} ${s.shadow.pooledServerP99Ms.with >= s.shadow.pooledServerP99Ms.without ? "more" : "less"}). The client's p99 is several times the server's classify time: most of it is the HTTP stack, the scheduler and the load generator itself, which on 2 cores shares a core with the shadow process, so the server's own figure is the one that shows what the shadow does to the champion's work.`,
     "",
     `Cold start: a new server, loaded at the same quarter of capacity from the moment it is ready, for its first ${s.coldStart.seconds} s, alternately serving its model cold (\`serving.warmUpMessages: 0\`) and after its warm-up (the default: server/warmup.ts runs the model over ${fmt(s.coldStart.warmUpMessages)} messages built from its lexicon before the server listens), ${s.coldStart.cold.length} rounds each. Pooled p99: **${fmt(s.coldStart.pooledP99Ms.warmed, 1)} ms warmed up against ${fmt(s.coldStart.pooledP99Ms.cold, 1)} ms served cold**, with ${fmt(s.coldStart.warmed.reduce((a, x) => a + x.shed, 0))} requests shed warmed up and ${fmt(s.coldStart.cold.reduce((a, x) => a + x.shed, 0))} cold.`,
     "",
+    promotionsText(s.promotions),
+    "",
   ];
+}
+
+function promotionsText(p: ServingResult["promotions"]): string {
+  const shed = (xs: readonly ServingResultRound[]): string => fmt(xs.reduce((a, x) => a + x.shed, 0));
+  const range = (ms: readonly number[]): string => `${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))} ms`;
+  return `Promotions: a server whose champion is the shipped model under another version, at the same quarter of capacity, ${p.quiet.length} times over: ${p.seconds} s with no change, ${p.seconds} s from the moment a promotion is sent (\`POST /v1/admin/models/{version}/promote\` of a model as heavy as the champion that this server has not loaded: it is read, verified and warmed up beside the serving one, then swapped in), and ${p.seconds} s from a rollback. Pooled p99: **${fmt(p.pooledP99Ms.promotion, 1)} ms during a promotion and ${fmt(p.pooledP99Ms.rollback, 1)} ms during a rollback, against ${fmt(p.pooledP99Ms.quiet, 1)} ms with no change**; shed ${shed(p.promotion)}, ${shed(p.rollback)} and ${shed(p.quiet)}. A promotion answered in ${range(p.promoteMs)} (the new model serving by then), a rollback in ${range(p.rollbackMs)} (the replaced model stays loaded: a rollback swaps it back).`;
 }
 
 /**

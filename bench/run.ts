@@ -10,7 +10,8 @@
  *   6. the training pipeline on all shared datasets: cold, cached rerun, one parameter
  *      changed (child processes; skipped with `--no-pipeline`, which takes two minutes off)
  *   7. `warden worker` on Redis Streams against in-process classification (needs Redis)
- *   8. serving under load: capacity, 4× overload (admitted vs shed), shadow experiment cost
+ *   8. serving under load: capacity, 4× overload (admitted vs shed), shadow experiment cost,
+ *      a cold start with and without warm-up, promotions and rollbacks
  *
  * A section that fails is reported as not measured and the run exits 1; temp files and
  * child processes are cleaned up either way.
@@ -88,7 +89,7 @@ async function main(): Promise<number> {
     measureHttp({ childScript: join(HERE, "server-child.js"), bodies: httpBodies(sample, HTTP_BODIES, Math.min(2000, config.limits.maxTextLength)) }),
   );
 
-  const serving = await section("serving under load (overload, shadow)", () =>
+  const serving = await section("serving under load (overload, shadow, cold start, promotions)", () =>
     measureServing(join(HERE, "server-child.js"), httpBodies(sample, HTTP_BODIES, Math.min(2000, config.limits.maxTextLength))),
   );
   const worker = await section("warden worker on Redis Streams", () => (engine ? measureWorker(ROOT, engine, sample.texts) : noEngine()));

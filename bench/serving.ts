@@ -10,6 +10,8 @@
  *     request every 1/rate seconds, whatever the answers do (autocannon's fixed rate
  *     sends each connection's share in bursts, and the queueing of its own bursts
  *     would dominate what is measured).
+ *   cold start: a new server's first seconds, with and without its warm-up.
+ *   promotions: the same rate while models are promoted and rolled back on the server.
  *
  * The load comes from a process of its own (load-child.ts), whose small heap's garbage
  * collections do not pause the client while requests are in flight.
@@ -46,6 +48,7 @@ export interface ServingResult {
   readonly overloadPooledP99Ms: number;
   readonly shadow: ShadowComparison;
   readonly coldStart: ColdStart;
+  readonly promotions: Promotions;
 }
 
 export const TOKEN = "bench-token";
@@ -184,13 +187,82 @@ async function measureColdStart(client: LoadClient, childScript: string, dataDir
   return { rate, seconds: COLD_START_SECONDS, warmUpMessages: loadConfig().serving.warmUpMessages, ...rounds, pooledP99Ms: { cold: quantile(pooled.cold, 0.99), warmed: quantile(pooled.warmed, 0.99) } };
 }
 
-/** A challenger as heavy as the champion: the shipped model's int8 weights, unchanged, under another version, registered in `dataDir`. */
-async function registerTwinChallenger(dataDir: string): Promise<string> {
+export interface Promotions {
+  readonly rate: number;
+  readonly seconds: number;
+  /** Rounds of the same load with no change, with a promotion sent as it starts, and with a rollback sent as it starts. */
+  readonly quiet: LoadRound[];
+  readonly promotion: LoadRound[];
+  readonly rollback: LoadRound[];
+  readonly pooledP99Ms: { readonly quiet: number; readonly promotion: number; readonly rollback: number };
+  /** How long each admin call took to answer (the new model serving by then), ms. */
+  readonly promoteMs: number[];
+  readonly rollbackMs: number[];
+}
+
+const PROMOTION_ROUNDS = 3;
+const PROMOTION_ROUND_SECONDS = 3;
+
+/**
+ * A promotion while serving: each round promotes a model the server has not loaded (the
+ * shipped weights under a new version, as heavy as a real candidate), so it is read,
+ * verified and warmed up beside the serving one, then rolls back to the champion the
+ * rounds start from; a round of the same load with no change comes first each time.
+ */
+async function measurePromotions(client: LoadClient, childScript: string, dataDir: string, bodies: string[], rate: number): Promise<Promotions> {
+  const [base, ...candidates] = await registerTwins(dataDir, PROMOTION_ROUNDS + 1, "promotion");
+  const store = new SqliteStore(join(dataDir, "warden.db"));
+  try {
+    await new Registry(store, dataDir).promote(base!, "bench: the champion the promotions start from");
+  } finally {
+    await store.close();
+  }
+  const child = await startChild(childScript, "warden", dataDir, { ...process.env, WARDEN_ADMIN_TOKEN: TOKEN });
+  const rounds = { quiet: [] as LoadRound[], promotion: [] as LoadRound[], rollback: [] as LoadRound[] };
+  const pooled = { quiet: [] as number[], promotion: [] as number[], rollback: [] as number[] };
+  const calls = { promotion: [] as number[], rollback: [] as number[] };
+  const paced = (seconds: number): Promise<LoadOutcome> => client.run({ kind: "paced", url: child.url, bodies, seconds, rate });
+  const timedAdmin = async (path: string): Promise<number> => {
+    const t0 = performance.now();
+    const res = await fetch(`${child.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, connection: "close" } });
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return performance.now() - t0;
+  };
+  try {
+    await paced(3); // warm-up at this rate, not measured
+    for (const candidate of candidates) {
+      rounds.quiet.push(roundOf(rate, await paced(PROMOTION_ROUND_SECONDS), pooled.quiet));
+      for (const [kind, path] of [["promotion", `/v1/admin/models/${candidate}/promote`], ["rollback", "/v1/admin/models/rollback"]] as const) {
+        const [outcome, ms] = await Promise.all([paced(PROMOTION_ROUND_SECONDS), timedAdmin(path)]);
+        rounds[kind].push(roundOf(rate, outcome, pooled[kind]));
+        calls[kind].push(ms);
+      }
+    }
+  } finally {
+    await stopChild(child.proc);
+  }
+  return {
+    rate,
+    seconds: PROMOTION_ROUND_SECONDS,
+    ...rounds,
+    pooledP99Ms: { quiet: quantile(pooled.quiet, 0.99), promotion: quantile(pooled.promotion, 0.99), rollback: quantile(pooled.rollback, 0.99) },
+    promoteMs: calls.promotion,
+    rollbackMs: calls.rollback,
+  };
+}
+
+/** `count` models as heavy as the champion: the shipped model's int8 weights, unchanged, each under a version of its own, registered in `dataDir`. */
+async function registerTwins(dataDir: string, count: number, purpose: string): Promise<string[]> {
   const store = new SqliteStore(join(dataDir, "warden.db"));
   try {
     const shipped = loadDefaultModel();
-    const twin = await new Registry(store, dataDir).register(serializeModel(shipped.model, { ...shipped.meta, challengerOf: shipped.version }, "int8"), { bench: "shadow challenger" });
-    return twin.version;
+    const registry = new Registry(store, dataDir);
+    const versions: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const twin = await registry.register(serializeModel(shipped.model, { ...shipped.meta, twinOf: shipped.version, purpose, twin: i }, "int8"), { bench: `${purpose} twin ${i}` });
+      versions.push(twin.version);
+    }
+    return versions;
   } finally {
     await store.close();
   }
@@ -201,7 +273,7 @@ export async function measureServing(childScript: string, bodies: string[]): Pro
   const client = new LoadClient();
   let child: Child | undefined;
   try {
-    const challenger = await registerTwinChallenger(dataDir);
+    const [challenger] = await registerTwins(dataDir, 1, "shadow challenger");
     child = await startChild(childScript, "warden", dataDir, { ...process.env, WARDEN_ADMIN_TOKEN: TOKEN });
     const url = child.url;
     await client.run({ kind: "capacity", url, bodies, seconds: 2, connections: 50 }); // warm-up
@@ -214,11 +286,12 @@ export async function measureServing(childScript: string, bodies: string[]): Pro
       await new Promise((r) => setTimeout(r, 1000));
     }
     const quarter = Math.max(50, Math.round(capacityRps / 4));
-    const shadow = await measureShadow(client, child, bodies, quarter, challenger);
+    const shadow = await measureShadow(client, child, bodies, quarter, challenger!);
     await stopChild(child.proc);
     child = undefined;
     const coldStart = await measureColdStart(client, childScript, dataDir, bodies, quarter);
-    return { capacityRps, overload, overloadPooledP99Ms: quantile(admitted, 0.99), shadow, coldStart };
+    const promotions = await measurePromotions(client, childScript, dataDir, bodies, quarter);
+    return { capacityRps, overload, overloadPooledP99Ms: quantile(admitted, 0.99), shadow, coldStart, promotions };
   } finally {
     client.close();
     if (child) await stopChild(child.proc);

@@ -24,27 +24,30 @@ const VOCABULARY = 2000;
 /** The disguises the normalizer undoes, as the attack suite writes them. */
 const DISGUISES = ATTACK_FAMILIES.filter((f) => f.normalizable);
 
-/** `count` deterministic messages of 3–14 words drawn from the lexicon's most frequent words. */
-export function warmUpTexts(engine: Engine, count: number): string[] {
+/** `count` deterministic messages of 3–14 words drawn from the lexicon's most frequent words, made as they are read (so a slice makes only its own). */
+export function* warmUpTexts(engine: Engine, count: number): Generator<string> {
   const words = engine.model.lexicon.firstWords(VOCABULARY);
-  if (words.length === 0) return Array.from({ length: count }, (_, i) => `message ${i}`);
   const random = mulberry32(0x5eed);
-  return Array.from({ length: count }, () => {
+  for (let i = 0; i < count; i++) {
+    if (words.length === 0) {
+      yield `message ${i}`;
+      continue;
+    }
     const length = 3 + Math.floor(random() * 12);
-    return Array.from({ length }, () => {
+    yield Array.from({ length }, () => {
       const word = words[Math.floor(random() * words.length)]!;
       // half the words as written (a message is mostly plain words), half disguised
       return random() < 0.5 ? word : attackWord(word, DISGUISES[Math.floor(random() * DISGUISES.length)]!);
     }).join(" ");
-  });
+  }
 }
 
 /** Run `engine` over the warm-up texts (explaining every other one), yielding to the event loop between slices. */
 export async function warmUp(engine: Engine, messages: number): Promise<Engine> {
-  const texts = warmUpTexts(engine, messages);
-  for (let i = 0; i < texts.length; i++) {
-    engine.classify(texts[i]!, { explain: i % 2 === 0 });
-    if (i % SLICE === SLICE - 1) await yieldToLoop();
+  let i = 0;
+  for (const text of warmUpTexts(engine, messages)) {
+    engine.classify(text, { explain: i % 2 === 0 });
+    if (i++ % SLICE === SLICE - 1) await yieldToLoop();
   }
   return engine;
 }

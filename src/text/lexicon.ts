@@ -17,7 +17,7 @@ const MIN_MEAN_LOG10_P_LONG = -5;
 const LONG_RUN_LENGTH = 25;
 const SEGMENT_CACHE_LIMIT = 50_000;
 const MAX_UNKNOWN_PIECE = 6;
-const LEXICON_SLICE = 10_000;
+const LEXICON_SLICE = 5_000;
 
 export class Lexicon {
   private readonly counts: Map<string, number>;
