@@ -19,6 +19,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { endianness } from "node:os";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { WardenError } from "../errors.js";
 import type { FeatureConfig } from "../features/extract.js";
@@ -34,6 +35,7 @@ export const FORMAT_VERSION = 3;
 const FLOAT_FORMAT = 1;
 const INT8_FORMAT = 2;
 const DIGEST_BYTES = 32;
+const LITTLE_ENDIAN = endianness() === "LE";
 
 /** A classifier as the header describes it (its tables follow the header). */
 interface ClassifierHeader {
@@ -218,8 +220,10 @@ function parseArtifact(
     throw new WardenError("MODEL_FORMAT", `${name} has ${body.length - offset} weight bytes; its header implies ${expected}.`);
   }
   const floats = (count: number): Float32Array => {
-    const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = buf.readFloatLE(offset + i * 4);
+    // On a little-endian machine the file's floats are already in memory order: one copy (a
+    // float at a time took 15 ms for the shipped model's 66,000 scales on a slow machine).
+    const out = LITTLE_ENDIAN ? new Float32Array(buf.buffer.slice(buf.byteOffset + offset, buf.byteOffset + offset + count * 4)) : new Float32Array(count);
+    if (!LITTLE_ENDIAN) for (let i = 0; i < count; i++) out[i] = buf.readFloatLE(offset + i * 4);
     offset += count * 4;
     return out;
   };
