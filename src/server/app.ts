@@ -43,7 +43,6 @@ const MONITOR_SLICE_MS = 1;
 /** How often closed monitoring windows are shared with the other replicas (at most; a shorter monitoring.windowSeconds shares sooner). */
 const SHARE_EVERY_MS = 10_000;
 
-/** The engine being served; replaced atomically on promotion. */
 /**
  * The engine being served, and the changes of it: one at a time, in the order asked.
  * Asking again for the version the last change asked for waits for that change instead
