@@ -2,7 +2,7 @@
 import type { CliResult } from "./cli.js";
 import type { HttpResult } from "./http.js";
 import type { LatencyResult, ModelLoadResult, StageBreakdown, StageTime } from "./inprocess.js";
-import type { MachineInfo } from "./machine.js";
+import { BUSY_WINDOW_MS, type MachineInfo } from "./machine.js";
 import { pipelineMarkdown, pipelineSummary, warmShare, type PipelineResult } from "./pipeline.js";
 import type { ServingResult } from "./serving.js";
 import type { WorkerBenchResult } from "./worker.js";
@@ -29,6 +29,8 @@ export interface Results {
   readonly loadavgEnd: readonly number[];
 }
 
+/** Above this share of the CPUs busy with other work before the run, the report warns that its wall-clock figures are pessimistic. */
+const BUSY_SHARE = 0.25;
 const pct = (part: number, whole: number): string => `${fmt((100 * part) / whole, 0)}%`;
 
 function missing(o: { ok: false; error: string }): string[] {
@@ -53,15 +55,16 @@ function header(r: Results): string[] {
     `| node | ${m.node} |`,
     `| \`nproc\` | ${m.nproc} |`,
     `| CPU (/proc/cpuinfo) | ${m.cpuModel} |`,
-    `| load average at start / end (1 min) | ${m.loadavg[0]!.toFixed(2)} / ${r.loadavgEnd[0]!.toFixed(2)} |`,
+    `| CPUs busy with other work in the ${fmt(BUSY_WINDOW_MS / 1000)} s before the run (/proc/stat) | ${m.busyBefore === null ? "not measured" : pct(m.busyBefore, 1)} |`,
+    `| load average at start / end (1 min; the start counts the build just before) | ${m.loadavg[0]!.toFixed(2)} / ${r.loadavgEnd[0]!.toFixed(2)} |`,
     `| code | ${m.commit ? `\`${m.commit}\`${m.dirty ? " with uncommitted changes" : ""}` : "unknown (no git)"} |`,
     `| bench run time | ${fmt(r.totalSeconds, 0)} s (excluding the build) |`,
     "",
     sampleLine,
     "",
-    ...(m.loadavg[0]! >= 0.5 * Number.parseInt(m.nproc, 10)
+    ...(m.busyBefore !== null && m.busyBefore >= BUSY_SHARE
       ? [
-          `**The machine was busy when this run started** (1-minute load average ${m.loadavg[0]!.toFixed(2)} on ${m.nproc} cores, ${r.loadavgEnd[0]!.toFixed(2)} at the end): other work competed for the CPUs, so wall-clock figures, latency tails above all, are pessimistic; the CPU-time columns are the steadier comparison.`,
+          `**The machine was busy when this run started** (its CPUs ${pct(m.busyBefore, 1)} busy with other work in the ${fmt(BUSY_WINDOW_MS / 1000)} s before it): other work competed for the CPUs, so wall-clock figures, latency tails above all, are pessimistic; the CPU-time columns are the steadier comparison.`,
           "",
         ]
       : []),

@@ -66,7 +66,7 @@ function httpBodies(sample: Sample, count: number, maxLength: number): string[] 
 
 async function main(): Promise<number> {
   const t0 = nowNs();
-  const machine = machineInfo(ROOT);
+  const machine = await machineInfo(ROOT);
   const sample = loadSample(SHARED);
   const config = loadConfig();
 
