@@ -23,6 +23,7 @@ import { readExamples, resolveDatasets } from "../../src/data/datasets.js";
 import { serializeModel, sha256Hex } from "../../src/model/artifact.js";
 import { trainModel } from "../../src/pipeline/train.js";
 import { Registry, versionOf } from "../../src/registry/registry.js";
+import type { Engine } from "../../src/engine/engine.js";
 import { EngineSlot, buildServer, type ServerContext } from "../../src/server/app.js";
 import { engineLoader } from "../../src/server/start.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
@@ -222,6 +223,8 @@ export interface TestServerOptions {
   readonly serverStore?: (store: SqliteStore) => Store;
   /** Which fixture model it serves (default: the plain one). */
   readonly model?: FixtureModelOptions;
+  /** Called with each version the server builds an engine for (its first included), before it builds it: a test can count the loads, or slow them down. */
+  readonly onLoad?: (version: string | undefined) => void | Promise<void>;
 }
 
 export interface TestServer {
@@ -260,7 +263,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const fixture = await trainFixtureModel(join(dataDir, "fixtures"), options.model);
     const record = await registry.register(fixture.artifact, { fixture: true });
     await registry.promote(record.version, "test fixture");
-    const loadEngine = engineLoader(registry, config);
+    const load = engineLoader(registry, config);
+    const loadEngine = async (version?: string): Promise<Engine> => {
+      await options.onLoad?.(version);
+      return load(version);
+    };
     const slot = new EngineSlot(await loadEngine());
     const { app, context } = await buildServer({
       slot,

@@ -54,6 +54,36 @@ describe("hot swap under load", () => {
   });
 });
 
+describe("promotion through the admin API", () => {
+  it("loads the promoted model once, although the champion follower sees the change too, and rolls back without loading", async () => {
+    const loads: Array<string | undefined> = [];
+    // A promoted model that takes 1.5 s to load, as a full-size one does on a slow machine: the follower ticks meanwhile.
+    const onLoad = async (version: string | undefined): Promise<void> => {
+      loads.push(version);
+      if (version) await new Promise((r) => setTimeout(r, 1500));
+    };
+    const server = await startListeningTestServer({ adminToken: "once", onLoad });
+    const dir = mkdtempSync(join(tmpdir(), "warden-once-"));
+    try {
+      const second = await server.registry.register((await trainFixtureModel(dir, { seed: 3 })).artifact, { fixture: true });
+      const post = async (path: string): Promise<void> => {
+        const res = await fetch(`${server.url}${path}`, { method: "POST", headers: { authorization: "Bearer once" } });
+        assert.equal(res.status, 200, await res.text());
+      };
+      await post(`/v1/admin/models/${second.version}/promote`);
+      // the follower polls the store every second: it has seen the new champion while it loaded; let it look again
+      await new Promise((r) => setTimeout(r, 1200));
+      await post("/v1/admin/models/rollback");
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal(server.context.slot.current.version, server.version);
+      assert.deepEqual(loads, [undefined, second.version], "the first engine, then the promoted one: no second load of it, none for the rollback");
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("EngineSlot", () => {
   const engine = (version: string): Engine => new Engine({ version, model: deserializeModel(fixtureArtifact(), "fixture").model }, parseConfig({}).policy);
 
