@@ -120,7 +120,8 @@ export function sha256Hex(buf: Buffer): string {
 /** Parse and verify an artifact; `name` is used in error messages (a file path, say). */
 export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
   const body = artifactBody(buf, name);
-  const parsed = parseArtifact(buf, body, name, createHash("sha256").update(body).digest(), sha256Hex(buf));
+  checkIntact(buf, name, createHash("sha256").update(body).digest());
+  const parsed = parseArtifact(buf, body, name, sha256Hex(buf));
   return parsed.withLexicon(new Lexicon(parsed.lexicon));
 }
 
@@ -131,24 +132,26 @@ export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
  * go, the shipped model's load held the event loop for 0.1–0.4 s on a slow machine).
  */
 export async function loadModelFileAsync(path: string): Promise<LoadedArtifact> {
-  const buf = await readModelBytesAsync(path);
-  const body = artifactBody(buf, path);
-  const { bodyDigest, sha256 } = await digestsInSlices(buf, body);
-  const parsed = parseArtifact(buf, body, path, bodyDigest, sha256);
+  const { buf, body, sha256 } = await readIntact(path);
+  const parsed = parseArtifact(buf, body, path, sha256);
   return parsed.withLexicon(await Lexicon.builtInSlices(parsed.lexicon));
 }
 
 /** That the file is an artifact this Warden reads, intact (header, format, checksum), read and hashed without holding the event loop. */
 export async function verifyModelFile(path: string): Promise<void> {
-  const buf = await readModelBytesAsync(path);
-  const body = artifactBody(buf, path);
-  checkIntact(buf, path, (await digestsInSlices(buf, body)).bodyDigest);
+  await readIntact(path);
 }
 
 const HASH_SLICE = 1 << 20;
 
-/** The body's digest (the stored checksum's) and the whole file's (its version), a megabyte at a time with a yield between. */
-async function digestsInSlices(buf: Buffer, body: Buffer): Promise<{ bodyDigest: Buffer; sha256: string }> {
+/**
+ * The file's bytes, its body (what the checksum covers) and its sha256 (its version),
+ * checked like deserializeModel checks them; read on the thread pool and hashed a
+ * megabyte at a time with a yield between.
+ */
+async function readIntact(path: string): Promise<{ buf: Buffer; body: Buffer; sha256: string }> {
+  const buf = await readModelBytesAsync(path);
+  const body = artifactBody(buf, path);
   const bodyHash = createHash("sha256");
   const wholeHash = createHash("sha256");
   for (let at = 0; at < buf.length; at += HASH_SLICE) {
@@ -157,7 +160,8 @@ async function digestsInSlices(buf: Buffer, body: Buffer): Promise<{ bodyDigest:
     if (at < body.length) bodyHash.update(slice.subarray(0, Math.max(0, body.length - at)));
     await yieldToLoop();
   }
-  return { bodyDigest: bodyHash.digest(), sha256: wholeHash.digest("hex") };
+  checkIntact(buf, path, bodyHash.digest());
+  return { buf, body, sha256: wholeHash.digest("hex") };
 }
 
 /** Everything the checksum covers (all but the trailing digest); refuses what has no artifact header. */
@@ -184,18 +188,11 @@ function checkIntact(buf: Buffer, name: string, bodyDigest: Buffer): void {
 }
 
 /**
- * The model in `buf` (whose `body` hashes to `bodyDigest`; the whole file to `sha256`),
- * verified and parsed but for building its lexicon, which the caller does (at once, or
- * in slices while serving) from `lexicon`.
+ * The model in `buf` (checked intact; the whole file hashes to `sha256`), parsed but for
+ * building its lexicon, which the caller does (at once, or in slices while serving) from
+ * `lexicon`.
  */
-function parseArtifact(
-  buf: Buffer,
-  body: Buffer,
-  name: string,
-  bodyDigest: Buffer,
-  sha256: string,
-): { lexicon: Array<[string, number]>; withLexicon(lexicon: Lexicon): LoadedArtifact } {
-  checkIntact(buf, name, bodyDigest);
+function parseArtifact(buf: Buffer, body: Buffer, name: string, sha256: string): { lexicon: Array<[string, number]>; withLexicon(lexicon: Lexicon): LoadedArtifact } {
   const headerBytes = buf.readUInt32LE(8);
   const header = JSON.parse(buf.toString("utf8", 12, 12 + headerBytes)) as ArtifactHeader;
   const { classifier: c, language: l, stage2: c2 } = header;

@@ -44,37 +44,30 @@ const MONITOR_SLICE_MS = 1;
 const SHARE_EVERY_MS = 10_000;
 
 /**
- * The engine being served, and the changes of it: one at a time, in the order asked.
- * Asking again for the version the last change asked for waits for that change instead
- * of queueing another: a promotion through the admin API is seen a moment later by the
- * champion follower (champion-sync.ts), and the two used to load and warm up the same
- * model side by side, doubling the time the requests in flight waited. The engine a
- * change replaced stays loaded, so that a rollback is a swap back, with nothing to load.
+ * The engine being served, and the changes of it: one at a time, in the order asked, so
+ * that a promotion through the admin API, which the champion follower (champion-sync.ts)
+ * sees a moment later and asks for too, is loaded once: the second ask finds the version
+ * serving. (The two used to load and warm up the same model side by side, doubling the
+ * time the requests in flight waited.) The engine a change replaced stays loaded, so
+ * that a rollback is a swap back, with nothing to load.
  */
 export class EngineSlot {
-  private last: { readonly version: string; readonly done: Promise<Engine> } | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
   private previous: Engine | null = null;
 
   constructor(public current: Engine) {}
 
-  /** Serve `version`: build its engine beside the current one (`build`), unless it is the one just replaced, then swap it in. */
+  /** Serve `version`: build its engine beside the current one (`build`), unless it is serving or the one just replaced, then swap it in. */
   replace(version: string, build: (version: string) => Promise<Engine>): Promise<Engine> {
-    if (this.last?.version === version) return this.last.done;
-    const before = this.last?.done.catch(() => undefined) ?? Promise.resolve();
-    const done = before.then(async () => {
+    const done = this.queue.then(async () => {
       if (this.current.version === version) return this.current;
       const engine = this.previous?.version === version ? this.previous : await build(version);
       this.previous = this.current;
       this.current = engine;
       return engine;
     });
-    const last = { version, done };
-    this.last = last;
-    // once settled, a later ask for this version is a change of its own (a failed load is tried again)
-    const settled = (): void => {
-      if (this.last === last) this.last = null;
-    };
-    done.then(settled, settled);
+    // a failed change leaves the current engine serving; the next one runs all the same
+    this.queue = done.catch(() => undefined);
     return done;
   }
 }
