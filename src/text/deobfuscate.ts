@@ -525,7 +525,12 @@ const TOKEN_UNIT = /^[\p{L}\p{M}\p{N}@$!|*#%]$/u;
 /** The script most letters of the text are in. */
 function dominantScript(text: string): Script {
   const tally = { latin: 0, cyrillic: 0, greek: 0, other: 0 };
-  for (const ch of text) if (LETTER.test(ch)) tally[scriptOf(ch)]++;
+  // look-alike letters (ʜ, ᴀ) count as the Latin letters the token pass reads them as
+  for (const ch of text) {
+    if (!LETTER.test(ch)) continue;
+    const script = scriptOf(ch);
+    tally[script === "other" && LATIN_LOOKALIKE.has(ch) ? "latin" : script]++;
+  }
   return (["latin", "cyrillic", "greek", "other"] as const).reduce((a, b) => (tally[b] > tally[a] ? b : a));
 }
 

@@ -14,14 +14,17 @@ import { MappedTextBuilder, type MappedText } from "./offsets.js";
 import { bmpTable, isWordCodePoint, isWordUnit } from "./units.js";
 
 const IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
-const MARK = /^\p{M}$/u;
+// A combining mark, or one of the four characters whose NFKC form starts with one (Thai
+// and Lao AM, halfwidth katakana voicing marks): they attach to the base before them, as
+// NFKC of the whole string would attach them (ｶﾞ → ガ).
+const MARK = /^[\p{M}\u0e33\u0eb3\uff9e\uff9f]$/u;
 const SPACE = /^\s$/u;
 const CONTROL = /^\p{Cc}$/u;
 const FOLD_EXTRA = /[ςı]/g;
 const GENERIC_DIACRITIC = /^[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]$/;
-const MARKS = /\p{M}/gu;
+const COMBINING = /^\p{M}$/u;
 const MARK_LEFT = /\p{M}/u;
-const LGC_LETTER = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]+$/u;
+const LGC_LETTER = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]$/u;
 
 function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
@@ -46,7 +49,7 @@ export function fold(input: string, offsets = true): { mapped: MappedText; invis
   while (i < n) {
     const c = input.charCodeAt(i);
     // ASCII fast path: no NFKC work needed unless a combining mark follows.
-    if (c < 0x80 && !(i + 1 < n && input.charCodeAt(i + 1) >= 0x300)) {
+    if (c < 0x80 && !(i + 1 < n && mayStartMarks(input.charCodeAt(i + 1)) && marksFollow(input, i + 1))) {
       if (c === 0x20 || (c >= 0x09 && c <= 0x0d)) {
         invisible.pushed(" ");
         pushSpace(out, i, i + 1);
@@ -65,7 +68,7 @@ export function fold(input: string, offsets = true): { mapped: MappedText; invis
     let ch = input.slice(i, i + len);
     if (len === 1 && (isHighSurrogate(c) || isLowSurrogate(c))) ch = "\ufffd";
     // Most characters stand alone (no combining mark follows): fold them once, then cache.
-    if (i + len >= n || !startsWithMark(input, i + len)) {
+    if (i + len >= n || !marksFollow(input, i + len)) {
       let folded = SINGLE.get(ch);
       if (folded === undefined) {
         folded = foldSingle(ch);
@@ -91,16 +94,17 @@ export function fold(input: string, offsets = true): { mapped: MappedText; invis
       i += len;
       continue;
     }
-    // A cluster: this code point plus the combining marks that follow it (invisible
-    // ones, such as the combining grapheme joiner, are dropped but do not end it).
+    // A cluster: this code point plus the combining marks that follow it. Dropped
+    // characters among them (a combining grapheme joiner, a zero-width space, a control)
+    // do not end it: were a dropped character to cut the marks off their base, folding
+    // the output again would join them and fold them differently.
     let j = i + len;
     const clusterMarks: string[] = [];
-    while (j < n) {
+    while (j < n && marksFollow(input, j)) {
       const l2 = codePointLength(input, j);
       const next = input.slice(j, j + l2);
-      if (!MARK.test(next)) break;
-      if (IGNORABLE.test(next)) invisible.dropped(next.charCodeAt(0));
-      else clusterMarks.push(next);
+      if (MARK.test(next) && !IGNORABLE.test(next)) clusterMarks.push(next);
+      else invisible.dropped(next.charCodeAt(0));
       j += l2;
     }
     // A pile of three or more marks is decoration (z̷̢̛a̸̡l̶g̵o̴): the generic diacritics in
@@ -109,17 +113,9 @@ export function fold(input: string, offsets = true): { mapped: MappedText; invis
     const kept = clusterMarks.length >= 3 ? clusterMarks.filter((m) => !GENERIC_DIACRITIC.test(m)) : clusterMarks;
     marks += clusterMarks.length - kept.length;
     ch += kept.join("");
-    // Full case folding also maps final sigma to σ (ΣΟΦΟΣ and σοφος meet); dotless ı
-    // folds to i because rAnDoM cAsE turns it into I.
-    let folded = ch.normalize("NFKC").toLowerCase().replace(FOLD_EXTRA, (c) => (c === "ς" ? "σ" : "i"));
-    // Marks that did not compose are decoration on Latin, Greek and Cyrillic letters (s̶t̶r̶i̶k̶e̶).
-    if (MARK_LEFT.test(folded)) {
-      const stripped = folded.replace(MARKS, "");
-      if (LGC_LETTER.test(stripped)) {
-        marks += folded.length - stripped.length;
-        folded = stripped;
-      }
-    }
+    const composed = caseFold(ch);
+    const folded = stripDecoration(composed);
+    marks += composed.length - folded.length;
     // NFKC can itself produce whitespace (e.g. U+3000 ideographic space).
     if (folded.length > 0) {
       invisible.pushed(folded);
@@ -166,20 +162,69 @@ const SINGLE_CACHE_LIMIT = 100_000;
 function foldSingle(ch: string): string {
   if (IGNORABLE.test(ch) || CONTROL.test(ch)) return DROPPED;
   if (SPACE.test(ch)) return " ";
-  let folded = ch.normalize("NFKC").toLowerCase().replace(FOLD_EXTRA, (c) => (c === "ς" ? "σ" : "i"));
-  if (MARK_LEFT.test(folded)) {
-    const stripped = folded.replace(MARKS, "");
-    if (LGC_LETTER.test(stripped)) folded = stripped;
-  }
+  const folded = stripDecoration(caseFold(ch));
   return SPACE.test(folded) ? " " : folded;
 }
 
-const MARK_BMP = bmpTable(MARK);
+/**
+ * NFKC and full case folding. Case folding also maps final sigma to σ (ΣΟΦΟΣ and σοφος
+ * meet); dotless ı folds to i because rAnDoM cAsE turns it into I.
+ */
+function caseFold(s: string): string {
+  if (SPACING_ACCENT.test(s)) return s[0]! + caseFold(s.slice(1));
+  return s.normalize("NFKC").toLowerCase().replace(FOLD_EXTRA, (c) => (c === "ς" ? "σ" : "i"));
+}
 
-function startsWithMark(input: string, j: number): boolean {
-  const c = input.charCodeAt(j);
-  if (!isHighSurrogate(c)) return MARK_BMP[c] === 1;
-  return MARK.test(input.slice(j, j + codePointLength(input, j)));
+/**
+ * Spacing accents (´ ¨ ˘ ΅ ῍, the isolated Arabic harakat ﹰ…) stay as written: NFKC turns
+ * each into a space and a combining mark, which splits "don´t" in two, leaves a mark
+ * floating, and folds differently again once the space is collapsed. Exactly the
+ * characters whose NFKC form is a space followed by marks (a test checks the list).
+ */
+export const SPACING_ACCENT = /^[\u00a8\u00af\u00b4\u00b8\u02d8-\u02dd\u037a\u0384\u0385\u1fbd\u1fbf-\u1fc1\u1fcd-\u1fcf\u1fdd-\u1fdf\u1fed\u1fee\u1ffd\u1ffe\u2017\u203e\u309b\u309c\ufc5e-\ufc63\ufe49-\ufe4c\ufe70\ufe72\ufe74\ufe76\ufe78\ufe7a\ufe7c\ufe7e\uffe3]/;
+
+/**
+ * Marks left uncomposed on a Latin, Greek or Cyrillic letter are decoration (s̶t̶r̶i̶k̶e̶) and
+ * go; on other scripts (Arabic harakat, Devanagari signs) they are spelling and stay.
+ * Decided per base letter, so that the answer does not depend on where a cluster ends.
+ */
+function stripDecoration(folded: string): string {
+  if (!MARK_LEFT.test(folded)) return folded;
+  let out = "";
+  let onLgcLetter = false;
+  for (const c of folded) {
+    if (COMBINING.test(c)) {
+      if (!onLgcLetter) out += c;
+    } else {
+      onLgcLetter = LGC_LETTER.test(c);
+      out += c;
+    }
+  }
+  return out;
+}
+
+const MARK_BMP = bmpTable(MARK);
+const DROPPED_CHAR = /^[\p{Default_Ignorable_Code_Point}\p{Cc}]$/u;
+const DROPPED_BMP = bmpTable(DROPPED_CHAR);
+
+/** Whether a UTF-16 unit can begin a run of marks, possibly behind dropped characters (cheap pre-check). */
+function mayStartMarks(unit: number): boolean {
+  return unit >= 0x300 || DROPPED_BMP[unit] === 1;
+}
+
+/** Whether a combining mark starts at j, or follows it behind characters that folding drops. */
+function marksFollow(input: string, j: number): boolean {
+  const n = input.length;
+  while (j < n) {
+    const c = input.charCodeAt(j);
+    const len = codePointLength(input, j);
+    const mark = len === 1 ? MARK_BMP[c] === 1 : MARK.test(input.slice(j, j + len));
+    if (mark) return true;
+    const dropped = len === 1 ? DROPPED_BMP[c] === 1 : DROPPED_CHAR.test(input.slice(j, j + len));
+    if (!dropped) return false;
+    j += len;
+  }
+  return false;
 }
 
 function pushSpace(out: MappedTextBuilder, start: number, end: number): void {

@@ -41,10 +41,14 @@ function decodeSequence(bytes: number[], i: number, len: number): number {
   return cp;
 }
 
+// Quick exit: mojibake always holds a UTF-8 lead byte read as Ã, Â, Ð, Ñ, Ø, Ù, â, à…
+// followed by a continuation byte (0x80–0xBF) read as Latin-1 or Windows-1252.
+const CONTINUATION = `\u0080-\u00bf${CP1252_HIGH}`;
+const MAYBE_MOJIBAKE = new RegExp(`[\u00c2-\u00f4][${CONTINUATION}]`);
+
 /** Repair the mojibake in `input`; `repaired` counts the characters restored. */
 export function repairMojibake(input: string, offsets = true): { mapped: MappedText; repaired: number } | null {
-  // Quick exit: mojibake always contains a UTF-8 lead byte read as Ã, Â, Ð, Ñ, Ø, Ù, â, à…
-  if (!/[\u00c2-\u00f4]/.test(input)) return null;
+  if (!MAYBE_MOJIBAKE.test(input)) return null;
   const out = new MappedTextBuilder(input.length, offsets);
   let repaired = 0;
   let i = 0;

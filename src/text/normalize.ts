@@ -8,7 +8,7 @@
  * characters, stray combining marks, whitespace) → deobfuscation (split letters,
  * mixed-script homoglyphs, leet, stretched letters). Pure; never throws; idempotent.
  */
-import { deobfuscate } from "./deobfuscate.js";
+import { deobfuscate, type EvasionCounts } from "./deobfuscate.js";
 import { fold } from "./fold.js";
 import type { Lexicon } from "./lexicon.js";
 import { repairMojibake } from "./mojibake.js";
@@ -59,22 +59,80 @@ function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLe
     const { mapped, invisible, marks } = fold(input, offsets);
     return { ...mapped, signals: { invisible, marks, mojibake: 0, split: 0, joined: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 } };
   }
-  const repaired = repairMojibake(input, offsets);
-  const folded = fold(repaired ? repaired.mapped.text : input, offsets);
-  let mapped = repaired ? compose(repaired.mapped, folded.mapped) : folded.mapped;
-  const clean = deobfuscate(mapped.text, lexicon, offsets);
-  if (clean.mapped) mapped = compose(mapped, clean.mapped);
+  const folded = repairAndFold(input, offsets);
+  let { mapped, marks } = folded;
+  let clean = deobfuscate(mapped.text, lexicon, offsets);
+  const counts = { ...clean.counts };
+  // Some deobfuscation gives work to a second round: a homoglyph read towards the
+  // message's script changes which script that is; leet read, letters rejoined or words
+  // split apart make new words; a mark on what became a letter ("1̶" → "i̶", "5́" → "ś")
+  // is work for folding. Repeat the two passes after them until they change nothing, so
+  // that normalizing the output changes nothing either. Shortened stretches alone do not
+  // call for a round: they are common in plain text ("sooo"), and a round after them
+  // cost a fifth more normalization time for next to no change.
+  for (let round = 1; clean.mapped; round++) {
+    mapped = compose(mapped, clean.mapped);
+    const marked = COMBINING_MARK.test(mapped.text);
+    if (round >= MAX_ROUNDS || !(marked || reshapesWords(clean.counts))) break;
+    if (marked) {
+      const refolded = fold(mapped.text, offsets);
+      mapped = compose(mapped, refolded.mapped);
+      marks += refolded.marks;
+    }
+    clean = deobfuscate(mapped.text, lexicon, offsets);
+    for (const key of SUMMED_COUNTS) counts[key] += clean.counts[key];
+  }
   return {
     text: mapped.text,
     starts: mapped.starts,
     ends: mapped.ends,
-    signals: {
-      invisible: folded.invisible,
-      marks: folded.marks,
-      mojibake: repaired?.repaired ?? 0,
-      ...clean.counts,
-    },
+    signals: { invisible: folded.invisible, marks, mojibake: folded.mojibake, ...counts },
   };
+}
+
+const COMBINING_MARK = /\p{M}/u;
+
+/** Whether deobfuscation made or remade words (see `run`). */
+function reshapesWords(counts: EvasionCounts): boolean {
+  return counts.confusable + counts.split + counts.joined + counts.leet > 0;
+}
+
+/** Counts of changes add up over rounds; `ambiguous` counts tokens, which a second round sees again. */
+const SUMMED_COUNTS = ["split", "joined", "confusable", "leet", "stretched"] as const;
+
+/** Rounds of a pass and the one before it at most: a round that changes anything is rare, this only bounds pathological input. */
+const MAX_ROUNDS = 4;
+
+/**
+ * Mojibake repair, then folding, again while anything repairs: folding can bring mojibake
+ * together ("ßS\u030c" folds to "ßš", the bytes of "ߚ"). One pass would leave what a
+ * second normalization still changes.
+ */
+function repairAndFold(input: string, offsets: boolean): { mapped: MappedText; invisible: number; marks: number; mojibake: number } {
+  let repaired = repairAll(input, offsets);
+  const first = fold(repaired ? repaired.mapped.text : input, offsets);
+  let mapped = repaired ? compose(repaired.mapped, first.mapped) : first.mapped;
+  let { invisible, marks } = first;
+  let mojibake = repaired?.repaired ?? 0;
+  for (let round = 1; round < MAX_ROUNDS && (repaired = repairAll(mapped.text, offsets)); round++) {
+    const folded = fold(repaired.mapped.text, offsets);
+    mapped = compose(mapped, compose(repaired.mapped, folded.mapped));
+    invisible += folded.invisible;
+    marks += folded.marks;
+    mojibake += repaired.repaired;
+  }
+  return { mapped, invisible, marks, mojibake };
+}
+
+/** Mojibake repaired until nothing more repairs: text encoded twice ("ÃƒÂ©") needs two repairs, before folding lowercases the first one's output. */
+function repairAll(input: string, offsets: boolean): { mapped: MappedText; repaired: number } | null {
+  let result = repairMojibake(input, offsets);
+  for (let round = 1; result && round < MAX_ROUNDS; round++) {
+    const again = repairMojibake(result.mapped.text, offsets);
+    if (!again) break;
+    result = { mapped: compose(result.mapped, again.mapped), repaired: result.repaired + again.repaired };
+  }
+  return result;
 }
 
 /**

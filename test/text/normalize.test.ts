@@ -7,6 +7,7 @@ import { ATTACK_FAMILIES, attack } from "../../src/eval/attacks.js";
 import { attackedWordShares } from "../../src/eval/word-equivalence.js";
 import { loadDefaultModel } from "../../src/registry/registry.js";
 import { normalize, normalizeText, toInputSpan, type Normalized } from "../../src/text/normalize.js";
+import { SPACING_ACCENT } from "../../src/text/fold.js";
 import { Lexicon } from "../../src/text/lexicon.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 
@@ -81,6 +82,42 @@ describe("normalize: folding", () => {
   it("replaces lone surrogates instead of throwing", () => {
     assert.equal(normalize("a\ud800b").text, "a\ufffdb");
     assert.equal(normalize("\udc00").text, "\ufffd");
+  });
+
+  it("turns a line break or tab into a space before any script, not only before ASCII", () => {
+    assert.equal(normalize("привет\nмир").text, "привет мир");
+    assert.equal(normalize("bi\n🔘 muito").text, "bi 🔘 muito");
+    assert.equal(normalize("x\t中文").text, "x 中文");
+  });
+
+  it("keeps a base and its marks together across characters it drops", () => {
+    // a dropped control or zero-width character between them once left the mark floating,
+    // and normalizing the output again attached it (CI found "A\u0000𑀀" → "a𑀀" → "a")
+    assert.equal(normalize("A\u0000\u{11000}").text, "a");
+    assert.equal(normalize("a\u200b\u0301").text, "\u00e1");
+    assert.equal(normalize("a\t\u0301").text, "\u00e1");
+  });
+
+  it("attaches what NFKC turns into a mark to the letter before it, as NFKC of the whole text does", () => {
+    assert.equal(normalize("ｶﾞｷ").text, "ガキ");
+    assert.equal(normalize("น้ำ").text, "น้ำ".normalize("NFKC"));
+  });
+
+  it("keeps spacing accents as written: NFKC would split the word and leave a mark floating", () => {
+    assert.equal(normalize("don´t").text, "don´t");
+    assert.equal(normalize("(´･ω･`)").text, "(´・ω・`)");
+    for (let c = 0; c < 0x110000; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const ch = String.fromCodePoint(c);
+      assert.equal(SPACING_ACCENT.test(ch), /^\s\p{M}+$/u.test(ch.normalize("NFKC")), `U+${c.toString(16)}`);
+    }
+  });
+
+  it("repairs mojibake that folding brings together, and text encoded twice", () => {
+    // "ßS\u030c" folds to "ßš", the Windows-1252 reading of the bytes of "ߚ"
+    assert.equal(normalize("ßS\u030c").text, "\u07da");
+    const twice = Buffer.from(Buffer.from("été", "utf8").toString("latin1"), "utf8").toString("latin1");
+    assert.equal(normalize(twice).text, "été");
   });
 });
 
@@ -188,6 +225,24 @@ describe("normalize: properties (fast-check)", () => {
         assert.deepEqual(normalizeText(input, withLexicon ? lexicon : undefined, level), { text: full.text, signals: full.signals }, JSON.stringify(input));
       }),
       { numRuns: 1500 },
+    );
+  });
+
+  it("is idempotent on dense mixes of what each pass acts on, with and without a lexicon", () => {
+    // random code points seldom put a mark after a leet digit or a homoglyph beside a
+    // look-alike letter; these strings are made of nothing else
+    const lexicon = loadDefaultModel().model.lexicon;
+    const pieces = [..."aeiokstuxyAEHKMOPT0134578@$!|*#%.-_ ,\n\t\u200b\u00ad\u0000\u034f\u0301\u0308\u0336\u093eаеорсхАВЕКМНОРСТХαεικνορτυχΑΒΕΗΙΚΝΡΤΧάίόςÃÂ©€šŠßİıʜᴀꜱＡ𝐚ำﾞｶ´῍ㅋ哈ه"];
+    const piece = fc.oneof(fc.constantFrom(...pieces), fc.constantFrom(...pieces), fc.constantFrom("idiot", "stupid", "kill", "you", "идиот", "ηλίθιος"));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), fc.boolean(), (parts, withLexicon) => {
+        const input = parts.join("");
+        const lex = withLexicon ? lexicon : undefined;
+        const n = normalize(input, lex);
+        assert.equal(normalize(n.text, lex).text, n.text, `not idempotent on ${JSON.stringify(input)}`);
+        assertOffsets(input, n);
+      }),
+      { numRuns: 3000 },
     );
   });
 
