@@ -13,13 +13,13 @@
 import { MappedTextBuilder, type MappedText } from "./offsets.js";
 import { bmpTable, isWordCodePoint, isWordUnit } from "./units.js";
 
-const IGNORABLE = /^\p{Default_Ignorable_Code_Point}$/u;
+/** What folding drops: default-ignorable characters (zero-width, bidi controls, soft hyphen, variation selectors) and controls. */
+const DROPPED_CHAR = /^[\p{Default_Ignorable_Code_Point}\p{Cc}]$/u;
 // A combining mark, or one of the four characters whose NFKC form starts with one (Thai
 // and Lao AM, halfwidth katakana voicing marks): they attach to the base before them, as
 // NFKC of the whole string would attach them (ｶﾞ → ガ).
 const MARK = /^[\p{M}\u0e33\u0eb3\uff9e\uff9f]$/u;
 const SPACE = /^\s$/u;
-const CONTROL = /^\p{Cc}$/u;
 const FOLD_EXTRA = /[ςı]/g;
 const GENERIC_DIACRITIC = /^[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]$/;
 const COMBINING = /^\p{M}$/u;
@@ -83,7 +83,7 @@ export function fold(input: string, offsets = true): { mapped: MappedText; invis
       i += len;
       continue;
     }
-    if (IGNORABLE.test(ch) || CONTROL.test(ch)) {
+    if (DROPPED_CHAR.test(ch)) {
       invisible.dropped(c);
       i += len;
       continue;
@@ -103,7 +103,7 @@ export function fold(input: string, offsets = true): { mapped: MappedText; invis
     while (j < n && marksFollow(input, j)) {
       const l2 = codePointLength(input, j);
       const next = input.slice(j, j + l2);
-      if (MARK.test(next) && !IGNORABLE.test(next)) clusterMarks.push(next);
+      if (MARK.test(next) && !DROPPED_CHAR.test(next)) clusterMarks.push(next);
       else invisible.dropped(next.charCodeAt(0));
       j += l2;
     }
@@ -160,7 +160,7 @@ const SINGLE_CACHE_LIMIT = 100_000;
 
 /** A lone code point folded: DROPPED (invisible, control), " " (space) or its folded form. */
 function foldSingle(ch: string): string {
-  if (IGNORABLE.test(ch) || CONTROL.test(ch)) return DROPPED;
+  if (DROPPED_CHAR.test(ch)) return DROPPED;
   if (SPACE.test(ch)) return " ";
   const folded = stripDecoration(caseFold(ch));
   return SPACE.test(folded) ? " " : folded;
@@ -204,7 +204,6 @@ function stripDecoration(folded: string): string {
 }
 
 const MARK_BMP = bmpTable(MARK);
-const DROPPED_CHAR = /^[\p{Default_Ignorable_Code_Point}\p{Cc}]$/u;
 const DROPPED_BMP = bmpTable(DROPPED_CHAR);
 
 /** Whether a UTF-16 unit can begin a run of marks, possibly behind dropped characters (cheap pre-check). */
