@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import { f1OptimalThreshold } from "../../src/eval/metrics.js";
 import { fitPlatt } from "../../src/model/calibrate.js";
 import { sigmoid } from "../../src/model/linear.js";
@@ -41,7 +42,39 @@ describe("fitPlatt", () => {
     assert.ok(Math.abs(a - 1.5) < 0.1, `a = ${a}`);
     assert.ok(Math.abs(b + 1) < 0.1, `b = ${b}`);
   });
+
+  it("does not diverge when the classes barely overlap far from a margin of zero, and never ends worse than it began", () => {
+    // Full Newton steps took this sample (found by random search) to a = 1.1e11, a step
+    // function; a retrain's Turkish calibration did the same and ranked nothing.
+    const margins = [96.3689, 56.8881, 54.378, 101.7827, 91.5409, 56.0279, 56.8654, 99.8625, 50.4824, 92.7158, 56.3526, 58.888, 56.8507, 44.1898, 95.7686, 54.2685, 51.3405, 57.7163, 46.0381, 47.2624, 50.6639];
+    const labels = [1, 0, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+    const { a, b } = fitPlatt(margins, labels);
+    assert.ok(Number.isFinite(a) && Math.abs(a) < 10, `a = ${a}`);
+    // the positives (margins above 90) get high probabilities, the negatives (below 60) low ones
+    margins.forEach((m, i) => assert.equal(sigmoid(a * m + b) > 0.5, labels[i] === 1, `margin ${m}`));
+    fc.assert(
+      fc.property(fc.integer({ min: 4, max: 80 }), fc.double({ min: -100, max: 100, noNaN: true }), fc.double({ min: 0.01, max: 50, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true }), fc.integer(), (n, shift, scale, separation, seed) => {
+        const rand = mulberry32(seed);
+        const ls = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
+        const ms = ls.map((l) => shift + scale * (rand() - 0.5 + (l ? separation : -separation)));
+        const fit = fitPlatt(ms, ls);
+        assert.ok(plattLoss(ms, ls, fit.a, fit.b) <= plattLoss(ms, ls, 1, 0) + 1e-9, JSON.stringify({ ms, ls, fit }));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
+
+/** The log loss against Platt's smoothed targets, which fitPlatt minimizes. */
+function plattLoss(margins: number[], labels: number[], a: number, b: number): number {
+  const pos = labels.filter((l) => l === 1).length;
+  const neg = labels.length - pos;
+  return margins.reduce((sum, m, i) => {
+    const t = labels[i] === 1 ? (pos + 1) / (pos + 2) : 1 / (neg + 2);
+    const f = a * m + b;
+    return sum + (f >= 0 ? (1 - t) * f + Math.log1p(Math.exp(-f)) : -t * f + Math.log1p(Math.exp(f)));
+  }, 0);
+}
 
 describe("f1OptimalThreshold", () => {
   it("is half the best F1, close to the F1-optimal threshold on a large calibrated sample", () => {
