@@ -23,8 +23,7 @@ export function fitPlatt(margins: ArrayLike<number>, labels: ArrayLike<number>, 
   for (let i = 0; i < n; i++) pos += labels[i]! > 0 ? 1 : 0;
   const neg = n - pos;
   if (pos === 0 || neg === 0) return IDENTITY_PLATT;
-  const targets = new Float64Array(n);
-  for (let i = 0; i < n; i++) targets[i] = labels[i]! > 0 ? (pos + 1) / (pos + 2) : 1 / (neg + 2);
+  const targets = plattTargets(labels);
   // From the identity first (a score already calibrated stays as it is). Where the margins
   // saturate the sigmoid there, Newton cannot move: then from Lin et al.'s start, the
   // prior log-odds, and the better of the two fits wins.
@@ -73,8 +72,18 @@ function newton(margins: ArrayLike<number>, targets: Float64Array, start: Platt,
   return { fit: { a, b }, loss, converged: false };
 }
 
-/** The log loss of sigmoid(a * margin + b) against `targets`, without overflow for large |f|. */
-function plattLoss(margins: ArrayLike<number>, targets: Float64Array, a: number, b: number): number {
+/** Platt's smoothed targets: (pos + 1) / (pos + 2) for a positive, 1 / (neg + 2) for a negative. */
+export function plattTargets(labels: ArrayLike<number>): Float64Array {
+  let pos = 0;
+  for (let i = 0; i < labels.length; i++) pos += labels[i]! > 0 ? 1 : 0;
+  const neg = labels.length - pos;
+  const targets = new Float64Array(labels.length);
+  for (let i = 0; i < labels.length; i++) targets[i] = labels[i]! > 0 ? (pos + 1) / (pos + 2) : 1 / (neg + 2);
+  return targets;
+}
+
+/** The log loss of sigmoid(a * margin + b) against `targets` (what fitPlatt minimizes), without overflow for large |f|. */
+export function plattLoss(margins: ArrayLike<number>, targets: Float64Array, a: number, b: number): number {
   let loss = 0;
   for (let i = 0; i < margins.length; i++) {
     const f = a * margins[i]! + b;

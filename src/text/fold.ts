@@ -232,13 +232,12 @@ class MarkLookahead {
     let k = j;
     let answer = false;
     while (k < n) {
-      const c = input.charCodeAt(k);
       const len = codePointLength(input, k);
-      if (len === 1 ? MARK_BMP[c] === 1 : MARK.test(input.slice(k, k + len))) {
+      if (matchesAt(MARK_BMP, MARK, input, k, len)) {
         answer = true;
         break;
       }
-      if (!(len === 1 ? DROPPED_BMP[c] === 1 : DROPPED_CHAR.test(input.slice(k, k + len)))) break;
+      if (!matchesAt(DROPPED_BMP, DROPPED_CHAR, input, k, len)) break;
       k += len;
     }
     this.from = j;
@@ -246,6 +245,11 @@ class MarkLookahead {
     this.answer = answer;
     return answer;
   }
+}
+
+/** Whether the code point of `len` units at k is in a class: its BMP table, or the regex for an astral one. */
+function matchesAt(table: Uint8Array, re: RegExp, input: string, k: number, len: number): boolean {
+  return len === 1 ? table[input.charCodeAt(k)] === 1 : re.test(input.slice(k, k + len));
 }
 
 function pushSpace(out: MappedTextBuilder, start: number, end: number): void {

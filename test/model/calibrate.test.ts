@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { f1OptimalThreshold } from "../../src/eval/metrics.js";
-import { fitPlatt } from "../../src/model/calibrate.js";
+import { fitPlatt, plattLoss, plattTargets } from "../../src/model/calibrate.js";
 import { sigmoid } from "../../src/model/linear.js";
 import { mulberry32 } from "../../src/model/shuffle.js";
 
@@ -58,23 +58,13 @@ describe("fitPlatt", () => {
         const ls = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 1 : 0));
         const ms = ls.map((l) => shift + scale * (rand() - 0.5 + (l ? separation : -separation)));
         const fit = fitPlatt(ms, ls);
-        assert.ok(plattLoss(ms, ls, fit.a, fit.b) <= plattLoss(ms, ls, 1, 0) + 1e-9, JSON.stringify({ ms, ls, fit }));
+        const targets = plattTargets(ls);
+        assert.ok(plattLoss(ms, targets, fit.a, fit.b) <= plattLoss(ms, targets, 1, 0) + 1e-9, JSON.stringify({ ms, ls, fit }));
       }),
       { numRuns: 500 },
     );
   });
 });
-
-/** The log loss against Platt's smoothed targets, which fitPlatt minimizes. */
-function plattLoss(margins: number[], labels: number[], a: number, b: number): number {
-  const pos = labels.filter((l) => l === 1).length;
-  const neg = labels.length - pos;
-  return margins.reduce((sum, m, i) => {
-    const t = labels[i] === 1 ? (pos + 1) / (pos + 2) : 1 / (neg + 2);
-    const f = a * m + b;
-    return sum + (f >= 0 ? (1 - t) * f + Math.log1p(Math.exp(-f)) : -t * f + Math.log1p(Math.exp(f)));
-  }, 0);
-}
 
 describe("f1OptimalThreshold", () => {
   it("is half the best F1, close to the F1-optimal threshold on a large calibrated sample", () => {
