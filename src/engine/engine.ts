@@ -163,9 +163,8 @@ export class Engine {
 
   classify(text: string, options: ClassifyOptions = {}): Classification {
     // Only an explanation points back into the input: the offset map is built for it alone.
-    const mapped = options.explain ? normalize(text, this.model.lexicon, this.model.normalization) : null;
-    const norm = mapped ?? this.normalized(text);
-    const lang = this.model.language.identify(norm.text).lang;
+    const { norm, lang } = this.read(text, options.explain !== undefined && options.explain !== false);
+    const mapped = options.explain ? (norm as Normalized) : null;
     const evasion = evasionFlags(norm.signals);
     const choice = options.stages ?? "auto";
     let stage = this.startStage(choice);
@@ -201,8 +200,9 @@ export class Engine {
    * the stream worker, where no answer carries an explanation.
    */
   classifyMany(texts: readonly string[], stages: StageChoice = "auto"): Classification[] {
-    const norms = texts.map((t) => this.normalized(t));
-    const langs = norms.map((n) => this.model.language.identify(n.text).lang);
+    const read = texts.map((t) => this.read(t, false));
+    const norms = read.map((r) => r.norm);
+    const langs = read.map((r) => r.lang);
     const answers = new Array<Classification>(texts.length);
     const handedOn: number[] = [];
     const start = this.startStage(stages);
@@ -218,8 +218,18 @@ export class Engine {
     return answers;
   }
 
-  private normalized(text: string): NormalizedText {
-    return normalizeText(text, this.model.lexicon, this.model.normalization);
+  /**
+   * The text normalized (with its offset map when `mapped`) and its language. A message
+   * with masked letters is read again in the language identified: the lexicon then reads
+   * "s*ch" as a German word in German ("sich") and an English one in English ("such").
+   * Masks are rare, so the second reading costs next to nothing.
+   */
+  private read(text: string, mapped: boolean): { norm: NormalizedText; lang: string } {
+    const { lexicon, normalization } = this.model;
+    const once = (lang?: string): NormalizedText => (mapped ? normalize : normalizeText)(text, lexicon, normalization, lang);
+    const norm = once();
+    const lang = this.model.language.identify(norm.text).lang;
+    return { norm: norm.signals.masked > 0 && lexicon.knowsLanguages ? once(lang) : norm, lang };
   }
 
   /** The stage that reads every message under `choice`. */

@@ -1,7 +1,8 @@
 /**
  * Word-level check of the normalizer: for each attack family that normalization should
  * undo, the share of words whose attacked form normalizes exactly like the clean word,
- * per language.
+ * per language. Each word is read in its language, as the engine reads a message in the
+ * language it identifies (only a masked letter's reading depends on it).
  */
 import type { Lexicon } from "../text/lexicon.js";
 import { normalizeText } from "../text/normalize.js";
@@ -22,8 +23,8 @@ export function attackedWordShares(words: ReadonlyArray<readonly [lang: string, 
     let ok = 0;
     for (const [lang, word] of words) {
       const attacked = attackWord(word, family);
-      const got = normalizeText(attacked, lexicon).text;
-      const want = normalizeText(word, lexicon).text;
+      const got = normalizeText(attacked, lexicon, "full", lang).text;
+      const want = normalizeText(word, lexicon, "full", lang).text;
       const c = perLang.get(lang) ?? [0, 0];
       perLang.set(lang, [c[0] + (got === want ? 1 : 0), c[1] + 1]);
       if (got === want) ok++;

@@ -24,7 +24,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { WardenError } from "../errors.js";
 import type { FeatureConfig } from "../features/extract.js";
 import type { WardenModel } from "./bundle.js";
-import { Lexicon } from "../text/lexicon.js";
+import { Lexicon, type LexiconEntry } from "../text/lexicon.js";
 import type { NormalizationLevel } from "../text/normalize.js";
 import { LanguageModel } from "./langid.js";
 import { LinearModel, type Platt } from "./linear.js";
@@ -58,8 +58,8 @@ interface ArtifactHeader {
   readonly stage2?: ClassifierHeader & { readonly band: number };
   readonly language: { readonly labels: readonly string[]; readonly features: FeatureConfig; readonly minConfidence: number };
   readonly normalization: NormalizationLevel;
-  /** [word, count] pairs, most frequent first. */
-  readonly lexicon: Array<[string, number]>;
+  /** [word, count, home language] entries, most frequent first (older models: no language). */
+  readonly lexicon: LexiconEntry[];
   /** Free-form, JSON-serializable facts about the model: training config, data, metrics. */
   readonly meta: Record<string, unknown>;
   /** Format 2: how the weight tables are stored (absent: f32). */
@@ -192,7 +192,7 @@ function checkIntact(buf: Buffer, name: string, bodyDigest: Buffer): void {
  * building its lexicon, which the caller does (at once, or in slices while serving) from
  * `lexicon`.
  */
-function parseArtifact(buf: Buffer, body: Buffer, name: string, sha256: string): { lexicon: Array<[string, number]>; withLexicon(lexicon: Lexicon): LoadedArtifact } {
+function parseArtifact(buf: Buffer, body: Buffer, name: string, sha256: string): { lexicon: LexiconEntry[]; withLexicon(lexicon: Lexicon): LoadedArtifact } {
   const headerBytes = buf.readUInt32LE(8);
   const header = JSON.parse(buf.toString("utf8", 12, 12 + headerBytes)) as ArtifactHeader;
   const { classifier: c, language: l, stage2: c2 } = header;

@@ -10,7 +10,7 @@ import type { TrainingConfig } from "../config.js";
 import type { Example } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
 import { hashString } from "../features/hash.js";
-import { Lexicon, buildLexicon } from "../text/lexicon.js";
+import { Lexicon, buildLexicon, type LexiconEntry } from "../text/lexicon.js";
 import { evasionFlags, normalizeText, type NormalizationLevel } from "../text/normalize.js";
 import { mapReporting, type TaskProgress } from "./parallel.js";
 
@@ -37,14 +37,18 @@ export function firstPassMany(texts: readonly string[], level: unknown, progress
   return mapReporting(texts, (t) => firstPass(t, level as NormalizationLevel), progress);
 }
 
-/** Normalize again with the lexicon (a parallel.ts task: the lexicon travels as its entries). */
-export function normalizeWithLexicon(texts: readonly string[], args: unknown, progress?: TaskProgress): FirstPass[] {
-  const { lexicon, level } = args as { lexicon: Array<[string, number]>; level: NormalizationLevel };
+/**
+ * Normalize again with the lexicon, each text in the language it is labelled with (as
+ * serving reads a masked letter in the language it identifies) (a parallel.ts task: the
+ * lexicon travels as its entries).
+ */
+export function normalizeWithLexicon(texts: ReadonlyArray<readonly [text: string, lang: string]>, args: unknown, progress?: TaskProgress): FirstPass[] {
+  const { lexicon, level } = args as { lexicon: LexiconEntry[]; level: NormalizationLevel };
   const known = new Lexicon(lexicon);
   return mapReporting(
     texts,
-    (t) => {
-      const n = normalizeText(t, known, level);
+    ([t, lang]) => {
+      const n = normalizeText(t, known, level, lang);
       return { text: n.text, ambiguous: n.signals.ambiguous > 0, evasion: evasionFlags(n.signals) };
     },
     progress,
@@ -76,9 +80,10 @@ export interface SplitData {
   readonly lexicon: Lexicon;
 }
 
-/** Which rows are held out for validation, and the lexicon of the training split. */
+/** Which rows are held out for validation, and the lexicon of the training split (`langs`: each row's language). */
 export function assignSplit(
   first: readonly FirstPass[],
+  langs: readonly string[],
   config: Pick<TrainingConfig, "validationShare" | "seed">,
 ): { train: number[]; validation: number[]; lexicon: Lexicon; ambiguous: number[] } {
   // The split is decided on rule-normalized text, so it does not depend on the lexicon.
@@ -88,7 +93,10 @@ export function assignSplit(
   if (train.length === 0) throw new WardenError("DATA_CONTRACT", "no training examples left after the validation split.");
   // The lexicon (known words of the training split) then settles ambiguous obfuscation;
   // only texts with something it could settle are normalized again.
-  const lexicon = buildLexicon(train.map((i) => first[i]!.text));
+  const lexicon = buildLexicon(
+    train.map((i) => first[i]!.text),
+    train.map((i) => langs[i]!),
+  );
   const ambiguous: number[] = [];
   first.forEach((f, i) => f.ambiguous && ambiguous.push(i));
   return { train, validation, lexicon, ambiguous };
@@ -129,9 +137,13 @@ export function splitStage(
   first: readonly FirstPass[],
   config: Pick<TrainingConfig, "normalization" | "validationShare" | "seed">,
 ): SplitData {
-  const assigned = assignSplit(first, config);
+  const assigned = assignSplit(
+    first,
+    examples.map((e) => e.lang),
+    config,
+  );
   const again = normalizeWithLexicon(
-    assigned.ambiguous.map((i) => examples[i]!.text),
+    assigned.ambiguous.map((i) => [examples[i]!.text, examples[i]!.lang] as const),
     { lexicon: assigned.lexicon.entries(), level: config.normalization },
   );
   return assembleSplit(examples, first, assigned, again, config.normalization);

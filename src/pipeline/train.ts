@@ -72,7 +72,7 @@ export function fitLanguage(split: SplitData, extraLanguages: readonly string[])
   const langs = split.train.map((i) => split.lang[i]!);
   for (const lang of extraLanguages) {
     for (const window of udhrWindows(lang, "train")) {
-      texts.push(normalizeText(window, split.lexicon, split.normalization).text);
+      texts.push(normalizeText(window, split.lexicon, split.normalization, lang).text);
       langs.push(lang);
     }
   }

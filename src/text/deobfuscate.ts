@@ -18,7 +18,10 @@ export interface EvasionCounts {
   /** Spaces put back into words run together ("youareanidiot", "#thefinalfour"). */
   joined: number;
   confusable: number;
+  /** Leet digits and symbols read as letters, masked letters included. */
   leet: number;
+  /** Of those, masked letters ("f*ck"): their reading depends on the language (a lexicon's words of it come first). */
+  masked: number;
   stretched: number;
   /** Tokens whose reading a lexicon could change (mixed scripts, leet, masks, stretches). */
   ambiguous: number;
@@ -275,7 +278,7 @@ function mapScripts(run: string[], context: Script, counts: EvasionCounts, lexic
 }
 
 /** Map one token's units (confusables, leet, masks, stretching); "" marks a dropped unit. */
-function deobfuscateToken(units: string[], context: Script, counts: EvasionCounts, lexicon?: Lexicon): string[] {
+function deobfuscateToken(units: string[], context: Script, counts: EvasionCounts, lexicon?: Lexicon, lang?: string): string[] {
   if (isInert(units, context)) return units;
   // 1. Latin look-alike letters; homoglyphs towards the word's own script
   let out = units.map((u) => {
@@ -313,7 +316,7 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   const latin = letters.every((u) => scriptOf(u) === "latin");
   const leet = latin && out.some((u) => u in LEET_READINGS) && (letters.length >= 2 || (lexicon !== undefined && letters.length === 1 && out.length >= 3));
   const masked = lexicon !== undefined && letters.length >= 2 && out.some((u, i) => MASKS.has(u) && i > 0 && i < out.length - 1);
-  if (leet || masked) out = resolveLeet(out, counts, lexicon, letters.length >= 2 && latin);
+  if (leet || masked) out = resolveLeet(out, counts, lexicon, letters.length >= 2 && latin, lang);
 
   // 3. runs of ≥ 3 identical Latin, Greek or Cyrillic letters inside a word → one, or two
   //    when that spells a known word. In other scripts a run is a word of its own
@@ -452,7 +455,7 @@ function segmentRun(units: string[], counts: EvasionCounts, lexicon?: Lexicon): 
  * Read leet digits/symbols and masked letters; the lexicon settles ambiguous readings.
  * Without `trustRules`, only a reading the lexicon confirms is taken.
  */
-function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | undefined, trustRules: boolean): string[] {
+function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | undefined, trustRules: boolean, lang: string | undefined): string[] {
   const n = units.length;
   // a trailing number ("covid19", "win10") is a number unless the lexicon knows better
   let end = n;
@@ -500,7 +503,7 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
     let foundCount = 0;
     for (const c of candidates) {
       if (hasMask) {
-        const m = lexicon.match(c.map((u, i) => (MASKS.has(u) && i > 0 && i < n - 1 ? null : u)));
+        const m = lexicon.match(c.map((u, i) => (MASKS.has(u) && i > 0 && i < n - 1 ? null : u)), lang);
         if (m === undefined) continue;
         const count = lexicon.count(m);
         if (!found || count > foundCount) [found, foundCount] = [Array.from(m), count];
@@ -515,7 +518,9 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
     if (found && found.length === n) chosen = found;
   }
   chosen.forEach((u, i) => {
-    if (u !== units[i]) counts.leet++;
+    if (u === units[i]) return;
+    counts.leet++;
+    if (MASKS.has(units[i]!)) counts.masked++;
   });
   return chosen;
 }
@@ -550,8 +555,9 @@ const MIGHT_CHANGE = new RegExp(
 const HAS_LATIN = /[a-z\u00c0-\u024f\u1e00-\u1eff]/;
 const HAS_CYRILLIC_OR_GREEK = /[\u0370-\u052f]/;
 
-export function deobfuscate(text: string, lexicon?: Lexicon, offsets = true): { mapped: MappedText | null; counts: EvasionCounts } {
-  const counts: EvasionCounts = { split: 0, joined: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 };
+/** With a `lang` (the message's), masked letters are read as that language's words first. */
+export function deobfuscate(text: string, lexicon?: Lexicon, offsets = true, lang?: string): { mapped: MappedText | null; counts: EvasionCounts } {
+  const counts: EvasionCounts = { split: 0, joined: 0, confusable: 0, leet: 0, masked: 0, stretched: 0, ambiguous: 0 };
   const mightChange = MIGHT_CHANGE.test(text) || (HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text));
   // without a lexicon a long run is not an ambiguity the token pass needs to look at
   if (!mightChange && !LONG_RUN.test(text)) return { mapped: null, counts };
@@ -576,7 +582,7 @@ export function deobfuscate(text: string, lexicon?: Lexicon, offsets = true): { 
     let j = i;
     while (j < cps.length && TOKEN_UNIT.test(cps[j]![0])) j++;
     const units = cps.slice(i, j).map(([u]) => u);
-    const mapped = deobfuscateToken(units, context, counts, lexicon);
+    const mapped = deobfuscateToken(units, context, counts, lexicon, lang);
     for (let k = 0; k < mapped.length; k++) {
       const [orig, off] = cps[i + k]!;
       if (mapped[k] !== orig) changed = true;

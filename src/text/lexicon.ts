@@ -4,6 +4,11 @@
  * whether "goooood" was "god" or "good", which letter "f*ck" hides. Among the
  * candidate spellings, the most frequent known word wins; with no known candidate the
  * rule-based default stands.
+ *
+ * A word may carry the language it is most at home in (the one whose texts use it most,
+ * relative to their size). A masked letter read in a language's text then prefers that
+ * language's words: in German "s*ch" is "sich", not the English "such" that is more
+ * frequent over all the data.
  */
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 
@@ -19,8 +24,13 @@ const SEGMENT_CACHE_LIMIT = 50_000;
 const MAX_UNKNOWN_PIECE = 6;
 const LEXICON_SLICE = 5_000;
 
+/** A known word, its count, and the language it is most at home in (when the lexicon knows languages). */
+export type LexiconEntry = readonly [word: string, count: number, lang?: string];
+
 export class Lexicon {
   private readonly counts: Map<string, number>;
+  /** Each word's home language; empty when the lexicon was built without languages. */
+  private readonly homes: Map<string, string>;
   /**
    * For masked-letter matching, built on the first match (most texts have no mask, and a
    * lexicon is built on every model load and in every worker): words by length and first
@@ -36,9 +46,19 @@ export class Lexicon {
   /** The length (UTF-16 units) of the longest known word: nothing longer can be one. */
   readonly maxLength: number;
 
-  constructor(entries: Iterable<readonly [string, number]>) {
-    // a Map is taken as it is: builtInSlices hands over the one it has just filled
-    this.counts = entries instanceof Map ? (entries as Map<string, number>) : new Map(entries);
+  constructor(entries: Iterable<LexiconEntry>, homes?: Map<string, string>) {
+    // Maps are taken as they are: builtInSlices hands over the ones it has just filled
+    if (entries instanceof Map) {
+      this.counts = entries as Map<string, number>;
+      this.homes = homes ?? new Map();
+    } else {
+      this.counts = new Map();
+      this.homes = new Map();
+      for (const [w, n, lang] of entries) {
+        this.counts.set(w, n);
+        if (lang !== undefined) this.homes.set(w, lang);
+      }
+    }
     let total = 0;
     let maxLength = 0;
     for (const [w, n] of this.counts) {
@@ -54,21 +74,28 @@ export class Lexicon {
    * event loop between: for a process that is serving (a promotion), where building the
    * shipped model's 85,000 words at once held the loop for 50–100 ms.
    */
-  static async builtInSlices(entries: ReadonlyArray<readonly [string, number]>): Promise<Lexicon> {
+  static async builtInSlices(entries: ReadonlyArray<LexiconEntry>): Promise<Lexicon> {
     const counts = new Map<string, number>();
+    const homes = new Map<string, string>();
     // the masked-letter index too, which a served lexicon is sure to need (the warm-up masks letters)
     const byEnds = new Map<string, string[]>();
     for (let at = 0; at < entries.length; at += LEXICON_SLICE) {
       for (let i = at; i < Math.min(entries.length, at + LEXICON_SLICE); i++) {
-        const [w, n] = entries[i]!;
+        const [w, n, lang] = entries[i]!;
         if (!counts.has(w)) indexByEnds(byEnds, w);
         counts.set(w, n);
+        if (lang !== undefined) homes.set(w, lang);
       }
       await yieldToLoop();
     }
-    const lexicon = new Lexicon(counts);
+    const lexicon = new Lexicon(counts, homes);
     lexicon.byEnds = byEnds;
     return lexicon;
+  }
+
+  /** Whether words carry their home language (lexicons of older models do not). */
+  get knowsLanguages(): boolean {
+    return this.homes.size > 0;
   }
 
   get size(): number {
@@ -98,8 +125,11 @@ export class Lexicon {
     return best;
   }
 
-  /** The most frequent known word matching `pattern`, where `null` units match any letter. */
-  match(pattern: ReadonlyArray<string | null>): string | undefined {
+  /**
+   * The most frequent known word matching `pattern`, where `null` units match any letter;
+   * with a `lang`, the most frequent of that language's words first, if any matches.
+   */
+  match(pattern: ReadonlyArray<string | null>, lang?: string): string | undefined {
     const first = pattern[0];
     const last = pattern[pattern.length - 1];
     this.byEnds ??= this.indexByEnds();
@@ -108,15 +138,17 @@ export class Lexicon {
     if (!words) return undefined;
     let best: string | undefined;
     let bestCount = 0;
+    let bestAtHome: string | undefined;
+    let bestAtHomeCount = 0;
     for (const w of words) {
       let ok = w.length === pattern.length;
       for (let i = 0; i < pattern.length && ok; i++) ok = pattern[i] === null || pattern[i] === w[i];
-      if (ok && this.count(w) > bestCount) {
-        best = w;
-        bestCount = this.count(w);
-      }
+      if (!ok) continue;
+      const n = this.count(w);
+      if (n > bestCount) [best, bestCount] = [w, n];
+      if (lang !== undefined && n > bestAtHomeCount && this.homes.get(w) === lang) [bestAtHome, bestAtHomeCount] = [w, n];
     }
-    return best;
+    return bestAtHome ?? best;
   }
 
   private indexByEnds(): Map<string, string[]> {
@@ -176,8 +208,11 @@ export class Lexicon {
     return pieces.reverse();
   }
 
-  entries(): Array<[string, number]> {
-    return [...this.counts.entries()];
+  entries(): LexiconEntry[] {
+    return Array.from(this.counts, ([w, n]): LexiconEntry => {
+      const lang = this.homes.get(w);
+      return lang === undefined ? [w, n] : [w, n, lang];
+    });
   }
 
   /** The first `n` words in the lexicon's order (most frequent first, as built and as stored). */
@@ -191,18 +226,47 @@ export class Lexicon {
   }
 }
 
-/** Count the words of normalized texts: letters only, 1–20 units, kept when seen `minCount` times. */
-export function buildLexicon(normalizedTexts: Iterable<string>, minCount = 3, maxWords = 150_000): Lexicon {
+/**
+ * Count the words of normalized texts: letters only, 1–20 units, kept when seen
+ * `minCount` times. With `langs` (each text's language), each word also gets its home
+ * language: the one in whose texts it is most frequent relative to their words in all,
+ * so that a smaller language keeps its own words ("sont" is French, though the English
+ * data is larger).
+ */
+export function buildLexicon(normalizedTexts: readonly string[], langs?: readonly string[], minCount = 3, maxWords = 150_000): Lexicon {
   const counts = new Map<string, number>();
+  const byLang = new Map<string, Map<string, number>>();
+  const wordsIn = new Map<string, number>();
   const WORD = /[\p{L}\p{M}]{1,20}/gu;
-  for (const t of normalizedTexts) {
-    for (const m of t.matchAll(WORD)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
-  }
+  normalizedTexts.forEach((t, i) => {
+    const lang = langs?.[i];
+    const inLang = lang === undefined ? undefined : byLang.get(lang) ?? byLang.set(lang, new Map()).get(lang)!;
+    let words = 0;
+    for (const m of t.matchAll(WORD)) {
+      counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+      if (inLang) inLang.set(m[0], (inLang.get(m[0]) ?? 0) + 1);
+      words++;
+    }
+    if (lang !== undefined) wordsIn.set(lang, (wordsIn.get(lang) ?? 0) + words);
+  });
   const kept = [...counts.entries()]
     .filter(([, n]) => n >= minCount)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, maxWords);
-  return new Lexicon(kept);
+  if (langs === undefined) return new Lexicon(kept);
+  // languages in a fixed order, so that a tie goes the same way on every build
+  const languages = [...byLang.keys()].sort();
+  return new Lexicon(
+    kept.map(([w, n]): LexiconEntry => {
+      let home = languages[0]!;
+      let best = -1;
+      for (const l of languages) {
+        const share = (byLang.get(l)!.get(w) ?? 0) / wordsIn.get(l)!;
+        if (share > best) [home, best] = [l, share];
+      }
+      return [w, n, home];
+    }),
+  );
 }
 
 /** File `word` under its length and first and last units (Lexicon.match reads the list). */

@@ -5,11 +5,12 @@
  *
  * where input.slice(starts[i], ends[i]) is the input span that produced normalized
  * unit i. Passes, in order: mojibake repair → folding (NFKC, case folding, invisible
- * characters, stray combining marks, whitespace) → deobfuscation (split letters,
+ * characters, stray combining marks, whitespace) → the Greek tonos folded → deobfuscation (split letters,
  * mixed-script homoglyphs, leet, stretched letters). Pure; never throws; idempotent.
  */
 import { deobfuscate, type EvasionCounts } from "./deobfuscate.js";
 import { fold } from "./fold.js";
+import { foldGreekTonos } from "./greek.js";
 import type { Lexicon } from "./lexicon.js";
 import { repairMojibake } from "./mojibake.js";
 import { compose, type MappedText } from "./offsets.js";
@@ -23,6 +24,8 @@ export interface EvasionSignals {
   readonly joined: number;
   readonly confusable: number;
   readonly leet: number;
+  /** Of `leet`, masked letters: only these read differently in another language. */
+  readonly masked: number;
   readonly stretched: number;
   /** Tokens whose reading a lexicon could change: with none, the lexicon changes nothing. */
   readonly ambiguous: number;
@@ -42,26 +45,29 @@ export interface Normalized extends NormalizedText, MappedText {}
 /**
  * Normalize `input`. With a `lexicon` (the model's known words), ambiguous leet ("ki11"),
  * masked letters ("f*ck"), stretched double letters ("goooood") and deleted spaces
- * ("youareanidiot") are read as the most probable known words.
+ * ("youareanidiot") are read as the most probable known words; with the text's `lang`
+ * too, a masked letter is read as a word of that language first ("s*ch": "sich" in
+ * German, "such" in English).
  */
-export function normalize(input: string, lexicon?: Lexicon, level: NormalizationLevel = "full"): Normalized {
-  return run(input, lexicon, level, true);
+export function normalize(input: string, lexicon?: Lexicon, level: NormalizationLevel = "full", lang?: string): Normalized {
+  return run(input, lexicon, level, true, lang);
 }
 
 /** The same text and signals as `normalize`, without building the offset map: for whoever does not point back into the input. */
-export function normalizeText(input: string, lexicon?: Lexicon, level: NormalizationLevel = "full"): NormalizedText {
-  const { text, signals } = run(input, lexicon, level, false);
+export function normalizeText(input: string, lexicon?: Lexicon, level: NormalizationLevel = "full", lang?: string): NormalizedText {
+  const { text, signals } = run(input, lexicon, level, false, lang);
   return { text, signals };
 }
 
-function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLevel, offsets: boolean): Normalized {
+function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLevel, offsets: boolean, lang: string | undefined): Normalized {
   if (level === "basic") {
     const { mapped, invisible, marks } = fold(input, offsets);
-    return { ...mapped, signals: { invisible, marks, mojibake: 0, split: 0, joined: 0, confusable: 0, leet: 0, stretched: 0, ambiguous: 0 } };
+    return { ...mapped, signals: { invisible, marks, mojibake: 0, split: 0, joined: 0, confusable: 0, leet: 0, masked: 0, stretched: 0, ambiguous: 0 } };
   }
   const folded = repairAndFold(input, offsets);
-  let { mapped, marks } = folded;
-  let clean = deobfuscate(mapped.text, lexicon, offsets);
+  let { marks } = folded;
+  let mapped = withGreekTonosFolded(folded.mapped);
+  let clean = deobfuscate(mapped.text, lexicon, offsets, lang);
   const counts = { ...clean.counts };
   // Some deobfuscation gives work to a second round: a homoglyph read towards the
   // message's script changes which script that is; leet read, letters rejoined or words
@@ -79,9 +85,11 @@ function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLe
       mapped = compose(mapped, refolded.mapped);
       marks += refolded.marks;
     }
-    clean = deobfuscate(mapped.text, lexicon, offsets);
+    clean = deobfuscate(mapped.text, lexicon, offsets, lang);
     for (const key of SUMMED_COUNTS) counts[key] += clean.counts[key];
   }
+  // again at the end: a round's folding can compose a tonos anew (α + ◌́ → ά)
+  mapped = withGreekTonosFolded(mapped);
   return {
     text: mapped.text,
     starts: mapped.starts,
@@ -92,13 +100,19 @@ function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLe
 
 const COMBINING_MARK = /\p{M}/u;
 
+/** The same map over the text with its Greek tonos folded (one unit for one: the map stays). */
+function withGreekTonosFolded(mapped: MappedText): MappedText {
+  const text = foldGreekTonos(mapped.text);
+  return text === mapped.text ? mapped : { text, starts: mapped.starts, ends: mapped.ends };
+}
+
 /** Whether deobfuscation made or remade words (see `run`). */
 function reshapesWords(counts: EvasionCounts): boolean {
   return counts.confusable + counts.split + counts.joined + counts.leet > 0;
 }
 
 /** Counts of changes add up over rounds; `ambiguous` counts tokens, which a second round sees again. */
-const SUMMED_COUNTS = ["split", "joined", "confusable", "leet", "stretched"] as const;
+const SUMMED_COUNTS = ["split", "joined", "confusable", "leet", "masked", "stretched"] as const;
 
 /** Rounds of a pass and the one before it at most: a round that changes anything is rare, this only bounds pathological input. */
 const MAX_ROUNDS = 4;

@@ -13,7 +13,7 @@ import { buildLexicon } from "../../src/text/lexicon.js";
 function monitorWithClock(): { monitor: Monitor; closed: Window[]; clock: { now: number } } {
   const clock = { now: 1_000_000 };
   const closed: Window[] = [];
-  const lexicon = buildLexicon(["hello there"], 1);
+  const lexicon = buildLexicon(["hello there"], undefined, 1);
   const monitor = new Monitor(() => lexicon, { ...DEFAULT_MONITOR, windowSize: 10, windowSeconds: 1, minMessages: 5 }, null, () => {}, () => clock.now, (w) => closed.push(w));
   return { monitor, closed, clock };
 }

@@ -14,8 +14,9 @@ describe("mapOnTwoThreads", () => {
     });
     assert.deepEqual(both, firstPassMany(texts, "full"));
     assert.equal(told.at(-1), texts.length);
-    const lexicon = { lexicon: [["idiot", 9], ["you", 9], ["are", 9]] as Array<[string, number]>, level: "full" };
-    assert.deepEqual(await mapOnTwoThreads(TASKS.normalizeWithLexicon, texts, lexicon), normalizeWithLexicon(texts, lexicon));
+    const lexicon = { lexicon: [["idiot", 9, "en"], ["you", 9, "en"], ["are", 9, "en"]], level: "full" };
+    const withLangs = texts.map((t) => [t, "en"] as const);
+    assert.deepEqual(await mapOnTwoThreads(TASKS.normalizeWithLexicon, withLangs, lexicon), normalizeWithLexicon(withLangs, lexicon));
   });
 
   it("runs a short list on this thread alone", async () => {

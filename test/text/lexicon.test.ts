@@ -21,6 +21,19 @@ describe("Lexicon", () => {
     assert.equal(lexicon.match(["z", null, "z"]), undefined);
   });
 
+  it("with a language, matches the most frequent of that language's words first, else of all", () => {
+    const lex = new Lexicon([["shit", 900, "en"], ["such", 800, "en"], ["sich", 500, "de"], ["sont", 40, "fr"], ["sent", 90, "en"]]);
+    assert.equal(lex.match(["s", null, "c", "h"], "de"), "sich");
+    assert.equal(lex.match(["s", null, "c", "h"], "en"), "such");
+    assert.equal(lex.match(["s", null, "c", "h"]), "such");
+    assert.equal(lex.match(["s", null, "n", "t"], "fr"), "sont");
+    assert.equal(lex.match(["s", null, "i", "t"], "de"), "shit", "no German word matches: the most frequent of all");
+    assert.ok(lex.knowsLanguages && !lexicon.knowsLanguages);
+    assert.equal(normalize("ich s*ch", lex, "full", "de").text, "ich sich");
+    assert.equal(normalize("ich s*ch", lex).text, "ich such");
+    assert.equal(normalize("ich s*ch", lex, "full", "de").signals.masked, 1);
+  });
+
   it("matches exactly as a scan over every word of the length would, ties to the first word, unknown ends included", () => {
     // Words over a small alphabet, many sharing length and ends, with tied counts.
     const word = fc.array(fc.constantFrom("a", "b", "c", "ä", "𝐚"), { minLength: 1, maxLength: 6 }).map((us) => us.join(""));
@@ -44,13 +57,14 @@ describe("Lexicon", () => {
     const word = fc.array(fc.constantFrom("a", "b", "c", "ä", "𝐚"), { minLength: 1, maxLength: 6 }).map((us) => us.join(""));
     const pattern = fc.array(fc.option(fc.constantFrom("a", "b", "c", "ä", "𝐚"), { nil: null }), { minLength: 1, maxLength: 6 });
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(word, fc.integer({ min: 1, max: 4 })), { maxLength: 25_000 }), fc.array(pattern, { maxLength: 20 }), async (entries, patterns) => {
+      fc.asyncProperty(fc.array(fc.tuple(word, fc.integer({ min: 1, max: 4 }), fc.constantFrom("x", "y")), { maxLength: 25_000 }), fc.array(pattern, { maxLength: 20 }), async (entries, patterns) => {
         const once = new Lexicon(entries);
         const sliced = await Lexicon.builtInSlices(entries);
         assert.deepEqual(sliced.entries(), once.entries());
         assert.deepEqual(sliced.firstWords(5), once.firstWords(5));
         assert.equal(sliced.maxLength, once.maxLength);
         for (const p of patterns) assert.equal(sliced.match(p), once.match(p), JSON.stringify(p));
+        for (const p of patterns) assert.equal(sliced.match(p, "x"), once.match(p, "x"), JSON.stringify(p));
         for (const p of patterns) assert.equal(sliced.log10P(p.join("")), once.log10P(p.join("")));
       }),
       { numRuns: 60 },
@@ -71,8 +85,18 @@ describe("Lexicon", () => {
   });
 
   it("builds from texts, counting words and keeping the frequent ones, most frequent first", () => {
-    const built = buildLexicon(["the cat the dog", "the cat", "a dog"], 2);
+    const built = buildLexicon(["the cat the dog", "the cat", "a dog"], undefined, 2);
     assert.deepEqual(built.entries(), [["the", 3], ["cat", 2], ["dog", 2]]);
+  });
+
+  it("with the texts' languages, gives each word the language it is most frequent in relative to that language's words", () => {
+    // "sent" is counted more often in English, but is a larger share of the French words
+    const en = ["sent the letter", "he sent it", "they sent them the mail", "the day", "the way"];
+    const fr = ["il sent bon", "ça sent"];
+    const built = buildLexicon([...en, ...fr], [...en.map(() => "en"), ...fr.map(() => "fr")], 1);
+    const home = new Map(built.entries().map(([w, , lang]) => [w, lang]));
+    assert.deepEqual([home.get("the"), home.get("sent"), home.get("bon")], ["en", "fr", "fr"]);
+    assert.equal(buildLexicon([...en, ...fr], undefined, 1).knowsLanguages, false);
   });
 });
 

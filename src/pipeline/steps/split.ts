@@ -4,7 +4,7 @@
  * Input: validate's output. Params: validationShare, seed.
  */
 import type { TrainingConfig } from "../../config.js";
-import { Lexicon } from "../../text/lexicon.js";
+import { Lexicon, type LexiconEntry } from "../../text/lexicon.js";
 import type { NormalizationLevel } from "../../text/normalize.js";
 import { decodedOnce, pack, unpack } from "../codec.js";
 import { codeFingerprint } from "../fingerprint.js";
@@ -34,10 +34,14 @@ export function splitStep(validated: StepOutput, config: TrainingConfig): Step {
     // splitStage's parts, with the renormalization (most of the work) on two threads.
     async run(progress: Progress): Promise<Buffer> {
       const v = decodeValidated(validated.payload);
-      const assigned = assignSplit(v.first, params);
-      const again = await mapOnTwoThreads<string, FirstPass>(
+      const assigned = assignSplit(
+        v.first,
+        v.examples.map((e) => e.lang),
+        params,
+      );
+      const again = await mapOnTwoThreads<readonly [string, string], FirstPass>(
         TASKS.normalizeWithLexicon,
-        assigned.ambiguous.map((i) => v.examples[i]!.text),
+        assigned.ambiguous.map((i) => [v.examples[i]!.text, v.examples[i]!.lang] as const),
         { lexicon: assigned.lexicon.entries(), level: params.normalization },
         (done, total) => progress("split", done, total),
       );
@@ -68,7 +72,7 @@ function encodeSplit({ split: s, datasets }: SplitOutput): Buffer {
 /** Decoded once per run: language, train, calibrate, evaluate and gate all read it. */
 export const decodeSplit = decodedOnce((buf: Buffer): SplitOutput => {
   const { json, columns, strings } = unpack(buf);
-  const j = json as { normalization: NormalizationLevel; datasets: DatasetMeta[]; langs: string[]; lexicon: Array<[string, number]> };
+  const j = json as { normalization: NormalizationLevel; datasets: DatasetMeta[]; langs: string[]; lexicon: LexiconEntry[] };
   const { label, dataset, lang, evasion, validation } = columns as Record<string, Uint8Array | Uint16Array>;
   const rows = label!.length;
   const train: number[] = [];
