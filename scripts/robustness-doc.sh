@@ -22,13 +22,13 @@ node --input-type=module -e '
 
 ## Attacked words normalize like clean words
 
-Each attack family that normalization should undo, applied to whole words: the share of words whose attacked form normalizes exactly like the clean word (with the default model's lexicon). The words are the 150 most frequent 4–12-letter words of nine languages of the shared training data (`test/fixtures/words.tsv`); the test `test/text/normalize.test.ts` asserts these shares.
+Each attack family that normalization should undo, applied to whole words: the share of words whose attacked form normalizes exactly like the clean word (with the default model's lexicon, each word read in its language, as the engine reads a message in the language it identifies). The words are the 150 most frequent 4–12-letter words of nine languages of the shared training data (`test/fixtures/words.tsv`); the test `test/text/normalize.test.ts` asserts these shares.
 
 MID
   cat "$tmp/words.md"
   cat <<'MID'
 
-A masked letter is often truly ambiguous ("th*n" is "then" or "than"): the lexicon picks the more frequent known word, which is wrong for some words; in a message the classifier still sees the rest of the word's letters.
+A masked letter is often truly ambiguous ("th*n" is "then" or "than"): the lexicon picks the most frequent known word of the message's language (each word's language is the one whose training texts use it most, relative to their size), else the most frequent of all, which is wrong for some words; in a message the classifier still sees the rest of the word's letters. One language per word also costs a few: "alle" is at home in Danish, so a German "al*e" reads as "alte". Without the language, the masked family's share was 92.8% (German and French 86%: "s*ch" read as the English "such").
 
 ## No harm on non-Latin scripts
 
