@@ -60,6 +60,8 @@ const Training = z
     quantize: z.enum(["none", "int8"]).optional(),
     /** Multiplies a dataset's class weights by name (reviewers' labels count more, say); absent: 1. Optional so that old configs serialize the same. */
     datasetWeights: z.record(z.string(), z.number().positive().max(100)).optional(),
+    /** The weights averaged over this many snapshots taken evenly through the last epoch (tail averaging); absent: the last weights. Optional so that old configs serialize the same. */
+    averageSnapshots: z.number().int().min(2).max(100).optional(),
     features: Features.default(Features.parse({})),
     ftrl: Ftrl.default(Ftrl.parse({})),
     stage2: Stage2.optional(),

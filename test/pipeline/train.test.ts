@@ -63,6 +63,11 @@ describe("warden train", () => {
     const ftrl = train(data, writeConfig(tempDir("config"), { ftrl: { alpha: 2 } }), first);
     assert.equal(ftrl.status, 0, ftrl.stderr);
     assert.deepEqual(ftrl.last!.cached_steps, ["validate", "split", "language"]);
+    // tail averaging changes the fitted weights, hence the artifact, from the same steps before it
+    const averaged = train(data, writeConfig(tempDir("config"), { averageSnapshots: 4 }), first);
+    assert.equal(averaged.status, 0, averaged.stderr);
+    assert.deepEqual(averaged.last!.cached_steps, ["validate", "split", "language"]);
+    assert.notEqual(averaged.last!.sha256, train(data, config, first).last!.sha256);
     const gate = train(data, writeConfig(tempDir("config"), {}, { gate: { f1Tolerance: 0.02 } }), first);
     assert.deepEqual(gate.last!.cached_steps, ["validate", "split", "language", "train", "calibrate", "evaluate", "reference"]);
   });

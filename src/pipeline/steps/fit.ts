@@ -17,13 +17,13 @@ import { decodeSplit } from "./split.js";
 const CODE = codeFingerprint(import.meta.url);
 
 export function fitStep(split: StepOutput, language: StepOutput, config: TrainingConfig, name = "train"): Step {
-  const { heads, epochs, seed, classWeight, features, ftrl, datasetWeights } = config;
+  const { heads, epochs, seed, classWeight, features, ftrl, datasetWeights, averageSnapshots } = config;
   return {
     name,
     version: 1,
     code: CODE,
-    // datasetWeights only when set: the keys of earlier runs stay valid.
-    params: { heads, epochs, seed, classWeight, features, ftrl, ...(datasetWeights ? { datasetWeights } : {}) },
+    // datasetWeights and averageSnapshots only when set: the keys of earlier runs stay valid.
+    params: { heads, epochs, seed, classWeight, features, ftrl, ...(datasetWeights ? { datasetWeights } : {}), ...(averageSnapshots ? { averageSnapshots } : {}) },
     inputs: { split: split.sha256, language: language.sha256 },
     run(progress: Progress): Buffer {
       // Features on a second thread while this one learns: same vectors, same weights, less wall time.
