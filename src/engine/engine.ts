@@ -163,7 +163,7 @@ export class Engine {
 
   classify(text: string, options: ClassifyOptions = {}): Classification {
     // Only an explanation points back into the input: the offset map is built for it alone.
-    const { norm, lang } = this.read(text, options.explain !== undefined && options.explain !== false);
+    const { norm, lang } = this.read(text, Boolean(options.explain));
     const mapped = options.explain ? (norm as Normalized) : null;
     const evasion = evasionFlags(norm.signals);
     const choice = options.stages ?? "auto";
