@@ -9,8 +9,8 @@
  */
 const TONOS: Readonly<Record<string, string>> = { ά: "α", έ: "ε", ή: "η", ί: "ι", ό: "ο", ύ: "υ", ώ: "ω", ΐ: "ϊ", ΰ: "ϋ" };
 const WITH_TONOS = /[άέήίόύώΐΰ]/g;
-const HAS_TONOS = /[άέήίόύώΐΰ]/;
 
+/** The text with its tonos folded (the same string when it has none). */
 export function foldGreekTonos(text: string): string {
-  return HAS_TONOS.test(text) ? text.replace(WITH_TONOS, (c) => TONOS[c]!) : text;
+  return text.replace(WITH_TONOS, (c) => TONOS[c]!);
 }

@@ -54,10 +54,7 @@ export class Lexicon {
     } else {
       this.counts = new Map();
       this.homes = new Map();
-      for (const [w, n, lang] of entries) {
-        this.counts.set(w, n);
-        if (lang !== undefined) this.homes.set(w, lang);
-      }
+      for (const entry of entries) fileEntry(this.counts, this.homes, entry);
     }
     let total = 0;
     let maxLength = 0;
@@ -81,10 +78,9 @@ export class Lexicon {
     const byEnds = new Map<string, string[]>();
     for (let at = 0; at < entries.length; at += LEXICON_SLICE) {
       for (let i = at; i < Math.min(entries.length, at + LEXICON_SLICE); i++) {
-        const [w, n, lang] = entries[i]!;
-        if (!counts.has(w)) indexByEnds(byEnds, w);
-        counts.set(w, n);
-        if (lang !== undefined) homes.set(w, lang);
+        const entry = entries[i]!;
+        if (!counts.has(entry[0])) indexByEnds(byEnds, entry[0]);
+        fileEntry(counts, homes, entry);
       }
       await yieldToLoop();
     }
@@ -267,6 +263,12 @@ export function buildLexicon(normalizedTexts: readonly string[], langs?: readonl
       return [w, n, home];
     }),
   );
+}
+
+/** Record one entry: its word's count, and its home language when it has one. */
+function fileEntry(counts: Map<string, number>, homes: Map<string, string>, [word, count, lang]: LexiconEntry): void {
+  counts.set(word, count);
+  if (lang !== undefined) homes.set(word, lang);
 }
 
 /** File `word` under its length and first and last units (Lexicon.match reads the list). */

@@ -5,8 +5,9 @@
  *
  * where input.slice(starts[i], ends[i]) is the input span that produced normalized
  * unit i. Passes, in order: mojibake repair → folding (NFKC, case folding, invisible
- * characters, stray combining marks, whitespace) → the Greek tonos folded → deobfuscation (split letters,
- * mixed-script homoglyphs, leet, stretched letters). Pure; never throws; idempotent.
+ * characters, stray combining marks, whitespace) → the Greek tonos folded →
+ * deobfuscation (split letters, mixed-script homoglyphs, leet, stretched letters).
+ * Pure; never throws; idempotent.
  */
 import { deobfuscate, type EvasionCounts } from "./deobfuscate.js";
 import { fold } from "./fold.js";
