@@ -290,14 +290,14 @@ function serving(r: Results): string[] {
   if (!r.serving.ok) return [...out, ...missing(r.serving)];
   const s = r.serving.value;
   const row = (name: string, x: ServingResultRound): string =>
-    `| ${name} | ${fmt(x.rate)} | ${fmt(x.sent)} | ${fmt(x.admitted)} | ${fmt(x.shed)} (${fmt(x.shedWithRetryAfter)} with Retry-After) | ${fmt(x.other)} | ${fmt(x.admittedP50Ms, 1)} | ${fmt(x.admittedP99Ms, 1)} | ${x.serverP99Ms === null ? "n/a" : fmt(x.serverP99Ms, 2)} |`;
+    `| ${name} | ${fmt(x.rate)} | ${fmt(x.sent)} | ${fmt(x.admitted)} | ${fmt(x.shed)} (${fmt(x.shedWithRetryAfter)} with Retry-After) | ${fmt(x.other)} | ${fmt(x.admittedP50Ms, 1)} | ${fmt(x.admittedP99Ms, 1)} | ${x.serverP99Ms === null ? "n/a" : fmt(x.serverP99Ms, 2)} | ${fmt(x.sendLagP99Ms, 1)} |`;
   return [
     ...out,
-    `The real server in a child process (shipped model, SQLite, prediction log and monitor on), loaded from a second child process that only generates load (bench/load-child.ts: its small heap's garbage collections do not pause the client while requests are in flight, as this process's would); latencies are the client's, per response. Capacity, closed-loop with 100 connections: **${fmt(s.capacityRps)} answers (200) per second**. Then an open-loop load of 4× that rate (400 connections), ${s.overload.length} rounds of 5 s: admitted p99 over every admitted answer of them pooled, **${fmt(s.overloadPooledP99Ms, 1)} ms**. Last, a moderate rate (a quarter of capacity), paced (request i leaves at i/rate seconds; autocannon's fixed rate sends in bursts whose own queueing would dominate), with and without a shadow experiment whose challenger (the same weights under another version) scores a copy of every request, A/B × ${s.shadow.without.length}, each shadow round measured once the shadow process has loaded its model.`,
+    `The real server in a child process (shipped model, SQLite, prediction log and monitor on), loaded from a second child process that only generates load (bench/load-child.ts: its small heap's garbage collections do not pause the client while requests are in flight, as this process's would); latencies are the client's, per response, from the request's write to its answer. Capacity, closed-loop with 100 connections (autocannon): **${fmt(s.capacityRps)} answers (200) per second**. Then an open-loop load of 4× that rate, paced (request i is due at i/rate seconds and leaves on an idle one of 400 kept-alive connections; raw sockets and requests encoded once, so the client keeps its pace: the last column is how late it wrote its requests), ${s.overload.length} rounds of 5 s: admitted p99 over every admitted answer of them pooled, **${fmt(s.overloadPooledP99Ms, 1)} ms**. After each of those rounds, the same load against the HTTP floor (section 5's bare Fastify route): pooled p99 **${fmt(s.overloadFloorPooledP99Ms, 1)} ms**, what the client, the HTTP stack and the shared 2 cores give at that rate with no work behind the route. (autocannon's fixed rate, used here before, holds each request in a per-connection rate limiter after building it, and a request callback can only time from building: against the floor it read p50 17 ms and p99 84 ms that were the client's own waiting.) Last, a moderate rate (a quarter of capacity), paced the same way over 64 connections, with and without a shadow experiment whose challenger (the same weights under another version) scores a copy of every request, A/B × ${s.shadow.without.length}, each shadow round measured once the shadow process has loaded its model.`,
     "",
-    "| load | rate (req/s) | sent | admitted (200) | shed (503) | other (errors, timeouts) | admitted p50 ms | admitted p99 ms | server's own p99 ms (`latency_ms`) |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...s.overload.map((x, i) => row(`4× overload, round ${i + 1}`, x)),
+    "| load | rate (req/s) | sent | admitted (200) | shed (503) | other (errors, timeouts) | admitted p50 ms | admitted p99 ms | server's own p99 ms (`latency_ms`) | client's send lag p99 ms |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...s.overload.flatMap((x, i) => [row(`4× overload, round ${i + 1}`, x), row(`the same load on the HTTP floor, round ${i + 1}`, s.overloadFloor[i]!)]),
     ...s.shadow.without.map((x, i) => row(`no experiment, round ${i + 1}`, x)),
     ...s.shadow.with.map((x, i) => row(`shadow experiment, round ${i + 1}`, x)),
     ...s.coldStart.cold.flatMap((x, i) => [row(`cold start, served cold, round ${i + 1}`, x), row(`cold start, warmed up, round ${i + 1}`, s.coldStart.warmed[i]!)]),
@@ -370,7 +370,7 @@ export function renderSummary(r: Results): string {
   if (r.serving.ok) {
     const o = r.serving.value.overload;
     const sum = (f: (x: ServingResultRound) => number): number => o.reduce((a, x) => a + f(x), 0);
-    lines.push(`  serving: capacity ${fmt(r.serving.value.capacityRps)} answers/s; 4× overload (${o.length} rounds): ${fmt(sum((x) => x.admitted))} admitted (pooled p99 ${fmt(r.serving.value.overloadPooledP99Ms, 1)} ms), ${fmt(sum((x) => x.shed))} shed, ${fmt(sum((x) => x.other))} other`);
+    lines.push(`  serving: capacity ${fmt(r.serving.value.capacityRps)} answers/s; 4× overload (${o.length} rounds): ${fmt(sum((x) => x.admitted))} admitted (pooled p99 ${fmt(r.serving.value.overloadPooledP99Ms, 1)} ms; the HTTP floor at the same load ${fmt(r.serving.value.overloadFloorPooledP99Ms, 1)} ms), ${fmt(sum((x) => x.shed))} shed, ${fmt(sum((x) => x.other))} other`);
   }
   else lines.push(failed("serving", r.serving));
   if (r.worker.ok) lines.push(`  worker: ${fmt(r.worker.value.workerPerSec)} msg/s via Redis vs ${fmt(r.worker.value.inProcessPerSec)} in process (${pct(r.worker.value.workerPerSec, r.worker.value.inProcessPerSec)})`);

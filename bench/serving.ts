@@ -2,14 +2,12 @@
  * Section 8 of `npm run bench`: serving under load, on the real server in a child process.
  *
  *   overload: the server's capacity measured closed-loop (100 connections), then an
- *     open-loop load of 4× that rate: how many requests were admitted (200) and shed
- *     (503 with Retry-After), anything else (errors, timeouts), and the admitted ones'
- *     latency as the client saw it
- *   shadow: the champion's latency at a moderate fixed rate, with and without a shadow
- *     experiment scoring a copy of every request (A/B × 3). The load is paced: one
- *     request every 1/rate seconds, whatever the answers do (autocannon's fixed rate
- *     sends each connection's share in bursts, and the queueing of its own bursts
- *     would dominate what is measured).
+ *     open-loop load of 4× that rate, paced (load-child.ts): how many requests were
+ *     admitted (200) and shed (503 with Retry-After), anything else (errors, timeouts),
+ *     and the admitted ones' latency as the client saw it; each round followed by the
+ *     same load on the HTTP floor, the latency the client and the HTTP stack alone give
+ *   shadow: the champion's latency at a moderate paced rate, with and without a shadow
+ *     experiment scoring a copy of every request (A/B rounds).
  *   cold start: a new server's first seconds, with and without its warm-up.
  *   promotions: the same rate while models are promoted and rolled back on the server.
  *
@@ -39,6 +37,8 @@ export interface LoadRound {
   readonly admittedP99Ms: number;
   /** The server's own `latency_ms` of the admitted answers (classify inside the route), p99; null when not read. */
   readonly serverP99Ms: number | null;
+  /** How late the client wrote its requests, p99 (ms): near 0 when it kept its pace. */
+  readonly sendLagP99Ms: number;
 }
 
 export interface ServingResult {
@@ -46,6 +46,12 @@ export interface ServingResult {
   /** OVERLOAD_ROUNDS rounds at 4× capacity, and the p99 of every admitted answer of them pooled. */
   readonly overload: LoadRound[];
   readonly overloadPooledP99Ms: number;
+  /**
+   * The same load against the HTTP floor (a bare Fastify route, bench/http.ts), a round
+   * after each of Warden's: the latency the client and the HTTP stack alone give at that rate.
+   */
+  readonly overloadFloor: LoadRound[];
+  readonly overloadFloorPooledP99Ms: number;
   readonly shadow: ShadowComparison;
   readonly coldStart: ColdStart;
   readonly promotions: Promotions;
@@ -94,11 +100,15 @@ function roundOf(rate: number, o: LoadOutcome, pool: number[], serverPool?: numb
     admittedP50Ms: quantile(o.admittedMs, 0.5),
     admittedP99Ms: quantile(o.admittedMs, 0.99),
     serverP99Ms: serverPool ? quantile(o.serverMs, 0.99) : null,
+    sendLagP99Ms: o.sendLagP99Ms,
   };
 }
 
 /** One 5 s round of overload is at the mercy of this noisy machine: several, pooled. */
 const OVERLOAD_ROUNDS = 3;
+const OVERLOAD_CONNECTIONS = 400;
+/** The moderate paced loads' connections: far more than they ever have in flight. */
+const PACED_CONNECTIONS = 64;
 
 export interface ShadowComparison {
   readonly rate: number;
@@ -126,7 +136,7 @@ async function measureShadow(client: LoadClient, child: Child, bodies: string[],
   const withShadow: LoadRound[] = [];
   const pooled = { without: [] as number[], with: [] as number[] };
   const server = { without: [] as number[], with: [] as number[] };
-  const paced = (seconds: number): Promise<LoadOutcome> => client.run({ kind: "paced", url: child.url, bodies, seconds, rate });
+  const paced = (seconds: number): Promise<LoadOutcome> => client.run({ kind: "paced", url: child.url, bodies, seconds, rate, connections: PACED_CONNECTIONS });
   await paced(3); // warm-up at this rate, not measured
   // Both kinds of round start after the same pause, so an idle gap before one kind cannot tilt the comparison.
   const pause = (): Promise<void> => new Promise((r) => setTimeout(r, SHADOW_LOAD_MS));
@@ -178,7 +188,7 @@ async function measureColdStart(client: LoadClient, childScript: string, dataDir
     for (const kind of ["cold", "warmed"] as const) {
       const child = await startChild(childScript, "warden", dataDir, process.env, kind === "cold" ? coldConfig : undefined);
       try {
-        rounds[kind].push(roundOf(rate, await client.run({ kind: "paced", url: child.url, bodies, seconds: COLD_START_SECONDS, rate }), pooled[kind]));
+        rounds[kind].push(roundOf(rate, await client.run({ kind: "paced", url: child.url, bodies, seconds: COLD_START_SECONDS, rate, connections: PACED_CONNECTIONS }), pooled[kind]));
       } finally {
         await stopChild(child.proc);
       }
@@ -221,7 +231,7 @@ async function measurePromotions(client: LoadClient, childScript: string, dataDi
   const rounds = { quiet: [] as LoadRound[], promotion: [] as LoadRound[], rollback: [] as LoadRound[] };
   const pooled = { quiet: [] as number[], promotion: [] as number[], rollback: [] as number[] };
   const calls = { promotion: [] as number[], rollback: [] as number[] };
-  const paced = (seconds: number): Promise<LoadOutcome> => client.run({ kind: "paced", url: child.url, bodies, seconds, rate });
+  const paced = (seconds: number): Promise<LoadOutcome> => client.run({ kind: "paced", url: child.url, bodies, seconds, rate, connections: PACED_CONNECTIONS });
   const timedAdmin = async (path: string): Promise<number> => {
     const t0 = performance.now();
     const res = await fetch(`${child.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, connection: "close" } });
@@ -272,6 +282,7 @@ export async function measureServing(childScript: string, bodies: string[]): Pro
   const dataDir = mkdtempSync(join(tmpdir(), "warden-bench-serving-"));
   const client = new LoadClient();
   let child: Child | undefined;
+  let floor: Child | undefined;
   try {
     const [challenger] = await registerTwins(dataDir, 1, "shadow challenger");
     child = await startChild(childScript, "warden", dataDir, { ...process.env, WARDEN_ADMIN_TOKEN: TOKEN });
@@ -279,22 +290,31 @@ export async function measureServing(childScript: string, bodies: string[]): Pro
     await client.run({ kind: "capacity", url, bodies, seconds: 2, connections: 50 }); // warm-up
     const capacityRps = (await client.run({ kind: "capacity", url, bodies, seconds: 5, connections: 100 })).answersPerSecond;
     const overload: LoadRound[] = [];
+    const overloadFloor: LoadRound[] = [];
     const admitted: number[] = [];
+    const admittedFloor: number[] = [];
+    floor = await startChild(childScript, "floor", dataDir);
+    const rate = Math.round(4 * capacityRps);
+    const overloadRound = (target: string): Promise<LoadOutcome> => client.run({ kind: "paced", url: target, bodies, seconds: 5, connections: OVERLOAD_CONNECTIONS, rate });
     for (let i = 0; i < OVERLOAD_ROUNDS; i++) {
-      const rate = Math.round(4 * capacityRps);
-      overload.push(roundOf(rate, await client.run({ kind: "open", url, bodies, seconds: 5, connections: 400, rate }), admitted));
+      overload.push(roundOf(rate, await overloadRound(url), admitted));
+      await new Promise((r) => setTimeout(r, 1000));
+      overloadFloor.push(roundOf(rate, await overloadRound(floor.url), admittedFloor));
       await new Promise((r) => setTimeout(r, 1000));
     }
+    await stopChild(floor.proc);
+    floor = undefined;
     const quarter = Math.max(50, Math.round(capacityRps / 4));
     const shadow = await measureShadow(client, child, bodies, quarter, challenger!);
     await stopChild(child.proc);
     child = undefined;
     const coldStart = await measureColdStart(client, childScript, dataDir, bodies, quarter);
     const promotions = await measurePromotions(client, childScript, dataDir, bodies, quarter);
-    return { capacityRps, overload, overloadPooledP99Ms: quantile(admitted, 0.99), shadow, coldStart, promotions };
+    return { capacityRps, overload, overloadPooledP99Ms: quantile(admitted, 0.99), overloadFloor, overloadFloorPooledP99Ms: quantile(admittedFloor, 0.99), shadow, coldStart, promotions };
   } finally {
     client.close();
     if (child) await stopChild(child.proc);
+    if (floor) await stopChild(floor.proc);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
