@@ -18,12 +18,10 @@ const SUFFICIENT_DECREASE = 1e-4;
 const ROUNDING = 1e-12;
 
 export function fitPlatt(margins: ArrayLike<number>, labels: ArrayLike<number>, iterations = 50): Platt {
-  const n = margins.length;
-  let pos = 0;
-  for (let i = 0; i < n; i++) pos += labels[i]! > 0 ? 1 : 0;
-  const neg = n - pos;
+  const pos = positives(labels);
+  const neg = margins.length - pos;
   if (pos === 0 || neg === 0) return IDENTITY_PLATT;
-  const targets = plattTargets(labels);
+  const targets = plattTargets(labels, pos);
   // From the identity first (a score already calibrated stays as it is). Where the margins
   // saturate the sigmoid there, Newton cannot move: then from Lin et al.'s start, the
   // prior log-odds, and the better of the two fits wins.
@@ -72,10 +70,14 @@ function newton(margins: ArrayLike<number>, targets: Float64Array, start: Platt,
   return { fit: { a, b }, loss, converged: false };
 }
 
-/** Platt's smoothed targets: (pos + 1) / (pos + 2) for a positive, 1 / (neg + 2) for a negative. */
-export function plattTargets(labels: ArrayLike<number>): Float64Array {
+function positives(labels: ArrayLike<number>): number {
   let pos = 0;
   for (let i = 0; i < labels.length; i++) pos += labels[i]! > 0 ? 1 : 0;
+  return pos;
+}
+
+/** Platt's smoothed targets: (pos + 1) / (pos + 2) for a positive, 1 / (neg + 2) for a negative. */
+export function plattTargets(labels: ArrayLike<number>, pos = positives(labels)): Float64Array {
   const neg = labels.length - pos;
   const targets = new Float64Array(labels.length);
   for (let i = 0; i < labels.length; i++) targets[i] = labels[i]! > 0 ? (pos + 1) / (pos + 2) : 1 / (neg + 2);

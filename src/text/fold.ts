@@ -10,6 +10,7 @@
  * that is hiding. Between emoji (the joiner in 👨‍👩‍👧, the variation selector in ❤️) they
  * are ordinary text, and counting them made the signal mean "has emoji".
  */
+import { foldGreekTonos } from "./greek.js";
 import { MappedTextBuilder, type MappedText } from "./offsets.js";
 import { bmpTable, isWordCodePoint, isWordUnit } from "./units.js";
 
@@ -40,7 +41,9 @@ function codePointLength(input: string, i: number): number {
   return 1;
 }
 
-export function fold(input: string, offsets = true): { mapped: MappedText; invisible: number; marks: number } {
+/** With `greekTonos` (the full normalization level), the Greek tonos is folded too (greek.ts). */
+export function fold(input: string, offsets = true, greekTonos = false): { mapped: MappedText; invisible: number; marks: number } {
+  const single = greekTonos ? SINGLE_TONOS_FOLDED : SINGLE;
   const out = new MappedTextBuilder(input.length, offsets);
   const invisible = new InsideWordCounter();
   const marksAhead = new MarkLookahead(input);
@@ -70,10 +73,10 @@ export function fold(input: string, offsets = true): { mapped: MappedText; invis
     if (len === 1 && (isHighSurrogate(c) || isLowSurrogate(c))) ch = "\ufffd";
     // Most characters stand alone (no combining mark follows): fold them once, then cache.
     if (i + len >= n || !marksAhead.at(i + len)) {
-      let folded = SINGLE.get(ch);
+      let folded = single.get(ch);
       if (folded === undefined) {
-        folded = foldSingle(ch);
-        if (SINGLE.size < SINGLE_CACHE_LIMIT) SINGLE.set(ch, folded);
+        folded = foldSingle(ch, greekTonos);
+        if (single.size < SINGLE_CACHE_LIMIT) single.set(ch, folded);
       }
       if (folded === DROPPED) invisible.dropped(c);
       else {
@@ -115,8 +118,9 @@ export function fold(input: string, offsets = true): { mapped: MappedText; invis
     marks += clusterMarks.length - kept.length;
     ch += kept.join("");
     const composed = caseFold(ch);
-    const folded = stripDecoration(composed);
-    marks += composed.length - folded.length;
+    const stripped = stripDecoration(composed);
+    marks += composed.length - stripped.length;
+    const folded = greekTonos ? foldGreekTonos(stripped) : stripped;
     // NFKC can itself produce whitespace (e.g. U+3000 ideographic space).
     if (folded.length > 0) {
       invisible.pushed(folded);
@@ -156,15 +160,18 @@ class InsideWordCounter {
 }
 
 const DROPPED = "";
+/** Lone code points folded, one cache per kind of folding. */
 const SINGLE = new Map<string, string>();
+const SINGLE_TONOS_FOLDED = new Map<string, string>();
 const SINGLE_CACHE_LIMIT = 100_000;
 
 /** A lone code point folded: DROPPED (invisible, control), " " (space) or its folded form. */
-function foldSingle(ch: string): string {
+function foldSingle(ch: string, greekTonos: boolean): string {
   if (DROPPED_CHAR.test(ch)) return DROPPED;
   if (SPACE.test(ch)) return " ";
   const folded = stripDecoration(caseFold(ch));
-  return SPACE.test(folded) ? " " : folded;
+  if (SPACE.test(folded)) return " ";
+  return greekTonos ? foldGreekTonos(folded) : folded;
 }
 
 /**

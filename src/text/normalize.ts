@@ -5,13 +5,12 @@
  *
  * where input.slice(starts[i], ends[i]) is the input span that produced normalized
  * unit i. Passes, in order: mojibake repair → folding (NFKC, case folding, invisible
- * characters, stray combining marks, whitespace) → the Greek tonos folded →
- * deobfuscation (split letters, mixed-script homoglyphs, leet, stretched letters).
+ * characters, stray combining marks, whitespace, the Greek tonos) → deobfuscation
+ * (split letters, mixed-script homoglyphs, leet, stretched letters).
  * Pure; never throws; idempotent.
  */
 import { deobfuscate, type EvasionCounts } from "./deobfuscate.js";
 import { fold } from "./fold.js";
-import { foldGreekTonos } from "./greek.js";
 import type { Lexicon } from "./lexicon.js";
 import { repairMojibake } from "./mojibake.js";
 import { compose, type MappedText } from "./offsets.js";
@@ -66,8 +65,7 @@ function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLe
     return { ...mapped, signals: { invisible, marks, mojibake: 0, split: 0, joined: 0, confusable: 0, leet: 0, masked: 0, stretched: 0, ambiguous: 0 } };
   }
   const folded = repairAndFold(input, offsets);
-  let { marks } = folded;
-  let mapped = withGreekTonosFolded(folded.mapped);
+  let { mapped, marks } = folded;
   let clean = deobfuscate(mapped.text, lexicon, offsets, lang);
   const counts = { ...clean.counts };
   // Some deobfuscation gives work to a second round: a homoglyph read towards the
@@ -82,15 +80,13 @@ function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLe
     const marked = COMBINING_MARK.test(mapped.text);
     if (round >= MAX_ROUNDS || !(marked || reshapesWords(clean.counts))) break;
     if (marked) {
-      const refolded = fold(mapped.text, offsets);
+      const refolded = fold(mapped.text, offsets, true);
       mapped = compose(mapped, refolded.mapped);
       marks += refolded.marks;
     }
     clean = deobfuscate(mapped.text, lexicon, offsets, lang);
     for (const key of SUMMED_COUNTS) counts[key] += clean.counts[key];
   }
-  // again at the end: a round's folding can compose a tonos anew (α + ◌́ → ά)
-  mapped = withGreekTonosFolded(mapped);
   return {
     text: mapped.text,
     starts: mapped.starts,
@@ -100,12 +96,6 @@ function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLe
 }
 
 const COMBINING_MARK = /\p{M}/u;
-
-/** The same map over the text with its Greek tonos folded (one unit for one: the map stays). */
-function withGreekTonosFolded(mapped: MappedText): MappedText {
-  const text = foldGreekTonos(mapped.text);
-  return text === mapped.text ? mapped : { text, starts: mapped.starts, ends: mapped.ends };
-}
 
 /** Whether deobfuscation made or remade words (see `run`). */
 function reshapesWords(counts: EvasionCounts): boolean {
@@ -125,12 +115,12 @@ const MAX_ROUNDS = 4;
  */
 function repairAndFold(input: string, offsets: boolean): { mapped: MappedText; invisible: number; marks: number; mojibake: number } {
   let repaired = repairAll(input, offsets);
-  const first = fold(repaired ? repaired.mapped.text : input, offsets);
+  const first = fold(repaired ? repaired.mapped.text : input, offsets, true);
   let mapped = repaired ? compose(repaired.mapped, first.mapped) : first.mapped;
   let { invisible, marks } = first;
   let mojibake = repaired?.repaired ?? 0;
   for (let round = 1; round < MAX_ROUNDS && (repaired = repairAll(mapped.text, offsets)); round++) {
-    const folded = fold(repaired.mapped.text, offsets);
+    const folded = fold(repaired.mapped.text, offsets, true);
     mapped = compose(mapped, compose(repaired.mapped, folded.mapped));
     invisible += folded.invisible;
     marks += folded.marks;

@@ -46,6 +46,9 @@ describe("normalize: folding", () => {
     const n = normalize("καλά!");
     assert.deepEqual([n.text, n.starts[3], n.ends[3]], ["καλα!", 3, 4]);
     assert.equal(normalize("Είσαι", undefined, "basic").text, "είσαι");
+    // a tonos written as a combining mark composes, then folds, in the same pass
+    assert.equal(normalize("καλα\u0301 ΚΑΛΑ\u0301").text, "καλα καλα");
+    assert.equal(normalize("καλα\u0301", undefined, "basic").text, "καλά");
   });
 
   it("keeps the spaces of Korean one-syllable words, and still rejoins syllables split by symbols", () => {
