@@ -14,6 +14,7 @@ import { Engine } from "../engine/engine.js";
 import { WardenError } from "../errors.js";
 import { deletionMarkdown, deletionTest } from "../eval/deletion.js";
 import { cascadeMarkdown, evaluate, reportMarkdown } from "../eval/evaluate.js";
+import type { Decisions } from "../eval/metrics.js";
 import { evaluateReference, referenceMarkdown } from "../eval/reference.js";
 import { functionalMarkdown, runFunctional } from "../eval/functional.js";
 import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
@@ -136,12 +137,13 @@ function buildProgram(): Command {
         markdown = [cascadeMarkdown(first!, second!, cascade!), ...[first!, second!, cascade!].map((r) => reportMarkdown(r, command))].join("\n");
         report = { first, second, cascade };
       } else {
-        const quality = evaluate(engine, files, opts.limit);
+        const decisions = { warden: new Map<string, Decisions>(), reference: new Map<string, Decisions>() };
+        const quality = evaluate(engine, files, opts.limit, "auto", decisions.warden);
         markdown = reportMarkdown(quality, command);
         report = quality;
         if (opts.reference) {
-          const reference = evaluateReference(files, opts.limit);
-          markdown += "\n" + referenceMarkdown(quality.datasets, reference);
+          const reference = evaluateReference(files, opts.limit, true, decisions.reference);
+          markdown += "\n" + referenceMarkdown(quality.datasets, reference, decisions);
           report = { ...quality, reference };
         }
       }

@@ -7,7 +7,7 @@
 import { readExamples, type DatasetFile } from "../data/datasets.js";
 import { STAGE_SECOND, type Engine, type StageChoice } from "../engine/engine.js";
 import { expectedCalibrationError } from "./calibration.js";
-import { binaryMetrics, type BinaryMetrics } from "./metrics.js";
+import { binaryMetrics, decisionsAt, type BinaryMetrics, type Decisions } from "./metrics.js";
 
 export interface EvalRow extends BinaryMetrics {
   readonly name: string;
@@ -32,7 +32,8 @@ export interface EvalReport {
   readonly pooledEce: number;
 }
 
-export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: number, stages: StageChoice = "auto"): EvalReport {
+/** With `decisions`, each dataset's row-by-row flags go there too (for paired comparisons with the reference). */
+export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: number, stages: StageChoice = "auto", decisions?: Map<string, Decisions>): EvalReport {
   const datasets: EvalRow[] = [];
   const byLang = new Map<string, { scores: number[]; labels: number[]; thresholds: number[]; second: number }>();
   for (const file of files) {
@@ -43,6 +44,7 @@ export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: 
     const thresholds = examples.map((e, i) => engine.flagThreshold(e.task, results[i]!.lang, results[i]!.stage));
     const labels = examples.map((e) => e.label);
     const second = results.map((r) => (r.stage === STAGE_SECOND ? 1 : 0));
+    decisions?.set(file.name, decisionsAt(scores, labels, thresholds));
     datasets.push({
       name: file.name,
       lang: file.lang ?? examples[0]?.lang ?? "unknown",

@@ -10,12 +10,28 @@ export interface BinaryMetrics {
   readonly prAuc: number;
 }
 
+/** One classifier's flags on a set of rows, beside the rows' labels (for paired comparisons: bootstrap.ts). */
+export interface Decisions {
+  readonly labels: Uint8Array;
+  readonly flagged: Uint8Array;
+}
+
+/** Whether example i is flagged at `threshold`: one for all, or one per example. */
+function flaggedAt(scores: ArrayLike<number>, threshold: number | ArrayLike<number>, i: number): boolean {
+  return scores[i]! >= (typeof threshold === "number" ? threshold : threshold[i]!);
+}
+
+/** The flags `binaryMetrics` counts, row by row. */
+export function decisionsAt(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number | ArrayLike<number>): Decisions {
+  return { labels: Uint8Array.from({ length: labels.length }, (_, i) => (labels[i]! > 0 ? 1 : 0)), flagged: Uint8Array.from({ length: scores.length }, (_, i) => (flaggedAt(scores, threshold, i) ? 1 : 0)) };
+}
+
 /** True positives, false positives, false negatives and positives at `threshold`: one for all, or one per example. */
 function confusionAt(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number | ArrayLike<number>): { tp: number; fp: number; fn: number; positives: number } {
   let tp = 0, fp = 0, fn = 0, positives = 0;
   for (let i = 0; i < scores.length; i++) {
     const y = labels[i]! > 0;
-    const yhat = scores[i]! >= (typeof threshold === "number" ? threshold : threshold[i]!);
+    const yhat = flaggedAt(scores, threshold, i);
     if (y) positives++;
     if (y && yhat) tp++;
     else if (!y && yhat) fp++;

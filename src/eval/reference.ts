@@ -13,7 +13,8 @@
 import { readExamples, splitBeside, type DatasetFile } from "../data/datasets.js";
 import type { EvalRow } from "./evaluate.js";
 import { expectedCalibrationError } from "./calibration.js";
-import { binaryMetrics } from "./metrics.js";
+import { pairedF1Intervals, type Interval } from "./bootstrap.js";
+import { binaryMetrics, decisionsAt, type Decisions } from "./metrics.js";
 
 const WORD = /[\p{L}\p{N}_]{2,}/gu;
 
@@ -187,7 +188,7 @@ export function trainReference(texts: readonly string[], labels: readonly number
  * The reference per dataset: trained on the train split beside each test file,
  * judged on (the first `limit` rows of) that test file at threshold 0.5.
  */
-export function evaluateReference(files: readonly DatasetFile[], limit?: number, balanced = true): EvalRow[] {
+export function evaluateReference(files: readonly DatasetFile[], limit?: number, balanced = true, decisions?: Map<string, Decisions>): EvalRow[] {
   const rows: EvalRow[] = [];
   for (const file of files) {
     const trainFile = splitBeside(file, "train");
@@ -199,27 +200,48 @@ export function evaluateReference(files: readonly DatasetFile[], limit?: number,
     const scores = model.score(test.map((e) => e.text));
     const lang = file.lang ?? test[0]?.lang ?? "unknown";
     const labels = test.map((e) => e.label);
+    decisions?.set(file.name, decisionsAt(scores, labels, 0.5));
     rows.push({ name: file.name, lang, task: file.task, ...binaryMetrics(scores, labels, 0.5), ece: expectedCalibrationError(scores, labels), secondStage: 0 });
   }
   return rows;
 }
 
-/** Warden beside the reference, per dataset, with both means over the datasets both cover. */
-export function referenceMarkdown(warden: readonly EvalRow[], reference: readonly EvalRow[]): string {
+const signedPoints = (x: number): string => `${x > 0 ? "+" : ""}${(100 * x).toFixed(1)}`;
+const spanOf = (i: Interval): string => `${signedPoints(i.low)} to ${signedPoints(i.high)}`;
+
+/**
+ * Warden beside the reference, per dataset, with both means over the datasets both cover.
+ * With both sides' row-by-row flags, each difference gets its paired-bootstrap 95%
+ * interval (bootstrap.ts), and so does the mean difference.
+ */
+export function referenceMarkdown(warden: readonly EvalRow[], reference: readonly EvalRow[], decisions?: { readonly warden: ReadonlyMap<string, Decisions>; readonly reference: ReadonlyMap<string, Decisions> }): string {
   const byName = new Map(reference.map((r) => [r.name, r]));
   const pairs = warden.flatMap((w) => (byName.has(w.name) ? [[w, byName.get(w.name)!] as const] : []));
+  const paired = decisions && pairs.every(([w]) => decisions.warden.has(w.name) && decisions.reference.has(w.name));
+  const intervals = paired ? pairedF1Intervals(pairs.map(([w]) => [decisions.warden.get(w.name)!, decisions.reference.get(w.name)!] as const)) : null;
   const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const rows = pairs.map(([w, r]) => `| ${w.name} | ${r.f1.toFixed(3)} | ${w.f1.toFixed(3)} | ${(100 * (w.f1 - r.f1)).toFixed(1)} | ${r.rocAuc.toFixed(3)} | ${w.rocAuc.toFixed(3)} |`);
+  const rows = pairs.map(
+    ([w, r], d) =>
+      `| ${w.name} | ${r.f1.toFixed(3)} | ${w.f1.toFixed(3)} | ${signedPoints(w.f1 - r.f1)} |${intervals ? ` ${spanOf(intervals.perDataset[d]!)} |` : ""} ${r.rocAuc.toFixed(3)} | ${w.rocAuc.toFixed(3)} |`,
+  );
   const refMean = mean(pairs.map(([, r]) => r.f1));
   const wardenMean = mean(pairs.map(([w]) => w.f1));
-  return [
+  const lines = [
     "### Against the reference (TF-IDF char 1–5 + word 1–2 logistic regression, one per dataset)",
     "",
-    "| dataset | reference F1 | Warden F1 | difference (points) | reference ROC AUC | Warden ROC AUC |",
-    "|---|---:|---:|---:|---:|---:|",
+    `| dataset | reference F1 | Warden F1 | difference (points) |${intervals ? " 95% interval (points) |" : ""} reference ROC AUC | Warden ROC AUC |`,
+    `|---|---:|---:|---:|${intervals ? "---:|" : ""}---:|---:|`,
     ...rows,
     "",
     `Mean F1 over ${pairs.length} datasets: reference **${refMean.toFixed(3)}**, Warden **${wardenMean.toFixed(3)}**; Warden is at or above the reference on ${pairs.filter(([w, r]) => w.f1 >= r.f1).length} of ${pairs.length}.`,
-    "",
-  ].join("\n");
+  ];
+  if (intervals) {
+    const below = intervals.perDataset.filter((i) => i.high < 0).length;
+    const above = intervals.perDataset.filter((i) => i.low > 0).length;
+    lines.push(
+      "",
+      `How much of each difference is the luck of the test rows: a paired bootstrap (${intervals.perDataset.length} datasets, the same rows resampled for both, 2,000 times) gives each difference its 95% interval. The reference is ahead beyond that luck on ${below} of ${pairs.length} datasets (the whole interval below zero), Warden on ${above}; on the other ${pairs.length - below - above} the rows cannot tell them apart. The mean difference is ${signedPoints(intervals.mean.estimate)} points, 95% interval ${spanOf(intervals.mean)}. These intervals cover the test rows only, not training: a retrain with another seed moves small datasets by points too.`,
+    );
+  }
+  return [...lines, ""].join("\n");
 }

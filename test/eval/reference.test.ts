@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { resolveDatasets } from "../../src/data/datasets.js";
+import type { Decisions } from "../../src/eval/metrics.js";
 import { evaluateReference, referenceMarkdown, referenceTerms, trainReference } from "../../src/eval/reference.js";
 import { writeFixtureDataset } from "../helpers/fixture.js";
 
@@ -48,5 +49,19 @@ describe("reference TF-IDF logistic regression", () => {
     const md = referenceMarkdown([{ ...rows[0]!, f1: rows[0]!.f1 - 0.1 }], rows);
     assert.match(md, /-10\.0 \|/);
     assert.match(md, /at or above the reference on 0 of 1/);
+    assert.doesNotMatch(md, /95% interval/);
+  });
+
+  it("gives each difference its paired-bootstrap interval when both sides' flags are kept", () => {
+    const files = resolveDatasets([writeFixtureDataset(dir)], "test");
+    const reference = new Map<string, Decisions>();
+    const rows = evaluateReference(files, 50, true, reference);
+    assert.deepEqual([...reference.keys()], rows.map((r) => r.name));
+    // a "Warden" that flags every row: on the mean, behind the reference beyond the rows' luck
+    const warden = new Map([...reference].map(([name, d]) => [name, { labels: d.labels, flagged: d.labels.map(() => 1) }]));
+    const md = referenceMarkdown(rows, rows, { warden, reference });
+    assert.match(md, /\| 95% interval \(points\) \|/);
+    assert.match(md, /The reference is ahead beyond that luck on [1-9]\d* of \d+ datasets/);
+    assert.match(md, /The mean difference is -[\d.]+ points, 95% interval -[\d.]+ to -[\d.]+\./);
   });
 });
