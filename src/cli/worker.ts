@@ -1,7 +1,6 @@
 /** `warden worker`: classify a Redis stream with a consumer group (the contract's scale-out path). */
 import { hostname } from "node:os";
 import type { Command } from "commander";
-import { Redis } from "ioredis";
 import { loadConfig } from "../config.js";
 import { Engine } from "../engine/engine.js";
 import { WorkerMetrics } from "../worker/metrics.js";
@@ -34,6 +33,8 @@ export function registerWorkerCommand(program: Command): void {
       const config = loadConfig(opts.config);
       const loaded = await withRegistry(opts.dataDir, opts.store, (registry) => registry.load(opts.model));
       const engine = new Engine(loaded, config.policy);
+      // ioredis loads only for this command, like the server's modules (main.ts).
+      const { Redis } = await import("ioredis");
       const redis = new Redis(opts.redis, { maxRetriesPerRequest: null, lazyConnect: true });
       await redis.connect();
       const metrics = new WorkerMetrics(redis, opts.stream, opts.group);
