@@ -125,6 +125,8 @@ class Connection {
   private buffer: Buffer = Buffer.alloc(0);
   private t0 = 0;
   private busy = false;
+  /** In the generator's list of idle connections: a reopened socket must not be listed twice. */
+  private listed = false;
 
   constructor(
     private readonly host: string,
@@ -138,7 +140,7 @@ class Connection {
   }
 
   private open(): Socket {
-    const socket = connect(this.port, this.host, () => this.ready(this));
+    const socket = connect(this.port, this.host, () => this.idle());
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.read(chunk));
     // A connection the server closed fails the request it held, and is opened again.
@@ -152,7 +154,15 @@ class Connection {
     return socket;
   }
 
+  private idle(): void {
+    if (this.listed || this.busy) return;
+    this.listed = true;
+    this.ready(this);
+  }
+
+  /** A write before a reopened socket has connected waits in the socket's buffer. */
   send(request: Buffer, now: number): void {
+    this.listed = false;
     this.busy = true;
     this.t0 = now;
     this.socket.write(request);
@@ -169,7 +179,8 @@ class Connection {
     this.buffer = Buffer.alloc(0);
     this.busy = false;
     this.answered(Number(head.slice(9, 12)), head, body, performance.now() - this.t0);
-    this.ready(this);
+    // A server that closes the connection after this answer gets the next request on a new one.
+    if (!head.includes("\r\nconnection: close")) this.idle();
   }
 }
 

@@ -135,11 +135,12 @@ function buildProgram(): Command {
         markdown = [cascadeMarkdown(first!, second!, cascade!), ...[first!, second!, cascade!].map((r) => reportMarkdown(r, command))].join("\n");
         report = { first, second, cascade };
       } else {
-        const decisions = { warden: new Map<string, Decisions>(), reference: new Map<string, Decisions>() };
-        const quality = evaluate(engine, files, opts.limit, "auto", decisions.warden);
+        // With the reference, both sides keep their row-by-row flags for the paired comparison.
+        const decisions = opts.reference ? { warden: new Map<string, Decisions>(), reference: new Map<string, Decisions>() } : null;
+        const quality = evaluate(engine, files, opts.limit, "auto", decisions?.warden);
         markdown = reportMarkdown(quality, command);
         report = quality;
-        if (opts.reference) {
+        if (decisions) {
           const reference = evaluateReference(files, opts.limit, true, decisions.reference);
           markdown += "\n" + referenceMarkdown(quality.datasets, reference, decisions);
           report = { ...quality, reference };

@@ -13,7 +13,7 @@
 import { readExamples, splitBeside, type DatasetFile } from "../data/datasets.js";
 import type { EvalRow } from "./evaluate.js";
 import { expectedCalibrationError } from "./calibration.js";
-import { pairedF1Intervals, type Interval } from "./bootstrap.js";
+import { BOOTSTRAP_RESAMPLES, pairedF1Intervals, type Interval } from "./bootstrap.js";
 import { binaryMetrics, decisionsAt, type Decisions } from "./metrics.js";
 
 const WORD = /[\p{L}\p{N}_]{2,}/gu;
@@ -240,7 +240,7 @@ export function referenceMarkdown(warden: readonly EvalRow[], reference: readonl
     const above = intervals.perDataset.filter((i) => i.low > 0).length;
     lines.push(
       "",
-      `How much of each difference is the luck of the test rows: a paired bootstrap (${intervals.perDataset.length} datasets, the same rows resampled for both, 2,000 times) gives each difference its 95% interval. The reference is ahead beyond that luck on ${below} of ${pairs.length} datasets (the whole interval below zero), Warden on ${above}; on the other ${pairs.length - below - above} the rows cannot tell them apart. The mean difference is ${signedPoints(intervals.mean.estimate)} points, 95% interval ${spanOf(intervals.mean)}. These intervals cover the test rows only, not training: a retrain with another seed moves small datasets by points too.`,
+      `How much of each difference is the luck of the test rows: a paired bootstrap (${intervals.perDataset.length} datasets, the same rows resampled for both, ${BOOTSTRAP_RESAMPLES.toLocaleString("en-US")} times) gives each difference its 95% interval. The reference is ahead beyond that luck on ${below} of ${pairs.length} datasets (the whole interval below zero), Warden on ${above}; on the other ${pairs.length - below - above} the rows cannot tell them apart. The mean difference is ${signedPoints(intervals.mean.estimate)} points, 95% interval ${spanOf(intervals.mean)}. These intervals cover the test rows only, not training: a retrain with another seed moves small datasets by points too.`,
     );
   }
   return [...lines, ""].join("\n");
