@@ -13,7 +13,8 @@ import type { PolicyConfig } from "../config.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
 import { languageNamespace, logOddsDistance, type WardenModel } from "../model/bundle.js";
 import type { LinearModel } from "../model/linear.js";
-import { evasionFlags, normalize, normalizeText, type Normalized, type NormalizedText } from "../text/normalize.js";
+import type { Lexicon } from "../text/lexicon.js";
+import { evasionFlags, normalize, normalizeText, type Normalized, type NormalizationLevel, type NormalizedText } from "../text/normalize.js";
 import { Attributor, type Span } from "./explain.js";
 import { Policy, type Action, type Decision } from "./policy.js";
 import { reasonFor } from "./reason.js";
@@ -163,8 +164,9 @@ export class Engine {
 
   classify(text: string, options: ClassifyOptions = {}): Classification {
     // Only an explanation points back into the input: the offset map is built for it alone.
-    const { norm, lang } = this.read(text, Boolean(options.explain));
-    const mapped = options.explain ? (norm as Normalized) : null;
+    const explained = options.explain ? this.read(text, normalize) : null;
+    const { norm, lang } = explained ?? this.read(text, normalizeText);
+    const mapped = explained?.norm ?? null;
     const evasion = evasionFlags(norm.signals);
     const choice = options.stages ?? "auto";
     let stage = this.startStage(choice);
@@ -200,7 +202,7 @@ export class Engine {
    * the stream worker, where no answer carries an explanation.
    */
   classifyMany(texts: readonly string[], stages: StageChoice = "auto"): Classification[] {
-    const read = texts.map((t) => this.read(t, false));
+    const read = texts.map((t) => this.read(t, normalizeText));
     const norms = read.map((r) => r.norm);
     const langs = read.map((r) => r.lang);
     const answers = new Array<Classification>(texts.length);
@@ -219,14 +221,15 @@ export class Engine {
   }
 
   /**
-   * The text normalized (with its offset map when `mapped`) and its language. A message
-   * with masked letters is read again in the language identified: the lexicon then reads
-   * "s*ch" as a German word in German ("sich") and an English one in English ("such").
-   * Masks are rare, so the second reading costs next to nothing.
+   * The text normalized by `normalizer` (`normalize` when the offset map is wanted, else
+   * `normalizeText`) and its language. A message with masked letters is read again in the
+   * language identified: the lexicon then reads "s*ch" as a German word in German ("sich")
+   * and an English one in English ("such"). Masks are rare, so the second reading costs
+   * next to nothing.
    */
-  private read(text: string, mapped: boolean): { norm: NormalizedText; lang: string } {
+  private read<N extends NormalizedText>(text: string, normalizer: (input: string, lexicon: Lexicon, level: NormalizationLevel, lang?: string) => N): { norm: N; lang: string } {
     const { lexicon, normalization } = this.model;
-    const once = (lang?: string): NormalizedText => (mapped ? normalize : normalizeText)(text, lexicon, normalization, lang);
+    const once = (lang?: string): N => normalizer(text, lexicon, normalization, lang);
     const norm = once();
     const lang = this.model.language.identify(norm.text).lang;
     return { norm: norm.signals.masked > 0 && lexicon.knowsLanguages ? once(lang) : norm, lang };

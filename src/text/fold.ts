@@ -11,6 +11,7 @@
  * are ordinary text, and counting them made the signal mean "has emoji".
  */
 import { foldGreekTonos } from "./greek.js";
+import type { NormalizationLevel } from "./normalize.js";
 import { MappedTextBuilder, type MappedText } from "./offsets.js";
 import { bmpTable, isWordCodePoint, isWordUnit } from "./units.js";
 
@@ -41,9 +42,10 @@ function codePointLength(input: string, i: number): number {
   return 1;
 }
 
-/** With `greekTonos` (the full normalization level), the Greek tonos is folded too (greek.ts). */
-export function fold(input: string, offsets = true, greekTonos = false): { mapped: MappedText; invisible: number; marks: number } {
-  const single = greekTonos ? SINGLE_TONOS_FOLDED : SINGLE;
+/** At the full normalization level the Greek tonos is folded too (greek.ts). */
+export function fold(input: string, offsets: boolean, level: NormalizationLevel): { mapped: MappedText; invisible: number; marks: number } {
+  const greekTonos = level === "full";
+  const single = SINGLE[level];
   const out = new MappedTextBuilder(input.length, offsets);
   const invisible = new InsideWordCounter();
   const marksAhead = new MarkLookahead(input);
@@ -160,9 +162,8 @@ class InsideWordCounter {
 }
 
 const DROPPED = "";
-/** Lone code points folded, one cache per kind of folding. */
-const SINGLE = new Map<string, string>();
-const SINGLE_TONOS_FOLDED = new Map<string, string>();
+/** Lone code points folded, one cache per level. */
+const SINGLE: Record<NormalizationLevel, Map<string, string>> = { basic: new Map(), full: new Map() };
 const SINGLE_CACHE_LIMIT = 100_000;
 
 /** A lone code point folded: DROPPED (invisible, control), " " (space) or its folded form. */

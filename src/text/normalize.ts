@@ -61,7 +61,7 @@ export function normalizeText(input: string, lexicon?: Lexicon, level: Normaliza
 
 function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLevel, offsets: boolean, lang: string | undefined): Normalized {
   if (level === "basic") {
-    const { mapped, invisible, marks } = fold(input, offsets);
+    const { mapped, invisible, marks } = fold(input, offsets, "basic");
     return { ...mapped, signals: { invisible, marks, mojibake: 0, split: 0, joined: 0, confusable: 0, leet: 0, masked: 0, stretched: 0, ambiguous: 0 } };
   }
   const folded = repairAndFold(input, offsets);
@@ -80,7 +80,7 @@ function run(input: string, lexicon: Lexicon | undefined, level: NormalizationLe
     const marked = COMBINING_MARK.test(mapped.text);
     if (round >= MAX_ROUNDS || !(marked || reshapesWords(clean.counts))) break;
     if (marked) {
-      const refolded = fold(mapped.text, offsets, true);
+      const refolded = fold(mapped.text, offsets, "full");
       mapped = compose(mapped, refolded.mapped);
       marks += refolded.marks;
     }
@@ -115,12 +115,12 @@ const MAX_ROUNDS = 4;
  */
 function repairAndFold(input: string, offsets: boolean): { mapped: MappedText; invisible: number; marks: number; mojibake: number } {
   let repaired = repairAll(input, offsets);
-  const first = fold(repaired ? repaired.mapped.text : input, offsets, true);
+  const first = fold(repaired ? repaired.mapped.text : input, offsets, "full");
   let mapped = repaired ? compose(repaired.mapped, first.mapped) : first.mapped;
   let { invisible, marks } = first;
   let mojibake = repaired?.repaired ?? 0;
   for (let round = 1; round < MAX_ROUNDS && (repaired = repairAll(mapped.text, offsets)); round++) {
-    const folded = fold(repaired.mapped.text, offsets, true);
+    const folded = fold(repaired.mapped.text, offsets, "full");
     mapped = compose(mapped, compose(repaired.mapped, folded.mapped));
     invisible += folded.invisible;
     marks += folded.marks;
