@@ -11,6 +11,7 @@
 import confusables from "unhomoglyph/data.json" with { type: "json" };
 import type { Lexicon } from "./lexicon.js";
 import { MappedTextBuilder, compose, type MappedText } from "./offsets.js";
+import { bmpTable, isWordCodePoint } from "./units.js";
 
 export interface EvasionCounts {
   /** Letters of words spread apart with spaces or symbols, rejoined. */
@@ -71,12 +72,26 @@ for (let k = 0; k < SMALL_CAPS.length; k += 2) LATIN_LOOKALIKE.set(SMALL_CAPS[k]
 
 
 const LETTER = /^\p{L}$/u;
-const WORD_UNIT = /^[\p{L}\p{M}\p{N}]$/u;
+const LETTER_BMP = bmpTable(LETTER);
+/**
+ * The token pass asks these of every character of a message it reads: table lookups for
+ * one-unit strings, the regular expression only for the rest (astral characters, and
+ * units the pass has changed into "" or "x ").
+ */
+function isLetter(ch: string): boolean {
+  return ch.length === 1 ? LETTER_BMP[ch.charCodeAt(0)] === 1 : LETTER.test(ch);
+}
+/** A letter, mark or digit (one code point). */
+function isWordChar(ch: string): boolean {
+  if (ch.length === 1) return isWordCodePoint(ch.charCodeAt(0));
+  const cp = ch.codePointAt(0)!;
+  return ch.length === 2 && cp > 0xffff && isWordCodePoint(cp);
+}
 const APOSTROPHE = /^['’ʼ`´]$/u;
 const MARK_UNIT = /^\p{M}$/u;
 /** What may separate the letters of a split word: anything but letters, digits and apostrophes ("i'm a"). */
 function isSplitSeparator(ch: string): boolean {
-  return !WORD_UNIT.test(ch) && !APOSTROPHE.test(ch);
+  return !isWordChar(ch) && !APOSTROPHE.test(ch);
 }
 
 /**
@@ -91,23 +106,30 @@ function isHangulSyllable(ch: string): boolean {
 
 /** A letter whose runs are stretching: Latin, Greek or Cyrillic. */
 function isStretchable(u: string): boolean {
-  return LETTER.test(u) && scriptOf(u) !== "other";
+  return isLetter(u) && scriptOf(u) !== "other";
 }
 
 /** Whether `neighbour` is a letter of `letter`'s script. */
 function sameScript(neighbour: string, letter: string): boolean {
-  return LETTER.test(neighbour) && scriptOf(neighbour) === scriptOf(letter);
+  return isLetter(neighbour) && scriptOf(neighbour) === scriptOf(letter);
 }
 
-/** Code points of a string with their UTF-16 offsets. */
-function codePoints(text: string): Array<[string, number]> {
-  const out: Array<[string, number]> = [];
+/** Code points of a string with their UTF-16 offsets, side by side (no pair allocated per character). */
+interface CodePoints {
+  readonly chars: string[];
+  readonly offsets: number[];
+}
+
+function codePoints(text: string): CodePoints {
+  const chars: string[] = [];
+  const offsets: number[] = [];
   let i = 0;
   for (const ch of text) {
-    out.push([ch, i]);
+    chars.push(ch);
+    offsets.push(i);
     i += ch.length;
   }
-  return out;
+  return { chars, offsets };
 }
 
 /**
@@ -116,15 +138,15 @@ function codePoints(text: string): Array<[string, number]> {
  * Returns null when nothing was split.
  */
 function rejoin(text: string, counts: EvasionCounts, lexicon: Lexicon | undefined, offsets: boolean): MappedText | null {
-  const cps = codePoints(text);
-  const n = cps.length;
+  const { chars, offsets: at } = codePoints(text);
+  const n = chars.length;
   const keep = new Uint8Array(n).fill(1);
   let changed = false;
   let i = 0;
   while (i < n) {
     // a run starts at a letter that is not glued to a preceding letter
-    const glued = (i > 0 && WORD_UNIT.test(cps[i - 1]![0])) || (i + 1 < n && WORD_UNIT.test(cps[i + 1]![0]));
-    if (!LETTER.test(cps[i]![0]) || glued) {
+    const glued = (i > 0 && isWordChar(chars[i - 1]!)) || (i + 1 < n && isWordChar(chars[i + 1]!));
+    if (!isLetter(chars[i]!) || glued) {
       i++;
       continue;
     }
@@ -136,18 +158,18 @@ function rejoin(text: string, counts: EvasionCounts, lexicon: Lexicon | undefine
       // a separator run of up to 3 units: all spaces, or symbols (spaces allowed among them)
       const sep: number[] = [];
       let k = j;
-      while (k < n && sep.length < 3 && isSplitSeparator(cps[k]![0])) sep.push(k++);
+      while (k < n && sep.length < 3 && isSplitSeparator(chars[k]!)) sep.push(k++);
       if (sep.length === 0) break;
-      const sepKind = sep.every((s) => cps[s]![0] === " ") ? "space" : "symbol";
+      const sepKind = sep.every((s) => chars[s]! === " ") ? "space" : "symbol";
       if (kind !== null && sepKind !== kind) break;
       // then a single letter, not glued to another word unit
-      if (k >= n || !LETTER.test(cps[k]![0]) || (k + 1 < n && WORD_UNIT.test(cps[k + 1]![0]))) break;
+      if (k >= n || !isLetter(chars[k]!) || (k + 1 < n && isWordChar(chars[k + 1]!))) break;
       kind = sepKind;
       separators.push(sep);
       letters.push(k);
       j = k + 1;
     }
-    const lastHangul = kind === "space" ? letters.findLast((l) => isHangulSyllable(cps[l]![0])) : undefined;
+    const lastHangul = kind === "space" ? letters.findLast((l) => isHangulSyllable(chars[l]!)) : undefined;
     if (letters.length >= 3 && lastHangul === undefined) {
       for (const sep of separators) for (const s of sep) keep[s] = 0;
       counts.split += letters.length;
@@ -155,7 +177,7 @@ function rejoin(text: string, counts: EvasionCounts, lexicon: Lexicon | undefine
       changed = true;
       // Adjacent spaced-out words run together ("d â n k h ổ"): the lexicon puts the
       // word boundaries back, as a space in place of the separator after each piece.
-      const word = letters.map((l) => cps[l]![0]).join("");
+      const word = letters.map((l) => chars[l]!).join("");
       const pieces = lexicon && lexicon.count(word) === 0 ? lexicon.segment(word) : null;
       if (pieces) {
         let at = 0;
@@ -176,7 +198,8 @@ function rejoin(text: string, counts: EvasionCounts, lexicon: Lexicon | undefine
   }
   if (!changed) return null;
   const out = new MappedTextBuilder(text.length, offsets);
-  cps.forEach(([ch, off], idx) => {
+  chars.forEach((ch, idx) => {
+    const off = at[idx]!;
     if (keep[idx] === 1) out.push(ch, off, off + ch.length);
     else if (keep[idx] === 2) out.push(" ", off, off + ch.length);
   });
@@ -228,7 +251,7 @@ function targetScript(units: string[], context: Script, lexicon?: Lexicon): Scri
   const tally = { latin: 0, cyrillic: 0, greek: 0, other: 0 };
   const distinctive = new Set<Script>();
   for (const u of units) {
-    if (!LETTER.test(u)) continue;
+    if (!isLetter(u)) continue;
     const s = scriptOf(u);
     tally[s]++;
     if (s !== "other" && !isConfusable(u, s)) distinctive.add(s);
@@ -257,13 +280,13 @@ function toScript(u: string, target: Script): string | undefined {
 
 /** Homoglyphs in one run of letters, mapped towards the run's own script. */
 function mapScripts(run: string[], context: Script, counts: EvasionCounts, lexicon?: Lexicon): string[] {
-  const scripts = new Set(run.filter((u) => LETTER.test(u)).map(scriptOf));
+  const scripts = new Set(run.filter((u) => isLetter(u)).map(scriptOf));
   scripts.delete("other");
   // A word made only of Cyrillic or Greek look-alikes inside a Latin message ("соса") is
   // read as Latin only when the lexicon knows the Latin reading and not the word itself:
   // genuine Greek or Russian words stay as they are.
   const disguisedWhole =
-    scripts.size === 1 && context === "latin" && !scripts.has("latin") && run.length > 1 && run.every((u) => !LETTER.test(u) || isConfusable(u, scriptOf(u)));
+    scripts.size === 1 && context === "latin" && !scripts.has("latin") && run.length > 1 && run.every((u) => !isLetter(u) || isConfusable(u, scriptOf(u)));
   const readAsLatin =
     disguisedWhole && lexicon !== undefined && lexicon.count(run.join("")) === 0 && lexicon.count(run.map((u) => toScript(u, "latin") ?? u).join("")) > 0;
   if (scripts.size <= 1 && !readAsLatin) return run;
@@ -286,12 +309,12 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
     if (plain !== undefined) counts.confusable++;
     return plain ?? u;
   });
-  const scripts = new Set(out.filter((u) => LETTER.test(u)).map(scriptOf));
+  const scripts = new Set(out.filter((u) => isLetter(u)).map(scriptOf));
   scripts.delete("other");
   if (
     scripts.size > 1 ||
     (scripts.size === 1 && context === "latin" && !scripts.has("latin")) ||
-    (out.some((u) => u in LEET_READINGS || MASKS.has(u)) && out.some((u) => LETTER.test(u))) ||
+    (out.some((u) => u in LEET_READINGS || MASKS.has(u)) && out.some((u) => isLetter(u))) ||
     out.some((u, k) => k >= 2 && u === out[k - 1] && u === out[k - 2] && isStretchable(u)) ||
     out.length >= MIN_SEGMENT_LENGTH
   ) {
@@ -299,12 +322,12 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   }
   // scripts are settled per run of letters: "σενα!#shopping" is two words, not one mixed one
   for (let k = 0; k < out.length; ) {
-    if (!LETTER.test(out[k]!)) {
+    if (!isLetter(out[k]!)) {
       k++;
       continue;
     }
     let end = k;
-    while (end < out.length && (LETTER.test(out[end]!) || MARK_UNIT.test(out[end]!))) end++;
+    while (end < out.length && (isLetter(out[end]!) || MARK_UNIT.test(out[end]!))) end++;
     const mapped = mapScripts(out.slice(k, end), context, counts, lexicon);
     for (let z = k; z < end; z++) out[z] = mapped[z - k]!;
     k = end;
@@ -312,7 +335,7 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
 
   // 2. leet, only in otherwise-Latin words (with one letter only when the lexicon
   //    confirms the reading: "7h353"); masked letters in words of any script
-  const letters = out.filter((u) => LETTER.test(u));
+  const letters = out.filter((u) => isLetter(u));
   const latin = letters.every((u) => scriptOf(u) === "latin");
   const leet = latin && out.some((u) => u in LEET_READINGS) && (letters.length >= 2 || (lexicon !== undefined && letters.length === 1 && out.length >= 3));
   const masked = lexicon !== undefined && letters.length >= 2 && out.some((u, i) => MASKS.has(u) && i > 0 && i < out.length - 1);
@@ -360,6 +383,10 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
   return segmentRun(out, counts, lexicon);
 }
 
+/** The characters some step of deobfuscateToken reads as others: look-alike letters, leet and masks (all one unit long). */
+const READ_AS_OTHER = new Uint8Array(65536);
+for (const ch of [...LATIN_LOOKALIKE.keys(), ...Object.keys(LEET_READINGS), ...MASKS]) READ_AS_OTHER[ch.charCodeAt(0)] = 1;
+
 /**
  * Whether none of deobfuscateToken's steps applies to `units`, so that it returns them as
  * they are and counts nothing: a short token (no segmenting) with no look-alike, leet or
@@ -373,7 +400,7 @@ function isInert(units: readonly string[], context: Script): boolean {
   let script: Script = "other";
   for (let k = 0; k < units.length; k++) {
     const u = units[k]!;
-    if (LATIN_LOOKALIKE.has(u) || u in LEET_READINGS || MASKS.has(u)) return false;
+    if (u.length === 1 && READ_AS_OTHER[u.charCodeAt(0)] === 1) return false;
     if (k >= 2 && u === units[k - 1] && u === units[k - 2] && isStretchable(u)) return false;
     const s = scriptOf(u);
     if (s === "other") continue;
@@ -391,7 +418,29 @@ const UNSPACED_SCRIPT = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p
 const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
 /** Shorter runs are left alone: "youidiot" keeps enough shared n-grams as it is, and most real words are shorter. */
 const MIN_SEGMENT_LENGTH = 12;
-const LONG_RUN = /[\p{L}\p{M}]{12,}/u;
+const LETTER_OR_MARK_BMP = bmpTable(LETTER_OR_MARK);
+
+/**
+ * Whether `text` holds a run of MIN_SEGMENT_LENGTH letters or marks (code points): asked
+ * of every message, in one pass, where the regular expression /[\p{L}\p{M}]{12,}/u
+ * started again at every letter of every word.
+ */
+function hasLongRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    let letterOrMark: boolean;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      letterOrMark = LETTER_OR_MARK.test(text.slice(i, i + 2));
+      i++;
+    } else {
+      letterOrMark = LETTER_OR_MARK_BMP[c] === 1;
+    }
+    run = letterOrMark ? run + 1 : 0;
+    if (run >= MIN_SEGMENT_LENGTH) return true;
+  }
+  return false;
+}
 const LONG_RUNS = /[\p{L}\p{M}]{12,}/gu;
 
 /** Insert the deleted spaces into the long letter runs of `text` that the lexicon can split. */
@@ -525,14 +574,30 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
   return chosen;
 }
 
-const TOKEN_UNIT = /^[\p{L}\p{M}\p{N}@$!|*#%]$/u;
+/** What a token is made of: word characters, and the symbols leet and masks write letters with. */
+function isTokenUnit(ch: string): boolean {
+  if (isWordChar(ch)) return true;
+  if (ch.length !== 1) return false;
+  switch (ch.charCodeAt(0)) {
+    case 0x40: // @
+    case 0x24: // $
+    case 0x21: // !
+    case 0x7c: // |
+    case 0x2a: // *
+    case 0x23: // #
+    case 0x25: // %
+      return true;
+    default:
+      return false;
+  }
+}
 
 /** The script most letters of the text are in. */
 function dominantScript(text: string): Script {
   const tally = { latin: 0, cyrillic: 0, greek: 0, other: 0 };
   // look-alike letters (ʜ, ᴀ) count as the Latin letters the token pass reads them as
   for (const ch of text) {
-    if (!LETTER.test(ch)) continue;
+    if (!isLetter(ch)) continue;
     const script = scriptOf(ch);
     tally[script === "other" && LATIN_LOOKALIKE.has(ch) ? "latin" : script]++;
   }
@@ -560,7 +625,7 @@ export function deobfuscate(text: string, lexicon?: Lexicon, offsets = true, lan
   const counts: EvasionCounts = { split: 0, joined: 0, confusable: 0, leet: 0, masked: 0, stretched: 0, ambiguous: 0 };
   const mightChange = MIGHT_CHANGE.test(text) || (HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text));
   // without a lexicon a long run is not an ambiguity the token pass needs to look at
-  if (!mightChange && !LONG_RUN.test(text)) return { mapped: null, counts };
+  if (!mightChange && !hasLongRun(text)) return { mapped: null, counts };
   if (!mightChange) {
     // only long letter runs to look at: the fast path splits just those the lexicon can
     counts.ambiguous = 1;
@@ -568,23 +633,24 @@ export function deobfuscate(text: string, lexicon?: Lexicon, offsets = true, lan
   }
   const joined = rejoin(text, counts, lexicon, offsets);
   const source = joined ? joined.text : text;
-  const cps = codePoints(source);
+  const { chars, offsets: at } = codePoints(source);
   const context = dominantScript(source);
   const out = new MappedTextBuilder(source.length, offsets);
   let changed = joined !== null;
   let i = 0;
-  while (i < cps.length) {
-    if (!TOKEN_UNIT.test(cps[i]![0])) {
-      out.push(cps[i]![0], cps[i]![1], cps[i]![1] + cps[i]![0].length);
+  while (i < chars.length) {
+    if (!isTokenUnit(chars[i]!)) {
+      out.push(chars[i]!, at[i]!, at[i]! + chars[i]!.length);
       i++;
       continue;
     }
     let j = i;
-    while (j < cps.length && TOKEN_UNIT.test(cps[j]![0])) j++;
-    const units = cps.slice(i, j).map(([u]) => u);
+    while (j < chars.length && isTokenUnit(chars[j]!)) j++;
+    const units = chars.slice(i, j);
     const mapped = deobfuscateToken(units, context, counts, lexicon, lang);
     for (let k = 0; k < mapped.length; k++) {
-      const [orig, off] = cps[i + k]!;
+      const orig = chars[i + k]!;
+      const off = at[i + k]!;
       if (mapped[k] !== orig) changed = true;
       if (mapped[k] !== "") out.push(mapped[k]!, off, off + orig.length);
     }
