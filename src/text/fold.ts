@@ -71,14 +71,15 @@ export function fold(input: string, offsets: boolean, level: NormalizationLevel)
       continue;
     }
     const len = codePointLength(input, i);
-    let ch = input.slice(i, i + len);
-    if (len === 1 && (isHighSurrogate(c) || isLowSurrogate(c))) ch = "\ufffd";
-    // Most characters stand alone (no combining mark follows): fold them once, then cache.
+    const lone = len === 1 && (isHighSurrogate(c) || isLowSurrogate(c));
+    // Most characters stand alone (no combining mark follows): fold them once, then cache
+    // by code point (a lone surrogate is read as U+FFFD), so that a hit builds no string.
     if (i + len >= n || !marksAhead.at(i + len)) {
-      let folded = single.get(ch);
+      const key = lone ? 0xfffd : len === 2 ? input.codePointAt(i)! : c;
+      let folded = single.get(key);
       if (folded === undefined) {
-        folded = foldSingle(ch, greekTonos);
-        if (single.size < SINGLE_CACHE_LIMIT) single.set(ch, folded);
+        folded = foldSingle(String.fromCodePoint(key), greekTonos);
+        if (single.size < SINGLE_CACHE_LIMIT) single.set(key, folded);
       }
       if (folded === DROPPED) invisible.dropped(c);
       else {
@@ -89,6 +90,7 @@ export function fold(input: string, offsets: boolean, level: NormalizationLevel)
       i += len;
       continue;
     }
+    let ch = lone ? "\ufffd" : input.slice(i, i + len);
     if (DROPPED_CHAR.test(ch)) {
       invisible.dropped(c);
       i += len;
@@ -163,7 +165,7 @@ class InsideWordCounter {
 
 const DROPPED = "";
 /** Lone code points folded, one cache per level. */
-const SINGLE: Record<NormalizationLevel, Map<string, string>> = { basic: new Map(), full: new Map() };
+const SINGLE: Record<NormalizationLevel, Map<number, string>> = { basic: new Map(), full: new Map() };
 const SINGLE_CACHE_LIMIT = 100_000;
 
 /** A lone code point folded: DROPPED (invisible, control), " " (space) or its folded form. */
