@@ -25,6 +25,15 @@ export interface WorkerModel extends PoolModel {
   readonly bytes: SharedArrayBuffer;
 }
 
+/**
+ * A worker's young generation, in MB (V8 grows it up to this as needed). A batch's
+ * objects (a thousand messages' lines, readings and answers) live until it is answered;
+ * with room for several batches most of them die before a scavenge would copy them.
+ * 100,000 messages on 2 workers, --trace-gc: scavenges took 865 ms in all at V8's
+ * default for workers and 521 ms at 192 MB, with the same peak RSS.
+ */
+const WORKER_YOUNG_GENERATION_MB = 192;
+
 interface Pending {
   readonly resolve: (r: BatchResult) => void;
   readonly reject: (err: Error) => void;
@@ -40,7 +49,7 @@ export class ClassifyPool {
     const script = new URL("./classify-worker.js", import.meta.url);
     const workerData: WorkerModel = { ...model, bytes: sharedModelBytes(model.path) };
     this.workers = Array.from({ length: threads }, () => {
-      const w = new Worker(script, { workerData });
+      const w = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       w.on("message", (m: { seq: number } & ({ result: BatchResult } | { error: string })) => {
         const p = this.pending.get(m.seq);
         this.pending.delete(m.seq);
