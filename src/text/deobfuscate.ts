@@ -385,7 +385,10 @@ function deobfuscateToken(units: string[], context: Script, counts: EvasionCount
 
 /** The characters some step of deobfuscateToken reads as others: look-alike letters, leet and masks (all one unit long). */
 const READ_AS_OTHER = new Uint8Array(65536);
-for (const ch of [...LATIN_LOOKALIKE.keys(), ...Object.keys(LEET_READINGS), ...MASKS]) READ_AS_OTHER[ch.charCodeAt(0)] = 1;
+for (const ch of [...LATIN_LOOKALIKE.keys(), ...Object.keys(LEET_READINGS), ...MASKS]) {
+  if (ch.length !== 1) throw new Error(`isInert reads one-unit characters by table; ${JSON.stringify(ch)} is not one`);
+  READ_AS_OTHER[ch.charCodeAt(0)] = 1;
+}
 
 /**
  * Whether none of deobfuscateToken's steps applies to `units`, so that it returns them as
@@ -604,29 +607,91 @@ function dominantScript(text: string): Script {
   return (["latin", "cyrillic", "greek", "other"] as const).reduce((a, b) => (tally[b] > tally[a] ? b : a));
 }
 
+/** Latin, Greek and Cyrillic characters: the scripts whose runs of three are stretching. */
+const STRETCH_SCRIPT = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]$/u;
+const STRETCH_SCRIPT_BMP = bmpTable(STRETCH_SCRIPT);
+/** A message's code points, decoded once per pre-check into reused scratch (a lone surrogate is one code point of its own). */
+let codePointScratch = new Int32Array(256);
+
+function decodeCodePoints(text: string): number {
+  if (codePointScratch.length < text.length) codePointScratch = new Int32Array(2 * text.length);
+  const out = codePointScratch;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      out[n++] = ((c - 0xd800) << 10) + (text.charCodeAt(++i) - 0xdc00) + 0x10000;
+    } else {
+      out[n++] = c;
+    }
+  }
+  return n;
+}
+
+/** Whether code point `cp` matches `re` (one code point), by table in the Basic Multilingual Plane. */
+function cpMatches(cp: number, table: Uint8Array, re: RegExp): boolean {
+  return cp < 0x10000 ? table[cp] === 1 : re.test(String.fromCodePoint(cp));
+}
+
+const isLetterCp = (cp: number): boolean => cpMatches(cp, LETTER_BMP, LETTER);
+const isLetterOrMarkCp = (cp: number): boolean => cpMatches(cp, LETTER_OR_MARK_BMP, LETTER_OR_MARK);
+const isAsciiDigit = (cp: number): boolean => cp >= 0x30 && cp <= 0x39;
+/** What may separate split letters: not a letter, mark or digit, nor an apostrophe (' ’ ʼ ` ´). */
+const isSeparatorCp = (cp: number): boolean => !isWordCodePoint(cp) && cp !== 0x27 && cp !== 0x2019 && cp !== 0x2bc && cp !== 0x60 && cp !== 0xb4;
+
+/** Whether split letters start at the letter cps[p]: two more single letters, each after 1–3 separators, then no word character. */
+function splitFrom(cps: Int32Array, n: number, p: number): boolean {
+  let q = p + 1;
+  for (let letter = 0; letter < 2; letter++) {
+    // a fourth separator in a row is not a letter either: the check below fails on it
+    let run = 0;
+    while (q + run < n && run < 3 && isSeparatorCp(cps[q + run]!)) run++;
+    if (run === 0) return false;
+    q += run;
+    if (q >= n || !isLetterCp(cps[q]!)) return false;
+    q++;
+  }
+  return q >= n || !isWordCodePoint(cps[q]!);
+}
+
 /**
  * What any rule above could act on; most messages have none of it and skip the token
- * pass entirely (a single regex scan instead of per-character work).
+ * pass entirely. One scan over the code points for any of:
+ *  - split letters: a letter not after a word character, then twice 1–3 separators and
+ *    a letter, then no word character ("s t u", "s.t.u")
+ *  - leet and masks: a letter or mark before a digit or one of @ $ ! | * # %, or a digit
+ *    or $ before a letter (a leading @, ! or | is never leet)
+ *  - stretching: three equal Latin, Greek or Cyrillic characters
+ *  - Latin look-alike letters (U+0250–02AF, U+1D00–1DBF, U+A720–A7FF)
+ * It answers as the one regular expression of these four did (a property test holds it
+ * to that), at a fraction of the cost: the expression tried all four at every position.
  */
-const MIGHT_CHANGE = new RegExp(
-  [
-    "(?<![\\p{L}\\p{M}\\p{N}])\\p{L}[^\\p{L}\\p{M}\\p{N}'’ʼ`´]{1,3}\\p{L}[^\\p{L}\\p{M}\\p{N}'’ʼ`´]{1,3}\\p{L}(?![\\p{L}\\p{M}\\p{N}])", // split letters
-    "[\\p{L}\\p{M}][0-9@$!|*#%]|[0-9$][\\p{L}]", // leet, masks (a leading @, ! or | is never leet)
-    "([\\p{Script=Latin}\\p{Script=Greek}\\p{Script=Cyrillic}])\\1\\1", // stretched
-    "[\\u0250-\\u02af\\u1d00-\\u1dbf\\ua720-\\ua7ff]", // Latin look-alike letters
-  ].join("|"),
-  "u",
-);
+export function mightChange(text: string): boolean {
+  const n = decodeCodePoints(text);
+  const cps = codePointScratch;
+  for (let p = 0; p < n; p++) {
+    const c = cps[p]!;
+    if ((c >= 0x250 && c <= 0x2af) || (c >= 0x1d00 && c <= 0x1dbf) || (c >= 0xa720 && c <= 0xa7ff)) return true;
+    if (p + 1 < n) {
+      const d = cps[p + 1]!;
+      if (isLetterOrMarkCp(c) && (isAsciiDigit(d) || d === 0x40 || d === 0x24 || d === 0x21 || d === 0x7c || d === 0x2a || d === 0x23 || d === 0x25)) return true;
+      if ((isAsciiDigit(c) || c === 0x24) && isLetterCp(d)) return true;
+      if (p + 2 < n && d === c && cps[p + 2] === c && cpMatches(c, STRETCH_SCRIPT_BMP, STRETCH_SCRIPT)) return true;
+    }
+    if (isLetterCp(c) && (p === 0 || !isWordCodePoint(cps[p - 1]!)) && splitFrom(cps, n, p)) return true;
+  }
+  return false;
+}
 const HAS_LATIN = /[a-z\u00c0-\u024f\u1e00-\u1eff]/;
 const HAS_CYRILLIC_OR_GREEK = /[\u0370-\u052f]/;
 
 /** With a `lang` (the message's), masked letters are read as that language's words first. */
 export function deobfuscate(text: string, lexicon?: Lexicon, offsets = true, lang?: string): { mapped: MappedText | null; counts: EvasionCounts } {
   const counts: EvasionCounts = { split: 0, joined: 0, confusable: 0, leet: 0, masked: 0, stretched: 0, ambiguous: 0 };
-  const mightChange = MIGHT_CHANGE.test(text) || (HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text));
+  const tokenPass = mightChange(text) || (HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text));
   // without a lexicon a long run is not an ambiguity the token pass needs to look at
-  if (!mightChange && !hasLongRun(text)) return { mapped: null, counts };
-  if (!mightChange) {
+  if (!tokenPass && !hasLongRun(text)) return { mapped: null, counts };
+  if (!tokenPass) {
     // only long letter runs to look at: the fast path splits just those the lexicon can
     counts.ambiguous = 1;
     return { mapped: lexicon ? segmentLongRuns(text, lexicon, counts, offsets) : null, counts };

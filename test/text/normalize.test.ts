@@ -7,6 +7,7 @@ import { ATTACK_FAMILIES, attack } from "../../src/eval/attacks.js";
 import { attackedWordShares } from "../../src/eval/word-equivalence.js";
 import { loadDefaultModel } from "../../src/registry/registry.js";
 import { normalize, normalizeText, toInputSpan, type Normalized } from "../../src/text/normalize.js";
+import { mightChange } from "../../src/text/deobfuscate.js";
 import { SPACING_ACCENT } from "../../src/text/fold.js";
 import { Lexicon } from "../../src/text/lexicon.js";
 import { REPO_ROOT } from "../helpers/shared.js";
@@ -237,6 +238,31 @@ describe("normalize: properties (fast-check)", () => {
         assert.deepEqual(normalizeText(input, withLexicon ? lexicon : undefined, level), { text: full.text, signals: full.signals }, JSON.stringify(input));
       }),
       { numRuns: 1500 },
+    );
+  });
+
+  it("decides whether to run the token pass as the one regular expression of its four triggers does", () => {
+    // The specification the hand-written scan replaced (it tried all four alternatives at every position).
+    const spec = new RegExp(
+      [
+        "(?<![\\p{L}\\p{M}\\p{N}])\\p{L}[^\\p{L}\\p{M}\\p{N}'’ʼ`´]{1,3}\\p{L}[^\\p{L}\\p{M}\\p{N}'’ʼ`´]{1,3}\\p{L}(?![\\p{L}\\p{M}\\p{N}])",
+        "[\\p{L}\\p{M}][0-9@$!|*#%]|[0-9$][\\p{L}]",
+        "([\\p{Script=Latin}\\p{Script=Greek}\\p{Script=Cyrillic}])\\1\\1",
+        "[\\u0250-\\u02af\\u1d00-\\u1dbf\\ua720-\\ua7ff]",
+      ].join("|"),
+      "u",
+    );
+    // Dense in what each trigger reads: letters of several scripts (astral ones too), marks,
+    // digits (and digits that are not 0-9), leet and mask symbols, separators, apostrophes,
+    // look-alike letters at the edges of their ranges, lone surrogates.
+    const pieces = [..."abcxyzABé0123456789٣@$!|*#%. -_/,'’ʼ`´\u0301\u0308аоπωᾶ한中ªɐʯᴀᶿ꜠ꟿ\u024f\u02b0\u1cff\u1dc0\ua71f\ua800", "𝐀", "𐌰", "😀", "\ud800", "\udc00"];
+    const piece = fc.oneof(fc.constantFrom(...pieces), fc.constantFrom(...pieces).map((p) => p.repeat(3)));
+    // and short strings of what split letters are made of, so that each rule at their edges is met often
+    const split = fc.array(fc.constantFrom(..."abé1а𝐀'’`´ .-\u0301"), { maxLength: 9 }).map((ps) => ps.join(""));
+    const text = fc.oneof(fc.array(piece, { maxLength: 14 }).map((ps) => ps.join("")), split, fc.string({ unit: "binary", maxLength: 40 }));
+    fc.assert(
+      fc.property(text, (t) => assert.equal(mightChange(t), spec.test(t), JSON.stringify(t))),
+      { numRuns: 20000 },
     );
   });
 
