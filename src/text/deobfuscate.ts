@@ -579,9 +579,12 @@ function resolveLeet(units: string[], counts: EvasionCounts, lexicon: Lexicon | 
 
 /** What a token is made of: word characters, and the symbols leet and masks write letters with. */
 function isTokenUnit(ch: string): boolean {
-  if (isWordChar(ch)) return true;
-  if (ch.length !== 1) return false;
-  switch (ch.charCodeAt(0)) {
+  return isWordChar(ch) || (ch.length === 1 && isLeetOrMaskSymbol(ch.charCodeAt(0)));
+}
+
+/** @ $ ! | * # %: the symbols that leet and masks write letters with. */
+function isLeetOrMaskSymbol(cp: number): boolean {
+  switch (cp) {
     case 0x40: // @
     case 0x24: // $
     case 0x21: // !
@@ -636,8 +639,8 @@ function cpMatches(cp: number, table: Uint8Array, re: RegExp): boolean {
 const isLetterCp = (cp: number): boolean => cpMatches(cp, LETTER_BMP, LETTER);
 const isLetterOrMarkCp = (cp: number): boolean => cpMatches(cp, LETTER_OR_MARK_BMP, LETTER_OR_MARK);
 const isAsciiDigit = (cp: number): boolean => cp >= 0x30 && cp <= 0x39;
-/** What may separate split letters: not a letter, mark or digit, nor an apostrophe (' ’ ʼ ` ´). */
-const isSeparatorCp = (cp: number): boolean => !isWordCodePoint(cp) && cp !== 0x27 && cp !== 0x2019 && cp !== 0x2bc && cp !== 0x60 && cp !== 0xb4;
+/** What may separate split letters: not a letter, mark or digit, nor an apostrophe (' ’ ` ´; ʼ is a letter). */
+const isSeparatorCp = (cp: number): boolean => !isWordCodePoint(cp) && cp !== 0x27 && cp !== 0x2019 && cp !== 0x60 && cp !== 0xb4;
 
 /** Whether split letters start at the letter cps[p]: two more single letters, each after 1–3 separators, then no word character. */
 function splitFrom(cps: Int32Array, n: number, p: number): boolean {
@@ -674,7 +677,7 @@ export function mightChange(text: string): boolean {
     if ((c >= 0x250 && c <= 0x2af) || (c >= 0x1d00 && c <= 0x1dbf) || (c >= 0xa720 && c <= 0xa7ff)) return true;
     if (p + 1 < n) {
       const d = cps[p + 1]!;
-      if (isLetterOrMarkCp(c) && (isAsciiDigit(d) || d === 0x40 || d === 0x24 || d === 0x21 || d === 0x7c || d === 0x2a || d === 0x23 || d === 0x25)) return true;
+      if (isLetterOrMarkCp(c) && (isAsciiDigit(d) || isLeetOrMaskSymbol(d))) return true;
       if ((isAsciiDigit(c) || c === 0x24) && isLetterCp(d)) return true;
       if (p + 2 < n && d === c && cps[p + 2] === c && cpMatches(c, STRETCH_SCRIPT_BMP, STRETCH_SCRIPT)) return true;
     }
@@ -682,6 +685,7 @@ export function mightChange(text: string): boolean {
   }
   return false;
 }
+
 const HAS_LATIN = /[a-z\u00c0-\u024f\u1e00-\u1eff]/;
 const HAS_CYRILLIC_OR_GREEK = /[\u0370-\u052f]/;
 
