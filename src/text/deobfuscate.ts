@@ -424,22 +424,14 @@ const MIN_SEGMENT_LENGTH = 12;
 const LETTER_OR_MARK_BMP = bmpTable(LETTER_OR_MARK);
 
 /**
- * Whether `text` holds a run of MIN_SEGMENT_LENGTH letters or marks (code points): asked
- * of every message, in one pass, where the regular expression /[\p{L}\p{M}]{12,}/u
- * started again at every letter of every word.
+ * Whether a message's code points (decodeCodePoints) hold a run of MIN_SEGMENT_LENGTH
+ * letters or marks: asked of every message, in one pass, where the regular expression
+ * /[\p{L}\p{M}]{12,}/u started again at every letter of every word.
  */
-function hasLongRun(text: string): boolean {
+function hasLongRun(cps: Int32Array): boolean {
   let run = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    let letterOrMark: boolean;
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      letterOrMark = LETTER_OR_MARK.test(text.slice(i, i + 2));
-      i++;
-    } else {
-      letterOrMark = LETTER_OR_MARK_BMP[c] === 1;
-    }
-    run = letterOrMark ? run + 1 : 0;
+  for (let p = 0; p < cps.length; p++) {
+    run = cpMatches(cps[p]!, LETTER_OR_MARK_BMP, LETTER_OR_MARK) ? run + 1 : 0;
     if (run >= MIN_SEGMENT_LENGTH) return true;
   }
   return false;
@@ -613,10 +605,11 @@ function dominantScript(text: string): Script {
 /** Latin, Greek and Cyrillic characters: the scripts whose runs of three are stretching. */
 const STRETCH_SCRIPT = /^[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]$/u;
 const STRETCH_SCRIPT_BMP = bmpTable(STRETCH_SCRIPT);
-/** A message's code points, decoded once per pre-check into reused scratch (a lone surrogate is one code point of its own). */
+/** Reused by decodeCodePoints: the pre-checks run on every message. */
 let codePointScratch = new Int32Array(256);
 
-function decodeCodePoints(text: string): number {
+/** A message's code points, as the pre-checks read them (a lone surrogate is one of its own): a view of reused scratch, valid until the next call. */
+function decodeCodePoints(text: string): Int32Array {
   if (codePointScratch.length < text.length) codePointScratch = new Int32Array(2 * text.length);
   const out = codePointScratch;
   let n = 0;
@@ -628,7 +621,7 @@ function decodeCodePoints(text: string): number {
       out[n++] = c;
     }
   }
-  return n;
+  return out.subarray(0, n);
 }
 
 /** Whether code point `cp` matches `re` (one code point), by table in the Basic Multilingual Plane. */
@@ -659,7 +652,7 @@ function splitFrom(cps: Int32Array, n: number, p: number): boolean {
 
 /**
  * What any rule above could act on; most messages have none of it and skip the token
- * pass entirely. One scan over the code points for any of:
+ * pass entirely. One scan over the message's code points (decodeCodePoints) for any of:
  *  - split letters: a letter not after a word character, then twice 1–3 separators and
  *    a letter, then no word character ("s t u", "s.t.u")
  *  - leet and masks: a letter or mark before a digit or one of @ $ ! | * # %, or a digit
@@ -669,9 +662,8 @@ function splitFrom(cps: Int32Array, n: number, p: number): boolean {
  * It answers as the one regular expression of these four did (a property test holds it
  * to that), at a fraction of the cost: the expression tried all four at every position.
  */
-export function mightChange(text: string): boolean {
-  const n = decodeCodePoints(text);
-  const cps = codePointScratch;
+export function mightChange(cps: Int32Array): boolean {
+  const n = cps.length;
   for (let p = 0; p < n; p++) {
     const c = cps[p]!;
     if ((c >= 0x250 && c <= 0x2af) || (c >= 0x1d00 && c <= 0x1dbf) || (c >= 0xa720 && c <= 0xa7ff)) return true;
@@ -692,9 +684,10 @@ const HAS_CYRILLIC_OR_GREEK = /[\u0370-\u052f]/;
 /** With a `lang` (the message's), masked letters are read as that language's words first. */
 export function deobfuscate(text: string, lexicon?: Lexicon, offsets = true, lang?: string): { mapped: MappedText | null; counts: EvasionCounts } {
   const counts: EvasionCounts = { split: 0, joined: 0, confusable: 0, leet: 0, masked: 0, stretched: 0, ambiguous: 0 };
-  const tokenPass = mightChange(text) || (HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text));
+  const cps = decodeCodePoints(text);
+  const tokenPass = mightChange(cps) || (HAS_LATIN.test(text) && HAS_CYRILLIC_OR_GREEK.test(text));
   // without a lexicon a long run is not an ambiguity the token pass needs to look at
-  if (!tokenPass && !hasLongRun(text)) return { mapped: null, counts };
+  if (!tokenPass && !hasLongRun(cps)) return { mapped: null, counts };
   if (!tokenPass) {
     // only long letter runs to look at: the fast path splits just those the lexicon can
     counts.ambiguous = 1;

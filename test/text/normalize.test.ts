@@ -261,7 +261,8 @@ describe("normalize: properties (fast-check)", () => {
     const split = fc.array(fc.constantFrom(..."abé1а𝐀'’`´ .-\u0301"), { maxLength: 9 }).map((ps) => ps.join(""));
     const text = fc.oneof(fc.array(piece, { maxLength: 14 }).map((ps) => ps.join("")), split, fc.string({ unit: "binary", maxLength: 40 }));
     fc.assert(
-      fc.property(text, (t) => assert.equal(mightChange(t), spec.test(t), JSON.stringify(t))),
+      // code points as the /u expression reads them: a lone surrogate is one of its own
+      fc.property(text, (t) => assert.equal(mightChange(Int32Array.from(t, (ch) => ch.codePointAt(0)!)), spec.test(t), JSON.stringify(t))),
       { numRuns: 20000 },
     );
   });
