@@ -4,12 +4,14 @@
  * Peak RSS and CPU time come from GNU time (`/usr/bin/time -v`) when it is installed.
  * A one-message run first gives the fixed cost (Node start-up, model load, store open),
  * which also warms the page cache for the model file. The batch runs twice: on one
- * thread (`--threads 1`) and as shipped (one worker thread per core).
+ * thread (`--threads 1`) and as shipped (one worker thread per core). Then the npm
+ * word-list filters go over the same file the same way (wordlist-child.ts).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadWordListFilters } from "../src/eval/wordlists.js";
 import { nowNs } from "./stats.js";
 
 export interface CliRun {
@@ -29,7 +31,19 @@ export interface CliResult {
   readonly full: CliRun;
   readonly threads: number;
   readonly timeTool: boolean;
+  /** The npm word-list filters over the same file, one thread each. */
+  readonly filters: readonly FilterRun[];
 }
+
+export interface FilterRun {
+  readonly name: string;
+  readonly version: string;
+  readonly run: CliRun;
+}
+
+const PROBE_MESSAGES = 500;
+/** A word-list filter's run is cut to about this many seconds (glin-profanity takes over a millisecond a message). */
+const FILTER_BUDGET_S = 30;
 
 const GNU_TIME = "/usr/bin/time";
 
@@ -39,18 +53,15 @@ function hasGnuTime(): boolean {
   return r.status === 0 && /Maximum resident set size/.test(r.stderr);
 }
 
-function runClassify(root: string, input: string, messages: number, workDir: string, useTime: boolean, threads: number): CliRun {
-  const dataDir = mkdtempSync(join(workDir, "data-"));
-  const args = [join(root, "bin/warden.js"), "classify", "--threads", String(threads), "--in", input, "--out", "/dev/null", "--data-dir", dataDir];
+/** Times `node <args>` from spawn to exit (with GNU time's CPU and peak RSS when `useTime`). */
+function timeNode(root: string, args: readonly string[], messages: number, useTime: boolean): { run: CliRun; stderr: string } {
   const t0 = nowNs();
   const r = useTime
     ? spawnSync(GNU_TIME, ["-v", process.execPath, ...args], { cwd: root, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], timeout: 180_000 })
     : spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], timeout: 180_000 });
   const wallSeconds = (nowNs() - t0) / 1e9;
   if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`warden classify exited with ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
-  const bad = /(\d+) of (\d+) lines were bad/.exec(r.stderr);
-  if (bad) throw new Error(`warden classify reported ${bad[1]} bad lines of ${bad[2]}`);
+  if (r.status !== 0) throw new Error(`${args.slice(0, 2).join(" ")} exited with ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
   const num = (re: RegExp): number | null => {
     const m = re.exec(r.stderr);
     return m ? Number(m[1]) : null;
@@ -59,14 +70,44 @@ function runClassify(root: string, input: string, messages: number, workDir: str
   const user = num(/User time \(seconds\): ([\d.]+)/);
   const sys = num(/System time \(seconds\): ([\d.]+)/);
   return {
-    messages,
-    wallSeconds,
-    cpuSeconds: user !== null && sys !== null ? user + sys : null,
-    peakRssMB: rssKb !== null ? (rssKb * 1024) / 1e6 : null,
+    run: {
+      messages,
+      wallSeconds,
+      cpuSeconds: user !== null && sys !== null ? user + sys : null,
+      peakRssMB: rssKb !== null ? (rssKb * 1024) / 1e6 : null,
+    },
+    stderr: r.stderr,
   };
 }
 
-export function measureCli(root: string, texts: readonly string[], messages: number): CliResult {
+function runClassify(root: string, input: string, messages: number, workDir: string, useTime: boolean, threads: number): CliRun {
+  const dataDir = mkdtempSync(join(workDir, "data-"));
+  const { run, stderr } = timeNode(root, [join(root, "bin/warden.js"), "classify", "--threads", String(threads), "--in", input, "--out", "/dev/null", "--data-dir", dataDir], messages, useTime);
+  const bad = /(\d+) of (\d+) lines were bad/.exec(stderr);
+  if (bad) throw new Error(`warden classify reported ${bad[1]} bad lines of ${bad[2]}`);
+  return run;
+}
+
+/**
+ * The word-list filters (src/eval/wordlists.ts, obscenity first) as child processes over
+ * the same file, one thread each as they come. A filter whose probe (its first 500
+ * messages, in this process) says the whole file would take over FILTER_BUDGET_S gets
+ * the file's first lines only, as many as fit that budget; the table says how many.
+ */
+async function runFilters(root: string, input: string, texts: readonly string[], messages: number, useTime: boolean): Promise<FilterRun[]> {
+  const { filters } = await loadWordListFilters();
+  const probe = Array.from({ length: PROBE_MESSAGES }, (_, i) => texts[i % texts.length]!);
+  return filters.map((f) => {
+    const t0 = nowNs();
+    for (const t of probe) f.flag(t);
+    const perMessage = (nowNs() - t0) / 1e9 / PROBE_MESSAGES;
+    const lines = Math.min(messages, Math.max(PROBE_MESSAGES, Math.floor(FILTER_BUDGET_S / perMessage / 1000) * 1000));
+    const { run } = timeNode(root, [join(root, "dist/bench/wordlist-child.js"), f.name, input, "/dev/null", String(lines)], lines, useTime);
+    return { name: f.name, version: f.version, run };
+  });
+}
+
+export async function measureCli(root: string, texts: readonly string[], messages: number): Promise<CliResult> {
   const workDir = mkdtempSync(join(tmpdir(), "warden-bench-cli-"));
   try {
     const lines: string[] = new Array(messages);
@@ -80,7 +121,8 @@ export function measureCli(root: string, texts: readonly string[], messages: num
     const startup = runClassify(root, one, 1, workDir, useTime, threads);
     const oneThread = runClassify(root, input, messages, workDir, useTime, 1);
     const full = runClassify(root, input, messages, workDir, useTime, threads);
-    return { inputMB: statSync(input).size / 1e6, startup, oneThread, full, threads, timeTool: useTime };
+    const filters = await runFilters(root, input, texts, messages, useTime);
+    return { inputMB: statSync(input).size / 1e6, startup, oneThread, full, threads, timeTool: useTime, filters };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -88,6 +88,8 @@ function headline(r: Results): string[] {
   if (r.cli.ok) {
     const c = r.cli.value;
     rows.push(`| \`warden classify\` batch, ${c.threads} worker threads / one thread | ${fmt(c.full.messages / c.full.wallSeconds)} / ${fmt(c.oneThread.messages / c.oneThread.wallSeconds)} messages/s, peak RSS ${c.full.peakRssMB !== null ? `${fmt(c.full.peakRssMB)} MB` : "n/a"} |`);
+    const obscenity = c.filters.find((f) => f.name === "obscenity");
+    if (obscenity) rows.push(`| obscenity ${obscenity.version} over the same file, one thread | ${fmt(obscenity.run.messages / obscenity.run.wallSeconds)} messages/s |`);
   }
   if (r.modelLoad.ok) rows.push(`| model load (median of 5) | ${fmt(r.modelLoad.value.medianMs)} ms for ${fmt(r.modelLoad.value.bytes / 1e6, 1)} MB |`);
   if (r.http.ok) {
@@ -212,6 +214,26 @@ function cli(r: Results): string[] {
     row(`**batch of ${fmt(n)}, ${c.threads} worker threads (the default: one per core)**`, c.full),
     "",
     `With one worker thread per core the CLI classifies **${fmt(n / c.full.wallSeconds)} messages/s** (start-up and model load included), ${fmt(c.oneThread.wallSeconds / c.full.wallSeconds, 2)}× its one-thread rate of ${fmt(n / c.oneThread.wallSeconds)}: **${fmt(n / c.full.wallSeconds / c.threads)} messages/s per core** (the main thread reading and writing lines shares the cores with the workers). Without the ${fmt(c.startup.wallSeconds, 2)} s fixed cost it streams at about ${fmt(steady)} messages/s${c.full.cpuSeconds !== null ? `; it kept ${fmt(c.full.cpuSeconds / c.full.wallSeconds, 2)} of the ${c.threads} cores busy on average, ${fmt(n / c.full.cpuSeconds)} messages per CPU-second` : ""}. Peak memory${c.full.peakRssMB !== null ? ` is ${fmt(c.full.peakRssMB, 0)} MB and stays flat with input size (lines are streamed)` : " was not measured"}.`,
+    "",
+    ...filters(c),
+  ];
+}
+
+/** The word-list filters beside `warden classify --threads 1`: the same file, the same way through it, one thread each. */
+function filters(c: CliResult): string[] {
+  if (c.filters.length === 0) return ["The npm word-list filters are not installed (they are devDependencies), so they were not measured beside it.", ""];
+  const one = c.oneThread.messages / c.oneThread.wallSeconds;
+  const row = (name: string, run: CliResult["full"]): string =>
+    `| ${name} | ${fmt(run.messages)} | ${fmt(run.wallSeconds, 2)} | ${fmt(run.messages / run.wallSeconds)} | ${fmt(run.messages / run.wallSeconds / one, 2)}× | ${run.cpuSeconds !== null ? fmt(run.cpuSeconds, 2) : "n/a"} | ${run.peakRssMB !== null ? fmt(run.peakRssMB, 0) : "n/a"} |`;
+  return [
+    "### Beside the npm word-list filters",
+    "",
+    "The word-list filters people reach for first (src/eval/wordlists.ts: each with every language list it ships, as its README shows it), each as a child process going through the same file the way `warden classify --threads 1` does (`dist/bench/wordlist-child.js`: lines streamed, each parsed, checked, the line written back with the answer), one thread each. A filter whose first 500 messages, timed in this process, say the whole file would take over 30 s gets the file's first lines only (the messages column). Their quality on the same datasets is in docs/robustness.md (\"Word-list filters on the same messages\"): fast, and near 0 F1 outside the languages of their lists.",
+    "",
+    "| run | messages | wall s | messages/s (wall) | × `warden classify --threads 1` | CPU s (user + sys) | peak RSS MB |",
+    "|---|---:|---:|---:|---:|---:|---:|",
+    row("`warden classify --threads 1`", c.oneThread),
+    ...c.filters.map((f) => row(`${f.name} ${f.version}`, f.run)),
     "",
   ];
 }
@@ -360,6 +382,7 @@ export function renderSummary(r: Results): string {
   if (r.cli.ok) {
     const c = r.cli.value;
     lines.push(`  warden classify: ${fmt(c.full.messages / c.full.wallSeconds)} msg/s on ${c.threads} threads, ${fmt(c.oneThread.messages / c.oneThread.wallSeconds)} on one (${fmt(c.full.messages)} messages), peak RSS ${c.full.peakRssMB !== null ? `${fmt(c.full.peakRssMB)} MB` : "n/a"}`);
+    for (const f of c.filters) lines.push(`  ${f.name}: ${fmt(f.run.messages / f.run.wallSeconds)} msg/s on one thread (${fmt(f.run.messages)} messages)`);
   } else lines.push(failed("cli", r.cli));
   if (r.modelLoad.ok) lines.push(`  model load: ${fmt(r.modelLoad.value.medianMs)} ms median, ${fmt(r.modelLoad.value.bytes / 1e6, 1)} MB`);
   else lines.push(failed("model load", r.modelLoad));
