@@ -110,11 +110,14 @@ export class FtrlLearner {
     return p;
   }
 
-  /** The learned weights, interleaved by bucket as LinearModel expects. */
-  weights(): { weights: Float32Array; bias: Float32Array } {
-    const weights = new Float32Array(this.zn.length / 2);
+  /**
+   * The learned weights, interleaved by bucket as LinearModel expects; written into `into`
+   * when given (snapshots taken again and again reuse one table of 2^bits × heads).
+   */
+  weights(into?: { readonly weights: Float32Array; readonly bias: Float32Array }): { readonly weights: Float32Array; readonly bias: Float32Array } {
+    const weights = into?.weights ?? new Float32Array(this.zn.length / 2);
     for (let i = 0; i < weights.length; i++) weights[i] = this.weightAt(this.zn[2 * i]!, this.zn[2 * i + 1]!, this.params.l1);
-    const bias = new Float32Array(this.heads);
+    const bias = into?.bias ?? new Float32Array(this.heads);
     for (let h = 0; h < this.heads; h++) bias[h] = this.weightAt(this.zBias[h]!, this.nBias[h]!, 0);
     return { weights, bias };
   }

@@ -165,6 +165,7 @@ export function fitStage(
   });
   const total = train.length * config.epochs;
   const average = config.averageSnapshots ? new WeightAverage(config.averageSnapshots, train.length) : null;
+  let snapshot: FitStage | undefined;
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       const order = epochOrder(train.length, config.seed, epoch);
@@ -176,7 +177,7 @@ export function fitStage(
         source.next(p, x);
         learner.update(x, headOf[i]!, label, weights.get(split.dataset[i]!)![label]);
         if ((k & PROGRESS_EVERY) === 0) progress("train", epoch * order.length + k, total);
-        if (last && average?.due(k)) average.add(learner.weights());
+        if (last && average?.due(k)) average.add((snapshot = learner.weights(snapshot)));
       }
     }
   } finally {
