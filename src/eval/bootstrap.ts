@@ -7,7 +7,7 @@
  * moves small datasets' F1 too (docs/reference.md), and no interval here includes that.
  */
 import { mulberry32 } from "../model/shuffle.js";
-import type { Decisions } from "./metrics.js";
+import { f1FromCounts, type Decisions } from "./metrics.js";
 
 export interface Interval {
   /** The difference on the rows as they are. */
@@ -24,10 +24,6 @@ export interface PairedIntervals {
 }
 
 export const BOOTSTRAP_RESAMPLES = 2000;
-
-function f1(tp: number, fp: number, fn: number): number {
-  return tp > 0 ? (2 * tp) / (2 * tp + fp + fn) : 0;
-}
 
 /** F1(a) − F1(b) over the rows `pick(k)` for k < n (every row once when pick is the identity). */
 function difference(a: Decisions, b: Decisions, n: number, pick: (k: number) => number): number {
@@ -47,7 +43,7 @@ function difference(a: Decisions, b: Decisions, n: number, pick: (k: number) => 
       fpB += fb;
     }
   }
-  return f1(tpA, fpA, fnA) - f1(tpB, fpB, fnB);
+  return f1FromCounts(tpA, fpA, fnA) - f1FromCounts(tpB, fpB, fnB);
 }
 
 function percentile(sorted: Float64Array, q: number): number {

@@ -7,7 +7,7 @@
 import { readExamples, type DatasetFile } from "../data/datasets.js";
 import { STAGE_SECOND, type Engine, type StageChoice } from "../engine/engine.js";
 import { expectedCalibrationError } from "./calibration.js";
-import { binaryMetrics, decisionsAt, type BinaryMetrics, type Decisions } from "./metrics.js";
+import { binaryMetrics, decisionsAt, hindsightF1, type BinaryMetrics, type Decisions } from "./metrics.js";
 
 export interface EvalRow extends BinaryMetrics {
   readonly name: string;
@@ -17,6 +17,8 @@ export interface EvalRow extends BinaryMetrics {
   readonly ece: number;
   /** Share of the answers the cascade's second stage gave. */
   readonly secondStage: number;
+  /** The best F1 a threshold chosen in hindsight reaches on the same scores (metrics.ts hindsightF1). */
+  readonly hindsightF1: number;
 }
 
 export interface EvalReport {
@@ -52,6 +54,7 @@ export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: 
       ...binaryMetrics(scores, labels, thresholds),
       ece: expectedCalibrationError(scores, labels),
       secondStage: share(second.reduce((a: number, b) => a + b, 0), examples.length),
+      hindsightF1: hindsightF1(scores, labels),
     });
     examples.forEach((e, i) => {
       const slot = byLang.get(e.lang) ?? { scores: [], labels: [], thresholds: [], second: 0 };
@@ -64,7 +67,7 @@ export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: 
   }
   const languages = [...byLang.keys()].sort().map((lang) => {
     const s = byLang.get(lang)!;
-    return { name: lang, lang, task: "mixed", ...binaryMetrics(s.scores, s.labels, s.thresholds), ece: expectedCalibrationError(s.scores, s.labels), secondStage: share(s.second, s.labels.length) };
+    return { name: lang, lang, task: "mixed", ...binaryMetrics(s.scores, s.labels, s.thresholds), ece: expectedCalibrationError(s.scores, s.labels), secondStage: share(s.second, s.labels.length), hindsightF1: hindsightF1(s.scores, s.labels) };
   });
   const meanF1 = datasets.length > 0 ? datasets.reduce((a, d) => a + d.f1, 0) / datasets.length : NaN;
   const all = [...byLang.values()];

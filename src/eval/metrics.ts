@@ -40,6 +40,11 @@ function confusionAt(scores: ArrayLike<number>, labels: ArrayLike<number>, thres
   return { tp, fp, fn, positives };
 }
 
+/** F1 from counts: 2·tp / (2·tp + fp + fn), 0 when nothing was found. */
+export function f1FromCounts(tp: number, fp: number, fn: number): number {
+  return tp > 0 ? (2 * tp) / (2 * tp + fp + fn) : 0;
+}
+
 /** `threshold` is one decision threshold for all, or one per example. */
 export function binaryMetrics(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number | ArrayLike<number> = 0.5): BinaryMetrics {
   const n = scores.length;
@@ -63,7 +68,7 @@ export function f1OptimalThreshold(scores: ArrayLike<number>, labels: ArrayLike<
   let best = 0;
   for (let step = 0; step <= 36; step++) {
     const { tp, fp, fn } = confusionAt(scores, labels, 0.05 + step * 0.025);
-    if (tp > 0) best = Math.max(best, (2 * tp) / (2 * tp + fp + fn));
+    best = Math.max(best, f1FromCounts(tp, fp, fn));
   }
   // No positive found at any threshold: nothing to place it by, so the neutral 0.5.
   return best > 0 ? Math.round(best * 500) / 1000 : 0.5;
@@ -75,37 +80,16 @@ function orderByScoreDesc(scores: ArrayLike<number>): Uint32Array {
   return order.sort((a, b) => scores[b]! - scores[a]! || a - b);
 }
 
-/** ROC AUC as the Mann–Whitney statistic, ties counted half. NaN when one class is absent. */
-export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+/**
+ * Walks the cutoffs from the highest score down, tied scores together: after each group
+ * of equal scores, `visit(tp, seen)` with the positives and the rows scoring at or above
+ * it. Returns the number of positives.
+ */
+function forEachCutoff(scores: ArrayLike<number>, labels: ArrayLike<number>, visit: (tp: number, seen: number, positives: number) => void): number {
   const order = orderByScoreDesc(scores);
-  let pos = 0, neg = 0;
-  for (let i = 0; i < labels.length; i++) (labels[i]! > 0 ? pos++ : neg++);
-  if (pos === 0 || neg === 0) return NaN;
-  // walk from the highest score; for each negative, count positives above it (ties half)
-  let above = 0;
-  let sum = 0;
-  let i = 0;
-  while (i < order.length) {
-    let j = i;
-    let tiePos = 0, tieNeg = 0;
-    while (j < order.length && scores[order[j]!] === scores[order[i]!]) {
-      labels[order[j]!]! > 0 ? tiePos++ : tieNeg++;
-      j++;
-    }
-    sum += tieNeg * (above + tiePos / 2);
-    above += tiePos;
-    i = j;
-  }
-  return sum / (pos * neg);
-}
-
-/** Area under the precision–recall curve as average precision (sklearn's definition). */
-export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const order = orderByScoreDesc(scores);
-  let pos = 0;
-  for (let i = 0; i < labels.length; i++) if (labels[i]! > 0) pos++;
-  if (pos === 0) return NaN;
-  let tp = 0, seen = 0, ap = 0, prevRecall = 0;
+  let positives = 0;
+  for (let i = 0; i < labels.length; i++) if (labels[i]! > 0) positives++;
+  let tp = 0, seen = 0;
   let i = 0;
   while (i < order.length) {
     let j = i;
@@ -114,10 +98,46 @@ export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<nu
       seen++;
       j++;
     }
-    const recall = tp / pos;
-    ap += (recall - prevRecall) * (tp / seen);
-    prevRecall = recall;
+    visit(tp, seen, positives);
     i = j;
   }
-  return ap;
+  return positives;
+}
+
+/** ROC AUC as the Mann–Whitney statistic, ties counted half. NaN when one class is absent. */
+export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  // for each negative, count the positives above it (ties half)
+  let above = 0, prevSeen = 0, sum = 0;
+  const pos = forEachCutoff(scores, labels, (tp, seen) => {
+    const tiePos = tp - above;
+    const tieNeg = seen - prevSeen - tiePos;
+    sum += tieNeg * (above + tiePos / 2);
+    above = tp;
+    prevSeen = seen;
+  });
+  const neg = labels.length - pos;
+  return pos === 0 || neg === 0 ? NaN : sum / (pos * neg);
+}
+
+/**
+ * The best F1 any single threshold reaches on these rows, chosen in hindsight (tied scores
+ * stay together): what the scores' ranking allows, not what a model deployed with a
+ * threshold fixed beforehand gets. Beside the F1 at the real threshold it separates a
+ * weaker ranking from a worse-placed threshold.
+ */
+export function hindsightF1(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let best = 0;
+  forEachCutoff(scores, labels, (tp, seen, positives) => (best = Math.max(best, f1FromCounts(tp, seen - tp, positives - tp))));
+  return best;
+}
+
+/** Area under the precision–recall curve as average precision (sklearn's definition). */
+export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  let ap = 0, prevRecall = 0;
+  const pos = forEachCutoff(scores, labels, (tp, seen, positives) => {
+    const recall = tp / positives;
+    ap += (recall - prevRecall) * (tp / seen);
+    prevRecall = recall;
+  });
+  return pos === 0 ? NaN : ap;
 }

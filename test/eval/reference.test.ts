@@ -50,6 +50,10 @@ describe("reference TF-IDF logistic regression", () => {
     assert.match(md, /-10\.0 \|/);
     assert.match(md, /at or above the reference on 0 of 1/);
     assert.doesNotMatch(md, /95% interval/);
+    for (const row of rows) assert.ok(row.hindsightF1 >= row.f1, `${row.name}: hindsight ${row.hindsightF1} < F1 ${row.f1} at the fixed 0.5`);
+    const md2 = referenceMarkdown([{ ...rows[0]!, f1: 0.5, hindsightF1: 0.75 }], [{ ...rows[0]!, f1: 0.6, hindsightF1: 0.7 }]);
+    assert.match(md2, /\| 0\.700 \| 0\.750 \|\n/);
+    assert.match(md2, /reference 0\.700, Warden 0\.750\. F1 at the real threshold minus F1 at the hindsight one, on average: reference -10\.0 points \(its fixed 0\.5\), Warden -25\.0/);
   });
 
   it("gives each difference its paired-bootstrap interval when both sides' flags are kept", () => {
