@@ -8,6 +8,7 @@ trap 'rm -rf "$tmp"' EXIT
 node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --markdown "$tmp/full.md" >/dev/null
 node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/first1000.md" >/dev/null
 node bin/warden.js eval --stages --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/stages.md" >/dev/null
+node bin/warden.js eval --wordlists --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/wordlists.md" >/dev/null
 node bin/warden.js eval --deletion --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/deletion.md" >/dev/null
 node bin/warden.js eval --functional --data-dir "$tmp/wd" --markdown "$tmp/functional.md" >/dev/null
 bash scripts/int8-doc.sh "$data" "$tmp/int8.md"
@@ -34,6 +35,14 @@ The comparison the quality issue uses: the practitioner's reference (a TF-IDF ch
 
 MID
   cat "$tmp/first1000.md"
+  cat <<'WORDLISTS'
+
+## The npm word-list filters
+
+What people reach for first: the profanity filters on npm, each with every language list it ships (src/eval/wordlists.ts; glin-profanity takes about a millisecond a message), judged on the same rows the same way. A filter only says yes or no, so its flag is its score: its ROC AUC is (true-positive rate + true-negative rate) / 2 and its ECE how far a hard yes/no is from the share of positives behind it. How they hold up when the words are disguised is in docs/robustness.md; their speed beside `warden classify` in docs/benchmarks.md §3.
+
+WORDLISTS
+  cat "$tmp/wordlists.md"
   cat <<'CASCADE'
 
 ## The cascade: stage 1, stage 2 and what goes to stage 2

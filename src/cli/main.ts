@@ -19,6 +19,7 @@ import { evaluateReference, referenceMarkdown } from "../eval/reference.js";
 import { functionalMarkdown, runFunctional } from "../eval/functional.js";
 import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
 import { loadWordListFilters } from "../eval/wordlists.js";
+import { evaluateWordList, wordListMarkdown } from "../eval/wordlist-report.js";
 import { runTraining } from "../pipeline/run.js";
 import { modelCard } from "../report/card.js";
 import { cardFacts } from "../report/facts.js";
@@ -101,12 +102,13 @@ function buildProgram(): Command {
     .option("--deletion", "the deletion test of the explanations on flagged messages (first --limit rows, default 1000)")
     .option("--stages", "the cascade's stages side by side: stage 1 alone, stage 2 alone, the cascade, and the share it sends to stage 2")
     .option("--reference", "also train the reference TF-IDF logistic regression on each dataset's train split and compare (slow: minutes)")
+    .option("--wordlists", "the npm word-list filters beside the model: F1, ROC AUC, PR AUC and ECE per dataset and per language (one filter takes about a millisecond a message)")
     .option("--functional", "the functional tests instead (negation, counter-speech, identity mentions, profanity, threats, disguised spellings; six languages; no data needed)")
     .option("--json", "print JSON instead of Markdown")
     .option("--markdown <file>", "also write the Markdown report to this file")
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
-    .action(async (opts: { data?: string[]; model?: string; limit?: number; attacks?: boolean; deletion?: boolean; stages?: boolean; reference?: boolean; functional?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
+    .action(async (opts: { data?: string[]; model?: string; limit?: number; attacks?: boolean; deletion?: boolean; stages?: boolean; reference?: boolean; wordlists?: boolean; functional?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
       if (!opts.data && !opts.functional) throw new CommanderError(2, "warden.usage", "warden eval: --data is required (except with --functional).");
       const config = loadConfig(opts.config);
       const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
@@ -129,6 +131,14 @@ function buildProgram(): Command {
         const robustness = evaluateRobustness(engine, files, { ...(opts.limit ? { limit: opts.limit } : {}), filters });
         markdown = robustnessMarkdown(robustness, command, Object.fromEntries(filters.map((f) => [f.name, f.version])));
         report = robustness;
+      } else if (opts.wordlists) {
+        const { filters, missing } = await loadWordListFilters();
+        if (filters.length === 0) throw new CommanderError(2, "warden.usage", `warden eval --wordlists: no word-list filter is installed (they are devDependencies: ${missing.join(", ")}).`);
+        if (missing.length > 0) process.stderr.write(`word-list filters not installed (devDependencies): ${missing.join(", ")}\n`);
+        const model = evaluate(engine, files, opts.limit);
+        const lists = filters.map((f) => evaluateWordList(f, files, opts.limit));
+        markdown = wordListMarkdown(model, lists, command);
+        report = { model, wordLists: lists };
       } else if (opts.stages) {
         if (!engine.cascades) throw new CommanderError(2, "warden.usage", `warden eval --stages: model ${engine.version} has no second stage (training.stage2).`);
         const [first, second, cascade] = (["first", "second", "auto"] as const).map((stages) => evaluate(engine, files, opts.limit, stages));

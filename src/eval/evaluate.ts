@@ -4,7 +4,7 @@
  * policy's review threshold for the text's detected language).
  * Results per dataset and per language, never only an average.
  */
-import { readExamples, type DatasetFile } from "../data/datasets.js";
+import { readExamples, type DatasetFile, type Example } from "../data/datasets.js";
 import { STAGE_SECOND, type Engine, type StageChoice } from "../engine/engine.js";
 import { expectedCalibrationError } from "./calibration.js";
 import { binaryMetrics, decisionsAt, hindsightF1, type BinaryMetrics, type Decisions } from "./metrics.js";
@@ -21,11 +21,8 @@ export interface EvalRow extends BinaryMetrics {
   readonly hindsightF1: number;
 }
 
-export interface EvalReport {
-  readonly model: string;
-  readonly limit: number | null;
-  /** Which stages were allowed to answer (engine.ts StageChoice). */
-  readonly stages: StageChoice;
+/** Per dataset and per language, with the unweighted mean F1 and the pooled ECE. */
+export interface EvalTables {
   readonly datasets: EvalRow[];
   readonly languages: EvalRow[];
   /** Unweighted mean over datasets (each dataset counts once). */
@@ -34,18 +31,47 @@ export interface EvalReport {
   readonly pooledEce: number;
 }
 
+export interface EvalReport extends EvalTables {
+  readonly model: string;
+  readonly limit: number | null;
+  /** Which stages were allowed to answer (engine.ts StageChoice). */
+  readonly stages: StageChoice;
+}
+
+/** What a classifier said about a test split's examples, row by row: score, the threshold it flags at, and whether the cascade's second stage answered (1) or not (0). */
+export interface Scored {
+  readonly scores: readonly number[];
+  readonly thresholds: readonly number[];
+  readonly second: readonly number[];
+}
+
 /** With `decisions`, each dataset's row-by-row flags go there too (for paired comparisons with the reference). */
 export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: number, stages: StageChoice = "auto", decisions?: Map<string, Decisions>): EvalReport {
+  const tables = evaluateScored(
+    files,
+    (examples) => {
+      const results = engine.classifyMany(examples.map((e) => e.text), stages);
+      return {
+        scores: examples.map((e, i) => results[i]!.categories[e.task] ?? 0),
+        thresholds: examples.map((e, i) => engine.flagThreshold(e.task, results[i]!.lang, results[i]!.stage)),
+        second: results.map((r) => (r.stage === STAGE_SECOND ? 1 : 0)),
+      };
+    },
+    limit,
+    decisions,
+  );
+  return { model: engine.version, limit: limit ?? null, stages, ...tables };
+}
+
+/** The tables for any classifier: `score` answers each test split's (first `limit`) examples. */
+export function evaluateScored(files: readonly DatasetFile[], score: (examples: readonly Example[]) => Scored, limit?: number, decisions?: Map<string, Decisions>): EvalTables {
   const datasets: EvalRow[] = [];
   const byLang = new Map<string, { scores: number[]; labels: number[]; thresholds: number[]; second: number }>();
   for (const file of files) {
     let examples = readExamples(file);
     if (limit !== undefined) examples = examples.slice(0, limit);
-    const results = engine.classifyMany(examples.map((e) => e.text), stages);
-    const scores = examples.map((e, i) => results[i]!.categories[e.task] ?? 0);
-    const thresholds = examples.map((e, i) => engine.flagThreshold(e.task, results[i]!.lang, results[i]!.stage));
+    const { scores, thresholds, second } = score(examples);
     const labels = examples.map((e) => e.label);
-    const second = results.map((r) => (r.stage === STAGE_SECOND ? 1 : 0));
     decisions?.set(file.name, decisionsAt(scores, labels, thresholds));
     datasets.push({
       name: file.name,
@@ -72,7 +98,7 @@ export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: 
   const meanF1 = datasets.length > 0 ? datasets.reduce((a, d) => a + d.f1, 0) / datasets.length : NaN;
   const all = [...byLang.values()];
   const pooledEce = expectedCalibrationError(all.flatMap((s) => s.scores), all.flatMap((s) => s.labels));
-  return { model: engine.version, limit: limit ?? null, stages, datasets, languages, meanF1, pooledEce };
+  return { datasets, languages, meanF1, pooledEce };
 }
 
 function share(part: number, whole: number): number {
@@ -87,7 +113,7 @@ function pct(x: number): string {
   return `${(100 * x).toFixed(1)}%`;
 }
 
-function table(rows: readonly EvalRow[], first: string, withTask: boolean, withStages: boolean): string {
+export function table(rows: readonly EvalRow[], first: string, withTask: boolean, withStages: boolean): string {
   const head = `| ${first} |${withTask ? " lang | task |" : ""} n | positives | precision | recall | F1 | ROC AUC | PR AUC | ECE |${withStages ? " answered by stage 2 |" : ""}`;
   const sep = `|---|${withTask ? "---|---|" : ""}---:|---:|---:|---:|---:|---:|---:|---:|${withStages ? "---:|" : ""}`;
   const body = rows.map(
