@@ -228,7 +228,7 @@ function filters(c: CliResult): string[] {
   return [
     "### Beside the npm word-list filters",
     "",
-    "The word-list filters people reach for first (src/eval/wordlists.ts: each with every language list it ships, as its README shows it), each as a child process going through the same file the way `warden classify --threads 1` does (`dist/bench/wordlist-child.js`: lines streamed, each parsed, checked, the line written back with the answer), one thread each. A filter whose first 500 messages, timed in this process, say the whole file would take over 30 s gets the file's first lines only (the messages column). Their quality on the same datasets is in docs/robustness.md (\"Word-list filters on the same messages\"): fast, and near 0 F1 outside the languages of their lists.",
+    "The word-list filters people reach for first (src/eval/wordlists.ts: each with every language list it ships, as its README shows it), each as a child process going through the same file the way `warden classify --threads 1` does (`dist/bench/wordlist-child.js`: lines streamed, each parsed, checked, the line written back with the answer), one thread each. A filter whose first 500 messages, timed in this process, say the whole file would take over 30 s gets the file's first lines only (the messages column). Their quality on the same datasets is in docs/quality.md (\"The npm word-list filters\"): near 0 F1 outside the languages of their lists.",
     "",
     "| run | messages | wall s | messages/s (wall) | × `warden classify --threads 1` | CPU s (user + sys) | peak RSS MB |",
     "|---|---:|---:|---:|---:|---:|---:|",

@@ -28,7 +28,7 @@ export function evaluateWordList(filter: WordListFilter, files: readonly Dataset
   return { filter: `${filter.name} ${filter.version}`, ...tables };
 }
 
-const f1 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(3));
+const fmt3 = (x: number | undefined): string => (x === undefined || Number.isNaN(x) ? "–" : x.toFixed(3));
 
 /** F1 side by side (the model and each filter) per dataset and per language, then each filter's whole tables. */
 export function wordListMarkdown(model: EvalReport, lists: readonly WordListReport[], command: string): string {
@@ -37,7 +37,7 @@ export function wordListMarkdown(model: EvalReport, lists: readonly WordListRepo
     return [
       `| ${first} | Warden | ${lists.map((l) => l.filter).join(" | ")} |`,
       `|---|---:|${lists.map(() => "---:|").join("")}`,
-      ...pick(model).map((r) => `| ${r.name} | ${f1(r.f1)} | ${byFilter.map((m) => f1(m.get(r.name))).join(" | ")} |`),
+      ...pick(model).map((r) => `| ${r.name} | ${fmt3(r.f1)} | ${byFilter.map((m) => fmt3(m.get(r.name))).join(" | ")} |`),
     ];
   };
   return [
@@ -48,7 +48,7 @@ export function wordListMarkdown(model: EvalReport, lists: readonly WordListRepo
     "### F1 per dataset",
     "",
     ...side((r) => r.datasets, "dataset"),
-    `| **mean** | **${f1(model.meanF1)}** | ${lists.map((l) => `**${f1(l.meanF1)}**`).join(" | ")} |`,
+    `| **mean** | **${fmt3(model.meanF1)}** | ${lists.map((l) => `**${fmt3(l.meanF1)}**`).join(" | ")} |`,
     "",
     "### F1 per language",
     "",
@@ -59,7 +59,7 @@ export function wordListMarkdown(model: EvalReport, lists: readonly WordListRepo
       "",
       table(l.datasets, "dataset", true, false),
       "",
-      `Mean F1 over ${l.datasets.length} datasets: **${f1(l.meanF1)}**. ECE of its yes/no flags, all examples pooled: **${f1(l.pooledEce)}**.`,
+      `Mean F1 over ${l.datasets.length} datasets: **${fmt3(l.meanF1)}**. ECE of its yes/no flags, all examples pooled: **${fmt3(l.pooledEce)}**.`,
       "",
       table(l.languages, "language", false, false),
       "",
