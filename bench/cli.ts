@@ -3,9 +3,11 @@
  * temp file, output to /dev/null, an empty temp data dir (so the shipped model serves).
  * Peak RSS and CPU time come from GNU time (`/usr/bin/time -v`) when it is installed.
  * A one-message run first gives the fixed cost (Node start-up, model load, store open),
- * which also warms the page cache for the model file. The batch runs twice: on one
- * thread (`--threads 1`) and as shipped (one worker thread per core). Then the npm
- * word-list filters go over the same file the same way (wordlist-child.ts).
+ * which also warms the page cache for the model file. The batch runs on one thread
+ * (`--threads 1`) and as shipped (one worker thread per core), alternating, BATCH_ROUNDS
+ * times each; the median run of each is reported, beside every run's rate (this
+ * machine's speed moves from minute to minute). Then the npm word-list filters go over
+ * the same file the same way (wordlist-child.ts).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -25,10 +27,12 @@ export interface CliRun {
 export interface CliResult {
   readonly inputMB: number;
   readonly startup: CliRun;
-  /** The batch with `--threads 1`: classified on the main thread. */
+  /** The batch with `--threads 1` (classified on the main thread): the median run of `oneThreadRuns`. */
   readonly oneThread: CliRun;
-  /** The batch as shipped: `threads` worker threads. */
+  readonly oneThreadRuns: readonly CliRun[];
+  /** The batch as shipped, `threads` worker threads: the median run of `fullRuns`. */
   readonly full: CliRun;
+  readonly fullRuns: readonly CliRun[];
   readonly threads: number;
   readonly timeTool: boolean;
   /** The npm word-list filters over the same file, one thread each. */
@@ -41,6 +45,8 @@ export interface FilterRun {
   readonly run: CliRun;
 }
 
+/** Runs of each batch kind, alternating one thread and all threads. */
+const BATCH_ROUNDS = 3;
 const PROBE_MESSAGES = 500;
 /** A word-list filter's run is cut to about this many seconds (glin-profanity takes over a millisecond a message). */
 const FILTER_BUDGET_S = 30;
@@ -107,6 +113,11 @@ async function runFilters(root: string, input: string, texts: readonly string[],
   });
 }
 
+/** The run of median wall time (of an odd number of runs: the middle one). */
+function medianRun(runs: readonly CliRun[]): CliRun {
+  return [...runs].sort((a, b) => a.wallSeconds - b.wallSeconds)[Math.floor(runs.length / 2)]!;
+}
+
 export async function measureCli(root: string, texts: readonly string[], messages: number): Promise<CliResult> {
   const workDir = mkdtempSync(join(tmpdir(), "warden-bench-cli-"));
   try {
@@ -119,10 +130,14 @@ export async function measureCli(root: string, texts: readonly string[], message
     const useTime = hasGnuTime();
     const threads = availableParallelism();
     const startup = runClassify(root, one, 1, workDir, useTime, threads);
-    const oneThread = runClassify(root, input, messages, workDir, useTime, 1);
-    const full = runClassify(root, input, messages, workDir, useTime, threads);
+    const oneThreadRuns: CliRun[] = [];
+    const fullRuns: CliRun[] = [];
+    for (let round = 0; round < BATCH_ROUNDS; round++) {
+      oneThreadRuns.push(runClassify(root, input, messages, workDir, useTime, 1));
+      fullRuns.push(runClassify(root, input, messages, workDir, useTime, threads));
+    }
     const filters = await runFilters(root, input, texts, messages, useTime);
-    return { inputMB: statSync(input).size / 1e6, startup, oneThread, full, threads, timeTool: useTime, filters };
+    return { inputMB: statSync(input).size / 1e6, startup, oneThread: medianRun(oneThreadRuns), oneThreadRuns, full: medianRun(fullRuns), fullRuns, threads, timeTool: useTime, filters };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

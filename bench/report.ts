@@ -87,7 +87,7 @@ function headline(r: Results): string[] {
   }
   if (r.cli.ok) {
     const c = r.cli.value;
-    rows.push(`| \`warden classify\` batch, ${c.threads} worker threads / one thread | ${fmt(c.full.messages / c.full.wallSeconds)} / ${fmt(c.oneThread.messages / c.oneThread.wallSeconds)} messages/s, peak RSS ${c.full.peakRssMB !== null ? `${fmt(c.full.peakRssMB)} MB` : "n/a"} |`);
+    rows.push(`| \`warden classify\` batch, ${c.threads} worker threads / one thread (median of ${c.fullRuns.length} runs each) | ${fmt(c.full.messages / c.full.wallSeconds)} / ${fmt(c.oneThread.messages / c.oneThread.wallSeconds)} messages/s, peak RSS ${c.full.peakRssMB !== null ? `${fmt(c.full.peakRssMB)} MB` : "n/a"} |`);
     const obscenity = c.filters.find((f) => f.name === "obscenity");
     if (obscenity) rows.push(`| obscenity ${obscenity.version} over the same file, one thread | ${fmt(obscenity.run.messages / obscenity.run.wallSeconds)} messages/s |`);
   }
@@ -210,8 +210,10 @@ function cli(r: Results): string[] {
     "| run | messages | wall s | messages/s (wall) | CPU s (user + sys) | peak RSS MB |",
     "|---|---:|---:|---:|---:|---:|",
     row("fixed cost (one message)", c.startup),
-    row(`batch of ${fmt(n)}, \`--threads 1\` (the main thread classifies)`, c.oneThread),
-    row(`**batch of ${fmt(n)}, ${c.threads} worker threads (the default: one per core)**`, c.full),
+    row(`batch of ${fmt(n)}, \`--threads 1\` (the main thread classifies), median of ${c.oneThreadRuns.length}`, c.oneThread),
+    row(`**batch of ${fmt(n)}, ${c.threads} worker threads (the default: one per core), median of ${c.fullRuns.length}**`, c.full),
+    "",
+    `The two batch runs alternated ${c.fullRuns.length} times; every run's rate, in order: one thread ${c.oneThreadRuns.map((x) => fmt(x.messages / x.wallSeconds)).join(", ")}; ${c.threads} worker threads ${c.fullRuns.map((x) => fmt(x.messages / x.wallSeconds)).join(", ")} messages/s.`,
     "",
     `With one worker thread per core the CLI classifies **${fmt(n / c.full.wallSeconds)} messages/s** (start-up and model load included), ${fmt(c.oneThread.wallSeconds / c.full.wallSeconds, 2)}× its one-thread rate of ${fmt(n / c.oneThread.wallSeconds)}: **${fmt(n / c.full.wallSeconds / c.threads)} messages/s per core** (the main thread reading and writing lines shares the cores with the workers). Without the ${fmt(c.startup.wallSeconds, 2)} s fixed cost it streams at about ${fmt(steady)} messages/s${c.full.cpuSeconds !== null ? `; it kept ${fmt(c.full.cpuSeconds / c.full.wallSeconds, 2)} of the ${c.threads} cores busy on average, ${fmt(n / c.full.cpuSeconds)} messages per CPU-second` : ""}. Peak memory${c.full.peakRssMB !== null ? ` is ${fmt(c.full.peakRssMB, 0)} MB and stays flat with input size (lines are streamed)` : " was not measured"}.`,
     "",
@@ -232,7 +234,7 @@ function filters(c: CliResult): string[] {
     "",
     "| run | messages | wall s | messages/s (wall) | × `warden classify --threads 1` | CPU s (user + sys) | peak RSS MB |",
     "|---|---:|---:|---:|---:|---:|---:|",
-    row("`warden classify --threads 1`", c.oneThread),
+    row("`warden classify --threads 1` (its median run)", c.oneThread),
     ...c.filters.map((f) => row(`${f.name} ${f.version}`, f.run)),
     "",
   ];
@@ -381,7 +383,7 @@ export function renderSummary(r: Results): string {
   } else lines.push(failed("latency", r.latency));
   if (r.cli.ok) {
     const c = r.cli.value;
-    lines.push(`  warden classify: ${fmt(c.full.messages / c.full.wallSeconds)} msg/s on ${c.threads} threads, ${fmt(c.oneThread.messages / c.oneThread.wallSeconds)} on one (${fmt(c.full.messages)} messages), peak RSS ${c.full.peakRssMB !== null ? `${fmt(c.full.peakRssMB)} MB` : "n/a"}`);
+    lines.push(`  warden classify: ${fmt(c.full.messages / c.full.wallSeconds)} msg/s on ${c.threads} threads (runs: ${c.fullRuns.map((x) => fmt(x.messages / x.wallSeconds)).join(", ")}), ${fmt(c.oneThread.messages / c.oneThread.wallSeconds)} on one (${fmt(c.full.messages)} messages, medians), peak RSS ${c.full.peakRssMB !== null ? `${fmt(c.full.peakRssMB)} MB` : "n/a"}`);
     for (const f of c.filters) lines.push(`  ${f.name}: ${fmt(f.run.messages / f.run.wallSeconds)} msg/s on one thread (${fmt(f.run.messages)} messages)`);
   } else lines.push(failed("cli", r.cli));
   if (r.modelLoad.ok) lines.push(`  model load: ${fmt(r.modelLoad.value.medianMs)} ms median, ${fmt(r.modelLoad.value.bytes / 1e6, 1)} MB`);
