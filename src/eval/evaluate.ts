@@ -64,13 +64,13 @@ export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: 
 }
 
 /** The tables for any classifier: `score` answers each test split's (first `limit`) examples. */
-export function evaluateScored(files: readonly DatasetFile[], score: (examples: readonly Example[]) => Scored, limit?: number, decisions?: Map<string, Decisions>): EvalTables {
+export function evaluateScored(files: readonly DatasetFile[], score: (examples: readonly Example[], file: DatasetFile) => Scored, limit?: number, decisions?: Map<string, Decisions>): EvalTables {
   const datasets: EvalRow[] = [];
   const byLang = new Map<string, { scores: number[]; labels: number[]; thresholds: number[]; second: number }>();
   for (const file of files) {
     let examples = readExamples(file);
     if (limit !== undefined) examples = examples.slice(0, limit);
-    const { scores, thresholds, second } = score(examples);
+    const { scores, thresholds, second } = score(examples, file);
     const labels = examples.map((e) => e.label);
     decisions?.set(file.name, decisionsAt(scores, labels, thresholds));
     datasets.push({

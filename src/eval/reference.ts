@@ -11,10 +11,9 @@
  */
 
 import { readExamples, splitBeside, type DatasetFile } from "../data/datasets.js";
-import type { EvalRow } from "./evaluate.js";
-import { expectedCalibrationError } from "./calibration.js";
+import { evaluateScored, type EvalRow } from "./evaluate.js";
 import { BOOTSTRAP_RESAMPLES, pairedF1Intervals, type Interval } from "./bootstrap.js";
-import { binaryMetrics, decisionsAt, hindsightF1, type Decisions } from "./metrics.js";
+import type { Decisions } from "./metrics.js";
 
 const WORD = /[\p{L}\p{N}_]{2,}/gu;
 
@@ -189,21 +188,21 @@ export function trainReference(texts: readonly string[], labels: readonly number
  * judged on (the first `limit` rows of) that test file at threshold 0.5.
  */
 export function evaluateReference(files: readonly DatasetFile[], limit?: number, balanced = true, decisions?: Map<string, Decisions>): EvalRow[] {
-  const rows: EvalRow[] = [];
-  for (const file of files) {
-    const trainFile = splitBeside(file, "train");
-    if (!trainFile) continue;
-    const train = readExamples(trainFile);
-    let test = readExamples(file);
-    if (limit !== undefined) test = test.slice(0, limit);
-    const model = trainReference(train.map((e) => e.text), train.map((e) => e.label), balanced);
-    const scores = model.score(test.map((e) => e.text));
-    const lang = file.lang ?? test[0]?.lang ?? "unknown";
-    const labels = test.map((e) => e.label);
-    decisions?.set(file.name, decisionsAt(scores, labels, 0.5));
-    rows.push({ name: file.name, lang, task: file.task, ...binaryMetrics(scores, labels, 0.5), ece: expectedCalibrationError(scores, labels), secondStage: 0, hindsightF1: hindsightF1(scores, labels) });
-  }
-  return rows;
+  const trainable = files.flatMap((file) => {
+    const train = splitBeside(file, "train");
+    return train ? [{ file, train }] : [];
+  });
+  const trainOf = new Map(trainable.map(({ file, train }) => [file, train]));
+  return evaluateScored(
+    trainable.map(({ file }) => file),
+    (examples, file) => {
+      const train = readExamples(trainOf.get(file)!);
+      const model = trainReference(train.map((e) => e.text), train.map((e) => e.label), balanced);
+      return { scores: model.score(examples.map((e) => e.text)), thresholds: examples.map(() => 0.5), second: examples.map(() => 0) };
+    },
+    limit,
+    decisions,
+  ).datasets;
 }
 
 const signedPoints = (x: number): string => `${x > 0 ? "+" : ""}${(100 * x).toFixed(1)}`;
