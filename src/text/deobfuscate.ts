@@ -79,7 +79,7 @@ const LETTER_BMP = bmpTable(LETTER);
  * units the pass has changed into "" or "x ").
  */
 function isLetter(ch: string): boolean {
-  return ch.length === 1 ? LETTER_BMP[ch.charCodeAt(0)] === 1 : LETTER.test(ch);
+  return ch.length === 1 ? isLetterCp(ch.charCodeAt(0)) : LETTER.test(ch);
 }
 /** A letter, mark or digit (one code point). */
 function isWordChar(ch: string): boolean {
@@ -87,11 +87,10 @@ function isWordChar(ch: string): boolean {
   const cp = ch.codePointAt(0)!;
   return ch.length === 2 && cp > 0xffff && isWordCodePoint(cp);
 }
-const APOSTROPHE = /^['’ʼ`´]$/u;
 const MARK_UNIT = /^\p{M}$/u;
-/** What may separate the letters of a split word: anything but letters, digits and apostrophes ("i'm a"). */
+/** What may separate the letters of a split word (`ch`: one code point): anything but letters, digits and apostrophes ("i'm a"). */
 function isSplitSeparator(ch: string): boolean {
-  return !isWordChar(ch) && !APOSTROPHE.test(ch);
+  return isSeparatorCp(ch.codePointAt(0)!);
 }
 
 /**
@@ -436,7 +435,7 @@ function hasLongRun(cps: Int32Array): boolean {
   }
   return false;
 }
-const LONG_RUNS = /[\p{L}\p{M}]{12,}/gu;
+const LONG_RUNS = new RegExp(`[\\p{L}\\p{M}]{${MIN_SEGMENT_LENGTH},}`, "gu");
 
 /** Insert the deleted spaces into the long letter runs of `text` that the lexicon can split. */
 function segmentLongRuns(text: string, lexicon: Lexicon, counts: EvasionCounts, offsets: boolean): MappedText | null {
