@@ -9,12 +9,12 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
-import { loadWordListFilters } from "../src/eval/wordlists.js";
+import { loadWordListFilter } from "../src/eval/wordlists.js";
 
 const [name, input, output, maxLines] = process.argv.slice(2);
-const { filters } = await loadWordListFilters();
-const filter = filters.find((f) => f.name === name);
-if (!filter || !input || !output) throw new Error(`usage: wordlist-child <${filters.map((f) => f.name).join("|")}> <input> <output> <max lines>`);
+// Only this filter: loading every list of every filter would count into its time.
+const filter = name ? await loadWordListFilter(name) : null;
+if (!filter || !input || !output) throw new Error(`usage: wordlist-child <installed word-list filter> <input> <output> <max lines>; got ${JSON.stringify(name)}`);
 const limit = Number(maxLines ?? Infinity);
 const out = createWriteStream(output);
 let lines = 0;

@@ -188,15 +188,10 @@ export function trainReference(texts: readonly string[], labels: readonly number
  * judged on (the first `limit` rows of) that test file at threshold 0.5.
  */
 export function evaluateReference(files: readonly DatasetFile[], limit?: number, balanced = true, decisions?: Map<string, Decisions>): EvalRow[] {
-  const trainable = files.flatMap((file) => {
-    const train = splitBeside(file, "train");
-    return train ? [{ file, train }] : [];
-  });
-  const trainOf = new Map(trainable.map(({ file, train }) => [file, train]));
   return evaluateScored(
-    trainable.map(({ file }) => file),
+    files.filter((file) => splitBeside(file, "train")),
     (examples, file) => {
-      const train = readExamples(trainOf.get(file)!);
+      const train = readExamples(splitBeside(file, "train")!);
       const model = trainReference(train.map((e) => e.text), train.map((e) => e.label), balanced);
       return { scores: model.score(examples.map((e) => e.text)), thresholds: examples.map(() => 0.5), second: examples.map(() => 0) };
     },

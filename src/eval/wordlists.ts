@@ -121,17 +121,25 @@ const ADAPTERS: ReadonlyArray<readonly [string, Make]> = [
   ],
 ];
 
+/** One filter by its package name; null when it is not installed or not one of ours. */
+export async function loadWordListFilter(name: string): Promise<WordListFilter | null> {
+  const make = ADAPTERS.find(([n]) => n === name)?.[1];
+  if (!make) return null;
+  try {
+    return { name, version: packageVersion(name), flag: await make() };
+  } catch {
+    return null;
+  }
+}
+
 /** The filters that are installed (they are devDependencies: absent in a production install). */
 export async function loadWordListFilters(): Promise<{ filters: WordListFilter[]; missing: string[] }> {
   const filters: WordListFilter[] = [];
   const missing: string[] = [];
-  for (const [name, make] of ADAPTERS) {
-    try {
-      const flag = await make();
-      filters.push({ name, version: packageVersion(name), flag });
-    } catch {
-      missing.push(name);
-    }
+  for (const [name] of ADAPTERS) {
+    const filter = await loadWordListFilter(name);
+    if (filter) filters.push(filter);
+    else missing.push(name);
   }
   return { filters, missing };
 }

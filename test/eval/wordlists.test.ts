@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { loadWordListFilters, type WordListFilter } from "../../src/eval/wordlists.js";
+import { loadWordListFilter, loadWordListFilters, type WordListFilter } from "../../src/eval/wordlists.js";
 
 describe("word-list filters", () => {
   let filters: WordListFilter[] = [];
@@ -21,5 +21,13 @@ describe("word-list filters", () => {
 
   it("no filter flags a friendly sentence", () => {
     for (const f of filters) assert.equal(f.flag("have a lovely day"), false, f.name);
+  });
+
+  it("loads one filter by name, the same as in the whole set, and none for a name it does not know", async () => {
+    const one = await loadWordListFilter("obscenity");
+    assert.ok(one, "obscenity (a devDependency) is installed");
+    assert.equal(one.version, filters.find((f) => f.name === "obscenity")?.version);
+    assert.equal(one.flag("you are a fucking idiot"), true);
+    assert.equal(await loadWordListFilter("no-such-filter"), null);
   });
 });
