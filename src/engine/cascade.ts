@@ -6,7 +6,6 @@
  * `degraded: true` and naming why. A model with a second stage runs it (on the messages
  * stage 1 is unsure of) only when the budget leaves room for both stages.
  */
-import { normalize } from "../text/normalize.js";
 import { Breaker } from "./breaker.js";
 import type { Classification, ClassifyOptions, Engine, StageChoice } from "./engine.js";
 import type { RulesStage } from "./rules.js";
@@ -24,8 +23,8 @@ export interface CascadeRequest extends ClassifyOptions {
   readonly startedAt: number;
 }
 
-/** What the model stage is to the cascade: the engine, or anything answering like it. */
-export type ModelStage = Pick<Engine, "version" | "model"> & { classify(text: string, options?: ClassifyOptions): Classification | Promise<Classification> };
+/** What the model stage is to the cascade: the engine, or anything answering like it (and reading like it, for the rules). */
+export type ModelStage = Pick<Engine, "version" | "model" | "read"> & { classify(text: string, options?: ClassifyOptions): Classification | Promise<Classification> };
 
 /** The model's cost is judged to fit when this many times its recent cost is left; both stages, twice that. */
 const FIT_MARGIN = 3;
@@ -50,9 +49,11 @@ export class Cascade {
   }
 
   async classify(stage: ModelStage, text: string, req: CascadeRequest): Promise<Classification> {
-    if (!this.rules.empty) {
-      const norm = normalize(text, stage.model.lexicon, stage.model.normalization);
-      const hit = this.rules.match(norm);
+    // The rules see the message as the model will (masked letters read in its language),
+    // and the model is handed that reading instead of making it again.
+    const reading = this.rules.empty ? undefined : stage.read(text);
+    if (reading) {
+      const hit = this.rules.match(reading);
       if (hit) {
         const blocked = hit.action === "block";
         return {
@@ -60,7 +61,7 @@ export class Cascade {
           flagged: blocked,
           action: hit.action,
           categories: {},
-          lang: "unknown",
+          lang: reading.lang,
           model: stage.version,
           stage: "rules",
           degraded: false,
@@ -79,7 +80,7 @@ export class Cascade {
     }
     const t0 = performance.now();
     try {
-      const answer = stage.classify(text, stages === asked ? req : { ...req, stages });
+      const answer = stage.classify(text, { ...req, stages, reading });
       const result = answer instanceof Promise ? await withDeadline(answer, remaining) : answer;
       if (result === null) {
         this.breaker.failure();

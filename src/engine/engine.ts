@@ -13,8 +13,7 @@ import type { PolicyConfig } from "../config.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
 import { languageNamespace, logOddsDistance, type WardenModel } from "../model/bundle.js";
 import type { LinearModel } from "../model/linear.js";
-import type { Lexicon } from "../text/lexicon.js";
-import { evasionFlags, normalize, normalizeText, type Normalized, type NormalizationLevel, type NormalizedText } from "../text/normalize.js";
+import { evasionFlags, normalize, normalizeText, type Normalized, type NormalizedText } from "../text/normalize.js";
 import { Attributor, type Span } from "./explain.js";
 import { Policy, type Action, type Decision } from "./policy.js";
 import { reasonFor } from "./reason.js";
@@ -57,6 +56,22 @@ export interface ClassifyOptions {
    * has one (evaluation).
    */
   readonly stages?: StageChoice;
+  /**
+   * This engine's `read` of the same text, made before (the rules stage reads a message
+   * before the model answers it): used instead of reading the text a second time.
+   */
+  readonly reading?: Reading;
+}
+
+/** How the engine reads a message: normalized, and in its language. */
+export interface Reading {
+  readonly norm: NormalizedText;
+  readonly lang: string;
+  /**
+   * The same reading with the map back to the input, built on the first call: only an
+   * explanation or a rule's span points back, so most messages never pay for the map.
+   */
+  mapped(): Normalized;
 }
 
 export type StageChoice = "auto" | "first" | "second";
@@ -163,10 +178,8 @@ export class Engine {
   }
 
   classify(text: string, options: ClassifyOptions = {}): Classification {
-    // Only an explanation points back into the input: the offset map is built for it alone.
-    const explained = options.explain ? this.read(text, normalize) : null;
-    const { norm, lang } = explained ?? this.read(text, normalizeText);
-    const mapped = explained?.norm ?? null;
+    const reading = options.reading ?? this.read(text);
+    const { norm, lang } = reading;
     const evasion = evasionFlags(norm.signals);
     const choice = options.stages ?? "auto";
     let stage = this.startStage(choice);
@@ -183,8 +196,8 @@ export class Engine {
       classifier.heads.forEach((h, i) => (flaggedCategories[h] = probs[i]! >= stage.policy.reviewThreshold(i, lang)));
       result.observed = { normalized: norm.text, evasion: g.confusable + g.leet + g.split + g.stretched > 0, repairedEncoding: g.mojibake > 0, invisible: g.invisible > 0, flaggedCategories };
     }
-    if (mapped && (options.explain === true || decision.flagged)) {
-      result.explanation = stage.explain(text, mapped, decision.top, lang, evasion);
+    if (options.explain === true || (options.explain === "flagged" && decision.flagged)) {
+      result.explanation = stage.explain(text, reading.mapped(), decision.top, lang, evasion);
       result.reason = reasonFor(decision.action, classifier.heads[decision.top]!, probs[decision.top]!, result.explanation, norm.signals);
     } else if (options.explain === "flagged") {
       result.explanation = [];
@@ -202,7 +215,7 @@ export class Engine {
    * the stream worker, where no answer carries an explanation.
    */
   classifyMany(texts: readonly string[], stages: StageChoice = "auto"): Classification[] {
-    const read = texts.map((t) => this.read(t, normalizeText));
+    const read = texts.map((t) => this.read(t));
     const norms = read.map((r) => r.norm);
     const langs = read.map((r) => r.lang);
     const answers = new Array<Classification>(texts.length);
@@ -221,18 +234,19 @@ export class Engine {
   }
 
   /**
-   * The text normalized by `normalizer` (`normalize` when the offset map is wanted, else
-   * `normalizeText`) and its language. A message with masked letters is read again in the
-   * language identified: the lexicon then reads "s*ch" as a German word in German ("sich")
-   * and an English one in English ("such"). Masks are rare, so the second reading costs
-   * next to nothing.
+   * The text as this engine reads it: normalized, then its language identified. A message
+   * with masked letters is read again in that language: the lexicon then reads "s*ch" as
+   * a German word in German ("sich") and an English one in English ("such"). Masks are
+   * rare, so the second reading costs next to nothing.
    */
-  private read<N extends NormalizedText>(text: string, normalizer: (input: string, lexicon: Lexicon, level: NormalizationLevel, lang?: string) => N): { norm: N; lang: string } {
+  read(text: string): Reading {
     const { lexicon, normalization } = this.model;
-    const once = (lang?: string): N => normalizer(text, lexicon, normalization, lang);
-    const norm = once();
-    const lang = this.model.language.identify(norm.text).lang;
-    return { norm: norm.signals.masked > 0 && lexicon.knowsLanguages ? once(lang) : norm, lang };
+    const first = normalizeText(text, lexicon, normalization);
+    const lang = this.model.language.identify(first.text).lang;
+    const inLanguage = first.signals.masked > 0 && lexicon.knowsLanguages ? lang : undefined;
+    const norm = inLanguage ? normalizeText(text, lexicon, normalization, inLanguage) : first;
+    let mapped: Normalized | undefined;
+    return { norm, lang, mapped: () => (mapped ??= normalize(text, lexicon, normalization, inLanguage)) };
   }
 
   /** The stage that reads every message under `choice`. */

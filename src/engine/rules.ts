@@ -6,7 +6,8 @@
  * model cannot answer.
  */
 import { WardenError } from "../errors.js";
-import { normalizeText, toInputSpan, type Normalized } from "../text/normalize.js";
+import { normalizeText, toInputSpan } from "../text/normalize.js";
+import type { Reading } from "./engine.js";
 
 export interface RulesConfig {
   readonly allow: readonly string[];
@@ -55,11 +56,12 @@ export class RulesStage {
     return this.allow.length + this.block.length === 0;
   }
 
-  match(norm: Normalized): RuleMatch | null {
+  /** The first rule that matches the message as the model reads it (allow lists first). */
+  match(reading: Reading): RuleMatch | null {
     for (const [action, rules] of [["allow", this.allow], ["block", this.block]] as const) {
       for (const { rule, re } of rules) {
-        const m = re.exec(norm.text);
-        if (m) return { action, rule, ...toInputSpan(norm, m.index, m.index + m[0].length) };
+        const m = re.exec(reading.norm.text);
+        if (m) return { action, rule, ...toInputSpan(reading.mapped(), m.index, m.index + m[0].length) };
       }
     }
     return null;

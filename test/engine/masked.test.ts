@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseConfig } from "../../src/config.js";
+import { Cascade } from "../../src/engine/cascade.js";
 import { Engine } from "../../src/engine/engine.js";
+import { RulesStage } from "../../src/engine/rules.js";
 import { loadDefaultModel } from "../../src/registry/registry.js";
 import { Lexicon } from "../../src/text/lexicon.js";
 
@@ -31,6 +33,16 @@ describe("masked letters, read in the message's language", () => {
       assert.equal(engine.classifyMany([text])[0]!.score, one.score);
     });
   }
+
+  it("the rules stage reads them as the model does: a block list's \"sich\" catches the German s*ch, not the English one", async () => {
+    const cascade = new Cascade(new RulesStage({ allow: [], block: ["sich"], allowPatterns: [], blockPatterns: [] }), { fallbackAction: "allow", breaker: { failures: 5, cooldownMs: 1000 } });
+    const budget = { deadlineMs: 1e6, startedAt: performance.now() };
+    const german = await cascade.classify(engine, cases[0]![0], budget);
+    assert.equal(german.stage, "rules");
+    assert.equal(german.lang, "de");
+    assert.equal(german.explanation![0]!.text, "s*ch");
+    assert.notEqual((await cascade.classify(engine, cases[1]![0], budget)).stage, "rules");
+  });
 
   it("with a lexicon of an older model, which has no languages, reads the most frequent word of all", () => {
     const shipped = loadDefaultModel();

@@ -41,6 +41,21 @@ describe("the rules stage", () => {
     }
   });
 
+  it("hands the model the reading it matched against: with rules that do not match, every answer is the one given without rules", async () => {
+    const noRules = new Cascade(new RulesStage({ allow: [], block: [], allowPatterns: [], blockPatterns: [] }), { fallbackAction: "allow", breaker: { failures: 5, cooldownMs: 1000 } });
+    const rules = new Cascade(new RulesStage({ allow: ["zzqx"], block: ["qqzx wwzx"], allowPatterns: [], blockPatterns: ["^xxq+$"] }), { fallbackAction: "allow", breaker: { failures: 5, cooldownMs: 1000 } });
+    const reads: string[] = [];
+    const counted: ModelStage = { version: engine.version, model: engine.model, read: (t) => (reads.push(t), engine.read(t)), classify: (t, o) => engine.classify(t, o) };
+    for (const text of [FIXTURE_INSULT, "a normal friendly message", "y0u 4re a c.l.o.w.n", ""]) {
+      for (const explain of [undefined, "flagged", true] as const) {
+        const want = await noRules.classify(engine, text, { ...budget(1e6), ...(explain ? { explain } : {}) });
+        const got = await rules.classify(counted, text, { ...budget(1e6), ...(explain ? { explain } : {}) });
+        assert.deepEqual(got, want, `${JSON.stringify(text)}, explain ${explain}`);
+      }
+    }
+    assert.equal(reads.length, 12, "the rules stage read each message once");
+  });
+
   it("refuses a bad rule with a message naming it", () => {
     assert.throws(() => new RulesStage({ allow: [], block: [], allowPatterns: [], blockPatterns: ["(unclosed"] }), /blockPatterns: "\(unclosed" is not a valid regular expression/);
     assert.throws(() => new RulesStage({ allow: ["\u200b"], block: [], allowPatterns: [], blockPatterns: [] }), /allow: the term .* is empty once normalized/);
@@ -71,6 +86,7 @@ describe("deadlines and the fallback", () => {
     const flaky: ModelStage = {
       version: engine.version,
       model: engine.model,
+      read: (text) => engine.read(text),
       classify: (text, options) => {
         calls++;
         if (broken) throw new Error("the model stage failed");
@@ -96,7 +112,7 @@ describe("deadlines and the fallback", () => {
   });
 
   it("answers degraded at the deadline when the model stage never answers", async () => {
-    const hanging: ModelStage = { version: engine.version, model: engine.model, classify: () => new Promise(() => {}) };
+    const hanging: ModelStage = { version: engine.version, model: engine.model, read: (text) => engine.read(text), classify: () => new Promise(() => {}) };
     const cascade = new Cascade(new RulesStage({ allow: [], block: [], allowPatterns: [], blockPatterns: [] }), { fallbackAction: "allow", breaker: { failures: 5, cooldownMs: 1000 } });
     const r = await cascade.classify(hanging, FIXTURE_INSULT, budget(30));
     assert.equal(r.degraded, true);
