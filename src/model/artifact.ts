@@ -16,7 +16,7 @@
  * The checksum is verified on every load; a newer format version is refused by name.
  * No timestamps go in, so the same training gives the same bytes.
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { endianness } from "node:os";
@@ -120,8 +120,9 @@ export function sha256Hex(buf: Buffer): string {
 /** Parse and verify an artifact; `name` is used in error messages (a file path, say). */
 export function deserializeModel(buf: Buffer, name: string): LoadedArtifact {
   const body = artifactBody(buf, name);
-  checkIntact(buf, name, createHash("sha256").update(body).digest());
-  const parsed = parseArtifact(buf, body, name, sha256Hex(buf));
+  const { bodyDigest, sha256 } = digests(createHash("sha256").update(body), buf, body);
+  checkIntact(buf, name, bodyDigest);
+  const parsed = parseArtifact(buf, body, name, sha256);
   return parsed.withLexicon(new Lexicon(parsed.lexicon));
 }
 
@@ -153,15 +154,24 @@ async function readIntact(path: string): Promise<{ buf: Buffer; body: Buffer; sh
   const buf = await readModelBytesAsync(path);
   const body = artifactBody(buf, path);
   const bodyHash = createHash("sha256");
-  const wholeHash = createHash("sha256");
-  for (let at = 0; at < buf.length; at += HASH_SLICE) {
-    const slice = buf.subarray(at, Math.min(buf.length, at + HASH_SLICE));
-    wholeHash.update(slice);
-    if (at < body.length) bodyHash.update(slice.subarray(0, Math.max(0, body.length - at)));
+  for (let at = 0; at < body.length; at += HASH_SLICE) {
+    bodyHash.update(body.subarray(at, Math.min(body.length, at + HASH_SLICE)));
     await yieldToLoop();
   }
-  checkIntact(buf, path, bodyHash.digest());
-  return { buf, body, sha256: wholeHash.digest("hex") };
+  const { bodyDigest, sha256 } = digests(bodyHash, buf, body);
+  checkIntact(buf, path, bodyDigest);
+  return { buf, body, sha256 };
+}
+
+/**
+ * The digest of the body (what the stored checksum covers) and the sha256 of the whole
+ * file (its version), from `bodyHash` fed the body: the file is the body and the stored
+ * digest after it, so the whole file's hash goes on from a copy of the body's instead of
+ * reading the 19 MB a second time (about 17 ms on every model load).
+ */
+function digests(bodyHash: Hash, buf: Buffer, body: Buffer): { bodyDigest: Buffer; sha256: string } {
+  const whole = bodyHash.copy().update(buf.subarray(body.length));
+  return { bodyDigest: bodyHash.digest(), sha256: whole.digest("hex") };
 }
 
 /** Everything the checksum covers (all but the trailing digest); refuses what has no artifact header. */
