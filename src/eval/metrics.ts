@@ -51,8 +51,7 @@ export function binaryMetrics(scores: ArrayLike<number>, labels: ArrayLike<numbe
   const { tp, fp, fn, positives } = confusionAt(scores, labels, threshold);
   const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
   const recall = tp + fn > 0 ? tp / (tp + fn) : 0;
-  const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
-  return { n, positives, precision, recall, f1, rocAuc: rocAuc(scores, labels), prAuc: averagePrecision(scores, labels) };
+  return { n, positives, precision, recall, f1: f1FromCounts(tp, fp, fn), rocAuc: rocAuc(scores, labels), prAuc: averagePrecision(scores, labels) };
 }
 
 /**
