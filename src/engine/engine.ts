@@ -58,13 +58,16 @@ export interface ClassifyOptions {
   readonly stages?: StageChoice;
   /**
    * This engine's `read` of the same text, made before (the rules stage reads a message
-   * before the model answers it): used instead of reading the text a second time.
+   * before the model answers it): used instead of reading the text a second time. A
+   * reading of another text is not used.
    */
   readonly reading?: Reading;
 }
 
 /** How the engine reads a message: normalized, and in its language. */
 export interface Reading {
+  /** The text as sent. */
+  readonly text: string;
   readonly norm: NormalizedText;
   readonly lang: string;
   /**
@@ -178,7 +181,7 @@ export class Engine {
   }
 
   classify(text: string, options: ClassifyOptions = {}): Classification {
-    const reading = options.reading ?? this.read(text);
+    const reading = options.reading?.text === text ? options.reading : this.read(text);
     const { norm, lang } = reading;
     const evasion = evasionFlags(norm.signals);
     const choice = options.stages ?? "auto";
@@ -246,7 +249,7 @@ export class Engine {
     const inLanguage = first.signals.masked > 0 && lexicon.knowsLanguages ? lang : undefined;
     const norm = inLanguage ? normalizeText(text, lexicon, normalization, inLanguage) : first;
     let mapped: Normalized | undefined;
-    return { norm, lang, mapped: () => (mapped ??= normalize(text, lexicon, normalization, inLanguage)) };
+    return { text, norm, lang, mapped: () => (mapped ??= normalize(text, lexicon, normalization, inLanguage)) };
   }
 
   /** The stage that reads every message under `choice`. */

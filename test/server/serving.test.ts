@@ -56,6 +56,11 @@ describe("the rules stage", () => {
     assert.equal(reads.length, 12, "the rules stage read each message once");
   });
 
+  it("does not answer from a reading of another text", () => {
+    const other = engine.read("a normal friendly message");
+    assert.deepEqual(engine.classify(FIXTURE_INSULT, { reading: other, explain: true }), engine.classify(FIXTURE_INSULT, { explain: true }));
+  });
+
   it("refuses a bad rule with a message naming it", () => {
     assert.throws(() => new RulesStage({ allow: [], block: [], allowPatterns: [], blockPatterns: ["(unclosed"] }), /blockPatterns: "\(unclosed" is not a valid regular expression/);
     assert.throws(() => new RulesStage({ allow: ["\u200b"], block: [], allowPatterns: [], blockPatterns: [] }), /allow: the term .* is empty once normalized/);
