@@ -1,5 +1,5 @@
 /** docs/benchmarks.md and the stdout summary, from the measurements. */
-import type { CliResult } from "./cli.js";
+import type { CliResult, CliRun } from "./cli.js";
 import type { HttpResult } from "./http.js";
 import type { LatencyResult, ModelLoadResult, StageBreakdown, StageTime } from "./inprocess.js";
 import { BUSY_WINDOW_MS, type MachineInfo } from "./machine.js";
@@ -201,17 +201,15 @@ function cli(r: Results): string[] {
   const c = r.cli.value;
   const n = c.full.messages;
   const steady = (n - c.startup.messages) / (c.full.wallSeconds - c.startup.wallSeconds);
-  const row = (name: string, run: CliResult["full"]): string =>
-    `| ${name} | ${fmt(run.messages)} | ${fmt(run.wallSeconds, 2)} | ${fmt(run.messages / run.wallSeconds)} | ${run.cpuSeconds !== null ? fmt(run.cpuSeconds, 2) : "n/a"} | ${run.peakRssMB !== null ? fmt(run.peakRssMB, 0) : "n/a"} |`;
   return [
     ...out,
     `\`node bin/warden.js classify --threads N --in FILE --out /dev/null --data-dir <empty temp dir>\` as a child process, FILE being ${fmt(n)} lines of \`{"id", "text"}\` JSONL (${fmt(c.inputMB, 1)} MB) cycling through the sample, in os.tmpdir(). Wall time from spawn to exit${c.timeTool ? "; CPU time and peak RSS from `/usr/bin/time -v`" : "; `/usr/bin/time` was not available, so CPU time and peak RSS are not reported"}. A one-message run first measures the fixed cost.`,
     "",
     "| run | messages | wall s | messages/s (wall) | CPU s (user + sys) | peak RSS MB |",
     "|---|---:|---:|---:|---:|---:|",
-    row("fixed cost (one message)", c.startup),
-    row(`batch of ${fmt(n)}, \`--threads 1\` (the main thread classifies), median of ${c.oneThreadRuns.length}`, c.oneThread),
-    row(`**batch of ${fmt(n)}, ${c.threads} worker threads (the default: one per core), median of ${c.fullRuns.length}**`, c.full),
+    cliRow("fixed cost (one message)", c.startup),
+    cliRow(`batch of ${fmt(n)}, \`--threads 1\` (the main thread classifies), median of ${c.oneThreadRuns.length}`, c.oneThread),
+    cliRow(`**batch of ${fmt(n)}, ${c.threads} worker threads (the default: one per core), median of ${c.fullRuns.length}**`, c.full),
     "",
     `The two batch runs alternated ${c.fullRuns.length} times; every run's rate, in order: one thread ${c.oneThreadRuns.map((x) => fmt(x.messages / x.wallSeconds)).join(", ")}; ${c.threads} worker threads ${c.fullRuns.map((x) => fmt(x.messages / x.wallSeconds)).join(", ")} messages/s.`,
     "",
@@ -221,12 +219,16 @@ function cli(r: Results): string[] {
   ];
 }
 
+/** A run's row of §3's tables: messages, wall time, rate (and its ratio to `per` messages/s when given), CPU, peak RSS. */
+function cliRow(name: string, run: CliRun, per?: number): string {
+  const rate = run.messages / run.wallSeconds;
+  return `| ${name} | ${fmt(run.messages)} | ${fmt(run.wallSeconds, 2)} | ${fmt(rate)} |${per !== undefined ? ` ${fmt(rate / per, 2)}× |` : ""} ${run.cpuSeconds !== null ? fmt(run.cpuSeconds, 2) : "n/a"} | ${run.peakRssMB !== null ? fmt(run.peakRssMB, 0) : "n/a"} |`;
+}
+
 /** The word-list filters beside `warden classify --threads 1`: the same file, the same way through it, one thread each. */
 function filters(c: CliResult): string[] {
   if (c.filters.length === 0) return ["The npm word-list filters are not installed (they are devDependencies), so they were not measured beside it.", ""];
   const one = c.oneThread.messages / c.oneThread.wallSeconds;
-  const row = (name: string, run: CliResult["full"]): string =>
-    `| ${name} | ${fmt(run.messages)} | ${fmt(run.wallSeconds, 2)} | ${fmt(run.messages / run.wallSeconds)} | ${fmt(run.messages / run.wallSeconds / one, 2)}× | ${run.cpuSeconds !== null ? fmt(run.cpuSeconds, 2) : "n/a"} | ${run.peakRssMB !== null ? fmt(run.peakRssMB, 0) : "n/a"} |`;
   return [
     "### Beside the npm word-list filters",
     "",
@@ -234,8 +236,8 @@ function filters(c: CliResult): string[] {
     "",
     "| run | messages | wall s | messages/s (wall) | × `warden classify --threads 1` | CPU s (user + sys) | peak RSS MB |",
     "|---|---:|---:|---:|---:|---:|---:|",
-    row("`warden classify --threads 1` (its median run)", c.oneThread),
-    ...c.filters.map((f) => row(`${f.name} ${f.version}`, f.run)),
+    cliRow("`warden classify --threads 1` (its median run)", c.oneThread, one),
+    ...c.filters.map((f) => cliRow(`${f.name} ${f.version}`, f.run, one)),
     "",
   ];
 }

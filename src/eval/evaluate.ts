@@ -45,6 +45,11 @@ export interface Scored {
   readonly second: readonly number[];
 }
 
+/** A one-stage classifier's scores, every one flagged at the same `threshold` (the reference, a word-list filter). */
+export function scoredAt(scores: readonly number[], threshold: number): Scored {
+  return { scores, thresholds: scores.map(() => threshold), second: scores.map(() => 0) };
+}
+
 /** With `decisions`, each dataset's row-by-row flags go there too (for paired comparisons with the reference). */
 export function evaluate(engine: Engine, files: readonly DatasetFile[], limit?: number, stages: StageChoice = "auto", decisions?: Map<string, Decisions>): EvalReport {
   const tables = evaluateScored(

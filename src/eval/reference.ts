@@ -11,7 +11,7 @@
  */
 
 import { readExamples, splitBeside, type DatasetFile } from "../data/datasets.js";
-import { evaluateScored, type EvalRow } from "./evaluate.js";
+import { evaluateScored, scoredAt, type EvalRow } from "./evaluate.js";
 import { BOOTSTRAP_RESAMPLES, pairedF1Intervals, type Interval } from "./bootstrap.js";
 import type { Decisions } from "./metrics.js";
 
@@ -193,7 +193,7 @@ export function evaluateReference(files: readonly DatasetFile[], limit?: number,
     (examples, file) => {
       const train = readExamples(splitBeside(file, "train")!);
       const model = trainReference(train.map((e) => e.text), train.map((e) => e.label), balanced);
-      return { scores: model.score(examples.map((e) => e.text)), thresholds: examples.map(() => 0.5), second: examples.map(() => 0) };
+      return scoredAt(model.score(examples.map((e) => e.text)), 0.5);
     },
     limit,
     decisions,

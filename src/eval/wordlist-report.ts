@@ -7,7 +7,7 @@
  * positives behind it.
  */
 import type { DatasetFile } from "../data/datasets.js";
-import { evaluateScored, table, type EvalReport, type EvalTables } from "./evaluate.js";
+import { evaluateScored, scoredAt, table, type EvalReport, type EvalTables } from "./evaluate.js";
 import type { WordListFilter } from "./wordlists.js";
 
 export interface WordListReport extends EvalTables {
@@ -16,15 +16,7 @@ export interface WordListReport extends EvalTables {
 }
 
 export function evaluateWordList(filter: WordListFilter, files: readonly DatasetFile[], limit?: number): WordListReport {
-  const tables = evaluateScored(
-    files,
-    (examples) => ({
-      scores: examples.map((e) => (filter.flag(e.text) ? 1 : 0)),
-      thresholds: examples.map(() => 0.5),
-      second: examples.map(() => 0),
-    }),
-    limit,
-  );
+  const tables = evaluateScored(files, (examples) => scoredAt(examples.map((e) => (filter.flag(e.text) ? 1 : 0)), 0.5), limit);
   return { filter: `${filter.name} ${filter.version}`, ...tables };
 }
 
