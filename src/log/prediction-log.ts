@@ -4,8 +4,10 @@
  * is full, new records are dropped and counted rather than blocking serving.
  *
  * Records arrive with their text; the retention setting is applied when they are
- * written, so that a message sent to review in the moments after it was answered (a
- * shadow challenger disagreeing, say) still has its text for the reviewer.
+ * written, so that a message sent to review after it was answered (a shadow challenger
+ * disagreeing, say) still has its text for the reviewer: while its record waits in the
+ * buffer it is marked there; once written, the record as it arrived is written again
+ * with its reason (the store replaces a prediction by id).
  */
 import type { WardenConfig } from "../config.js";
 import type { PredictionRecord, ReviewReason, Store } from "../store/types.js";
@@ -17,8 +19,15 @@ export function keepsText(retention: Retention, review: ReviewReason | null): bo
   return retention === "all" || (retention === "review" && review !== null);
 }
 
-/** How far back from the newest record `markForReview` looks (a shadow score comes within milliseconds). */
-const MARK_LOOKBACK = 2000;
+/**
+ * How many written records `markForReview` can still reach. A shadow challenger's verdict
+ * comes after its copy waited for idle CPU: within milliseconds on an idle server, after
+ * thousands of other answers on a busy one (the loop scenario, idle, lost 92 of 1,446
+ * disagreements when only unwritten records could be marked).
+ */
+const MARKABLE_WRITTEN = 10_000;
+/** How far back from the newest buffered record it looks: deeper only while the store falls behind. */
+const BUFFER_LOOKBACK = 2000;
 
 export interface PredictionLogOptions {
   readonly capacity: number;
@@ -33,10 +42,11 @@ export const DEFAULT_LOG_OPTIONS: PredictionLogOptions = { capacity: 50_000, bat
 
 export class PredictionLog {
   private buffer: PredictionRecord[] = [];
+  /** The last MARKABLE_WRITTEN records handed to the store, as they arrived (text included), oldest first. */
+  private readonly sent = new Map<string, PredictionRecord>();
   private flushing: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
   dropped = 0;
-  written = 0;
 
   constructor(
     private readonly store: Store,
@@ -55,15 +65,26 @@ export class PredictionLog {
     this.buffer.push(record);
   }
 
-  /** Send a record not yet written to review (if it is not already); false when it has been written. */
+  /**
+   * Send an answered message to review (unless it already is): marked in the buffer, or
+   * written again if it has left it. False when the log no longer reaches it (written
+   * MARKABLE_WRITTEN records ago, BUFFER_LOOKBACK records deep in the buffer, or never
+   * logged).
+   */
   markForReview(id: string, reason: ReviewReason): boolean {
-    for (let i = this.buffer.length - 1; i >= Math.max(0, this.buffer.length - MARK_LOOKBACK); i--) {
+    for (let i = this.buffer.length - 1; i >= Math.max(0, this.buffer.length - BUFFER_LOOKBACK); i--) {
       const r = this.buffer[i]!;
       if (r.id !== id) continue;
       if (r.review === null) this.buffer[i] = { ...r, review: reason };
       return true;
     }
-    return false;
+    const sent = this.sent.get(id);
+    if (!sent) return false;
+    if (sent.review === null) {
+      this.sent.delete(id);
+      this.push({ ...sent, review: reason });
+    }
+    return true;
   }
 
   get pending(): number {
@@ -77,10 +98,11 @@ export class PredictionLog {
     this.flushing = (async () => {
       try {
         while (this.buffer.length > 0) {
-          const batch = this.buffer.splice(0, this.options.batchSize).map((r) => (r.text === null || keepsText(this.options.retention, r.review) ? r : { ...r, text: null }));
+          const records = this.buffer.splice(0, this.options.batchSize);
+          this.remember(records);
+          const batch = records.map((r) => (r.text === null || keepsText(this.options.retention, r.review) ? r : { ...r, text: null }));
           try {
             await this.store.insertPredictions(batch);
-            this.written += batch.length;
           } catch (err) {
             this.dropped += batch.length;
             this.options.onDrop?.(batch.length);
@@ -92,6 +114,15 @@ export class PredictionLog {
       }
     })();
     return this.flushing;
+  }
+
+  /** Keep records being written within markForReview's reach (from before the write ends: a verdict may come meanwhile). */
+  private remember(records: readonly PredictionRecord[]): void {
+    for (const r of records) this.sent.set(r.id, r);
+    for (const id of this.sent.keys()) {
+      if (this.sent.size <= MARKABLE_WRITTEN) break;
+      this.sent.delete(id);
+    }
   }
 
   async close(): Promise<void> {

@@ -165,7 +165,9 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
   const experiments = new ExperimentManager(deps.store, () => deps.slot.current, deps.loadEngine, {
     artifactPath: async (version) => (await deps.registry.record(version))?.path ?? DEFAULT_MODEL_PATH,
     policy: deps.config.policy,
-    onDisagreement: (id) => void predictionLog.markForReview(id, "disagreement"),
+    onDisagreement: (id) => {
+      if (!predictionLog.markForReview(id, "disagreement")) metrics.reviewMarksMissed.inc();
+    },
   });
   await experiments.sync();
   const runner: RetrainRunner = deps.retrainRunner ?? (async (claimed) => void (await retrain({ store: deps.store, registry: deps.registry, config: deps.config, dataDir: deps.registry.dataDir, trigger: claimed.trigger, claimed })));

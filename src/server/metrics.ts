@@ -40,6 +40,11 @@ export class ServerMetrics {
     help: "Prediction log records dropped because the buffer was full or the store failed.",
     registers: [this.registry],
   });
+  readonly reviewMarksMissed = new Counter({
+    name: "warden_review_marks_missed_total",
+    help: "Messages a shadow challenger flagged differently that could not be sent to review: the prediction log no longer held them.",
+    registers: [this.registry],
+  });
   readonly feedback = new Counter({
     name: "warden_feedback_total",
     help: "Feedback labels accepted.",

@@ -162,4 +162,33 @@ describe("experiments on a real server", () => {
     assert.ok(cli.arms[1].requests >= 40);
     assert.ok(cli.arms[1].requests <= ((await status(server.app, "shadow")).arms as Json[])[1]!.requests);
   });
+
+  it("sends to review what the champion allowed and the shadow challenger flags, though the answer was written before the challenger's verdict", async () => {
+    // No random or near-threshold draws: a message is in the queue only for the disagreement.
+    const own = await startTestServer({ adminToken: TOKEN, config: { review: { randomShare: 0, uncertainShare: 0 } } });
+    try {
+      const other = (await own.registry.register((await trainFixtureModel(fixtureDir, { seed: 2 })).artifact, { fixture: true, seed: 2 })).version;
+      const [champion, rival] = [own.context.slot.current, new Engine(await own.registry.load(other), own.config.policy)];
+      const words = ["idiot", "kind", "stupid", "lovely", "you", "are", "shut", "up", "thank", "day", "loser", "helpful", "what", "a", "nobody", "likes"];
+      const texts = words.flatMap((w1) => words.flatMap((w2) => ["you", "so", "a"].map((w0) => `${w0} ${w1} ${w2}`)));
+      const disputed = texts.filter((t) => !champion.classify(t).flagged && rival.classify(t).flagged);
+      assert.ok(disputed.length > 0, "the two fixture models flag some message differently");
+      assert.equal((await start(own.app, { name: "shadow-review", challenger: other, mode: "shadow" })).statusCode, 201);
+      const ids: string[] = [];
+      for (const text of disputed) {
+        ids.push((await classify(own.app, { text })).id);
+        await own.context.predictionLog.flush(); // in the store before the copy even leaves for the challenger
+      }
+      await waitFor("the shadow scores", async () => ((await status(own.app, "shadow-review")).arms as Json[])[1]!.requests === disputed.length, 10);
+      await own.context.predictionLog.flush();
+      const queued = new Map((await own.store.listReviewQueue(1000)).map((p) => [p.id, p]));
+      for (const [k, id] of ids.entries()) {
+        assert.equal(queued.get(id)?.review, "disagreement", disputed[k]);
+        assert.equal(queued.get(id)?.text, disputed[k]);
+      }
+      assert.match((await own.app.inject({ method: "GET", url: "/metrics" })).body, /^warden_review_marks_missed_total 0$/m);
+    } finally {
+      await own.close();
+    }
+  });
 });

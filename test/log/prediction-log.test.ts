@@ -1,4 +1,4 @@
-/** The prediction log applies the retention setting when it writes, so a late review reason keeps its text. */
+/** The prediction log applies the retention setting when it writes, so a late review reason keeps its text, before or after the record was written. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PredictionLog, type Retention } from "../../src/log/prediction-log.js";
@@ -50,14 +50,45 @@ describe("the prediction log's retention", () => {
     assert.equal(all.get("a")!.text, "text of a");
   });
 
-  it("cannot mark what it has already written", async () => {
+  it("marks a record it has already written by writing it again, with its text, also while the write is under way", async () => {
     const store = new SqliteStore(":memory:");
     const log = new PredictionLog(store, { capacity: 100, batchSize: 10, flushIntervalMs: 60_000, retention: "review" });
     log.push(record("a"));
+    log.push(record("b"));
     await log.flush();
-    assert.equal(log.markForReview("a", "disagreement"), false);
     assert.equal((await store.getPrediction("a"))!.text, null);
+    assert.equal(log.markForReview("a", "disagreement"), true);
+    log.push(record("c"));
+    const writing = log.flush();
+    assert.equal(log.markForReview("c", "disagreement"), true); // its batch has left the buffer, not yet reached the store
+    await writing;
+    await log.flush();
+    for (const id of ["a", "c"]) {
+      const p = (await store.getPrediction(id))!;
+      assert.equal(p.text, `text of ${id}`);
+      assert.equal(p.review, "disagreement");
+    }
+    assert.deepEqual((await store.listReviewQueue(10)).map((q) => q.id).sort(), ["a", "c"]);
+    assert.equal((await store.getPrediction("b"))!.review, null);
+    assert.equal(log.markForReview("zzz", "disagreement"), false);
     await log.close();
+    await store.close();
+  });
+
+  it("keeps the reason a written record already had, and reaches back only so far", async () => {
+    const store = new SqliteStore(":memory:");
+    const log = new PredictionLog(store, { capacity: 20_000, batchSize: 1000, flushIntervalMs: 60_000, retention: "review" });
+    log.push(record("a", "random"));
+    await log.flush();
+    assert.equal(log.markForReview("a", "disagreement"), true);
+    await log.flush();
+    assert.equal((await store.getPrediction("a"))!.review, "random");
+    for (let i = 0; i < 10_000; i++) log.push(record(`n${i}`));
+    await log.flush();
+    assert.equal(log.markForReview("a", "disagreement"), false); // 10,000 records written since
+    assert.equal(log.markForReview("n0", "disagreement"), true);
+    await log.close();
+    assert.equal((await store.getPrediction("n0"))!.review, "disagreement");
     await store.close();
   });
 });
