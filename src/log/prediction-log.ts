@@ -20,10 +20,11 @@ export function keepsText(retention: Retention, review: ReviewReason | null): bo
 }
 
 /**
- * How many written records `markForReview` can still reach. A shadow challenger's verdict
- * comes after its copy waited for idle CPU: within milliseconds on an idle server, after
- * thousands of other answers on a busy one (the loop scenario, idle, lost 92 of 1,446
- * disagreements when only unwritten records could be marked).
+ * How many written records `markForReview` can still reach (the last half of them at
+ * least). A shadow challenger's verdict comes after its copy waited for idle CPU: within
+ * milliseconds on an idle server, after thousands of other answers on a busy one (the
+ * loop scenario, idle, lost 92 of 1,446 disagreements when only unwritten records could
+ * be marked).
  */
 const MARKABLE_WRITTEN = 10_000;
 /** How far back from the newest buffered record it looks: deeper only while the store falls behind. */
@@ -42,8 +43,14 @@ export const DEFAULT_LOG_OPTIONS: PredictionLogOptions = { capacity: 50_000, bat
 
 export class PredictionLog {
   private buffer: PredictionRecord[] = [];
-  /** The last MARKABLE_WRITTEN records handed to the store, as they arrived (text included), oldest first. */
-  private readonly sent = new Map<string, PredictionRecord>();
+  /**
+   * Records handed to the store, as they arrived (text included): the newest in `sent`,
+   * up to MARKABLE_WRITTEN / 2 of them, the half before in `sentBefore` (two generations:
+   * dropping a whole Map costs nothing, evicting a Map's oldest entry one at a time cost
+   * 10x the rest of a record's logging).
+   */
+  private sent = new Map<string, PredictionRecord>();
+  private sentBefore = new Map<string, PredictionRecord>();
   private flushing: Promise<void> | null = null;
   private readonly timer: NodeJS.Timeout;
   dropped = 0;
@@ -68,8 +75,8 @@ export class PredictionLog {
   /**
    * Send an answered message to review (unless it already is): marked in the buffer, or
    * written again if it has left it. False when the log no longer reaches it (written
-   * MARKABLE_WRITTEN records ago, BUFFER_LOOKBACK records deep in the buffer, or never
-   * logged).
+   * MARKABLE_WRITTEN / 2 to MARKABLE_WRITTEN records ago, BUFFER_LOOKBACK records deep in
+   * the buffer, or never logged).
    */
   markForReview(id: string, reason: ReviewReason): boolean {
     for (let i = this.buffer.length - 1; i >= Math.max(0, this.buffer.length - BUFFER_LOOKBACK); i--) {
@@ -78,10 +85,11 @@ export class PredictionLog {
       if (r.review === null) this.buffer[i] = { ...r, review: reason };
       return true;
     }
-    const sent = this.sent.get(id);
+    const sent = this.sent.get(id) ?? this.sentBefore.get(id);
     if (!sent) return false;
     if (sent.review === null) {
       this.sent.delete(id);
+      this.sentBefore.delete(id);
       this.push({ ...sent, review: reason });
     }
     return true;
@@ -118,10 +126,12 @@ export class PredictionLog {
 
   /** Keep records being written within markForReview's reach (from before the write ends: a verdict may come meanwhile). */
   private remember(records: readonly PredictionRecord[]): void {
-    for (const r of records) this.sent.set(r.id, r);
-    for (const id of this.sent.keys()) {
-      if (this.sent.size <= MARKABLE_WRITTEN) break;
-      this.sent.delete(id);
+    for (const r of records) {
+      if (this.sent.size >= MARKABLE_WRITTEN / 2) {
+        this.sentBefore = this.sent;
+        this.sent = new Map();
+      }
+      this.sent.set(r.id, r);
     }
   }
 
