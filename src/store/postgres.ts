@@ -7,7 +7,7 @@
  */
 import pg from "pg";
 import { WardenError } from "../errors.js";
-import { LATEST_LABEL, REVIEW_QUEUE, STALE_RETRAIN_MESSAGE, skippedMessage, toRetrain, type RetrainRow } from "./queries.js";
+import { LATEST_LABEL, REVIEW_ORDER, REVIEW_QUEUE, STALE_RETRAIN_MESSAGE, skippedMessage, toRetrain, type RetrainRow } from "./queries.js";
 import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackCount, FeedbackRecord, ModelRecord, MonitorWindowRecord, PredictionRecord, RetrainOutcome, RetrainRecord, ReviewReason, Store } from "./types.js";
 
 /** Append-only: a released migration is never edited, a change is a new one. */
@@ -151,7 +151,7 @@ export class PostgresStore implements Store {
 
   async listReviewQueue(limit: number): Promise<PredictionRecord[]> {
     const r = await this.pool.query<PredictionRow>(
-      `SELECT * FROM predictions p WHERE ${REVIEW_QUEUE} ORDER BY p.ts DESC LIMIT $1`,
+      `SELECT * FROM predictions p WHERE ${REVIEW_QUEUE} ORDER BY ${REVIEW_ORDER} LIMIT $1`,
       [limit],
     );
     return r.rows.map(toPrediction);

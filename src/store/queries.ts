@@ -4,6 +4,9 @@ import type { RetrainRecord } from "./types.js";
 /** Predictions waiting for a reviewer (`p`): sent to review for some reason, text kept, not labelled yet. */
 export const REVIEW_QUEUE = "p.review IS NOT NULL AND p.text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM feedback f WHERE f.id = p.id)";
 
+/** The queue's order: newest first, ties (a batch's answers share a millisecond) always the same way round, so a reviewer's page holds still between fetches. */
+export const REVIEW_ORDER = "p.ts DESC, p.id DESC";
+
 /** Only the latest label of a prediction (`f`) counts: a reviewer may correct an earlier one. */
 export const LATEST_LABEL = "f.seq = (SELECT max(g.seq) FROM feedback g WHERE g.id = f.id)";
 

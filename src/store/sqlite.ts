@@ -2,7 +2,7 @@
 import type Database from "better-sqlite3";
 import { Worker } from "node:worker_threads";
 import { insertPredictionRows, openConnection } from "./sqlite-rows.js";
-import { LATEST_LABEL, REVIEW_QUEUE, STALE_RETRAIN_MESSAGE, skippedMessage, toRetrain, type RetrainRow } from "./queries.js";
+import { LATEST_LABEL, REVIEW_ORDER, REVIEW_QUEUE, STALE_RETRAIN_MESSAGE, skippedMessage, toRetrain, type RetrainRow } from "./queries.js";
 import type { AlertRecord, ChampionChange, ExperimentRecord, FeedbackCount, FeedbackRecord, ModelRecord, MonitorWindowRecord, PredictionRecord, RetrainOutcome, RetrainRecord, ReviewReason, Store } from "./types.js";
 
 /** Applied in order; PRAGMA user_version records how many. The first is idempotent, for databases made before versions were kept. */
@@ -147,7 +147,7 @@ export class SqliteStore implements Store {
 
   async listReviewQueue(limit: number): Promise<PredictionRecord[]> {
     const rows = this.db
-      .prepare(`SELECT * FROM predictions p WHERE ${REVIEW_QUEUE} ORDER BY p.ts DESC LIMIT ?`)
+      .prepare(`SELECT * FROM predictions p WHERE ${REVIEW_QUEUE} ORDER BY ${REVIEW_ORDER} LIMIT ?`)
       .all(limit) as PredictionRow[];
     return rows.map(toPrediction);
   }

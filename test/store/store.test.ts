@@ -60,10 +60,14 @@ function storeSuite(name: string, open: () => Promise<Store>, cleanup: () => Pro
         { ...prediction("q-uncertain", 5002, "near the line"), action: "allow", review: "uncertain" },
         { ...prediction("q-none", 5003, "kept but not sampled"), action: "allow", review: null },
         { ...prediction("q-hash", 5004, null), review: "random" },
+        // one millisecond, three answers (a batch): the same order every time
+        { ...prediction("q-tie-b", 4000, "tie b"), review: "random" },
+        { ...prediction("q-tie-c", 4000, "tie c"), review: "random" },
+        { ...prediction("q-tie-a", 4000, "tie a"), review: "random" },
       ]);
       const before = await store.countReviewQueue();
       const queued = (await store.listReviewQueue(50)).map((p) => p.id).filter((id) => id.startsWith("q-"));
-      assert.deepEqual(queued, ["q-uncertain", "q-flagged", "q-random"]);
+      assert.deepEqual(queued, ["q-uncertain", "q-flagged", "q-random", "q-tie-c", "q-tie-b", "q-tie-a"]);
       assert.equal((await store.getPrediction("q-random"))?.review, "random");
       await store.insertFeedback(label("q-random", 1, 6000));
       await store.insertFeedback(label("q-flagged", 1, 6001));
