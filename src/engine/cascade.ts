@@ -51,7 +51,7 @@ export class Cascade {
   async classify(stage: ModelStage, text: string, req: CascadeRequest): Promise<Classification> {
     // The rules see the message as the model will (masked letters read in its language),
     // and the model is handed that reading instead of making it again.
-    const reading = this.rules.empty ? undefined : stage.read(text);
+    const reading = this.rules.empty ? undefined : stage.read(text, req.explain === true);
     if (reading) {
       const hit = this.rules.match(reading);
       if (hit) {

@@ -181,7 +181,7 @@ export class Engine {
   }
 
   classify(text: string, options: ClassifyOptions = {}): Classification {
-    const reading = options.reading?.text === text ? options.reading : this.read(text);
+    const reading = options.reading?.text === text ? options.reading : this.read(text, options.explain === true);
     const { norm, lang } = reading;
     const evasion = evasionFlags(norm.signals);
     const choice = options.stages ?? "auto";
@@ -240,15 +240,18 @@ export class Engine {
    * The text as this engine reads it: normalized, then its language identified. A message
    * with masked letters is read again in that language: the lexicon then reads "s*ch" as
    * a German word in German ("sich") and an English one in English ("such"). Masks are
-   * rare, so the second reading costs next to nothing.
+   * rare, so the second reading costs next to nothing. `withMap` when the map back to the
+   * input will surely be wanted (every answer explained): it is then built with the
+   * reading instead of by normalizing the text again.
    */
-  read(text: string): Reading {
+  read(text: string, withMap = false): Reading {
     const { lexicon, normalization } = this.model;
-    const first = normalizeText(text, lexicon, normalization);
+    const normalizer = withMap ? normalize : normalizeText;
+    const first = normalizer(text, lexicon, normalization);
     const lang = this.model.language.identify(first.text).lang;
     const inLanguage = first.signals.masked > 0 && lexicon.knowsLanguages ? lang : undefined;
-    const norm = inLanguage ? normalizeText(text, lexicon, normalization, inLanguage) : first;
-    let mapped: Normalized | undefined;
+    const norm = inLanguage ? normalizer(text, lexicon, normalization, inLanguage) : first;
+    let mapped = withMap ? (norm as Normalized) : undefined;
     return { text, norm, lang, mapped: () => (mapped ??= normalize(text, lexicon, normalization, inLanguage)) };
   }
 

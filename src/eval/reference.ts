@@ -188,10 +188,15 @@ export function trainReference(texts: readonly string[], labels: readonly number
  * judged on (the first `limit` rows of) that test file at threshold 0.5.
  */
 export function evaluateReference(files: readonly DatasetFile[], limit?: number, balanced = true, decisions?: Map<string, Decisions>): EvalRow[] {
+  const trainOf = new Map<DatasetFile, DatasetFile>();
+  for (const file of files) {
+    const train = splitBeside(file, "train");
+    if (train) trainOf.set(file, train);
+  }
   return evaluateScored(
-    files.filter((file) => splitBeside(file, "train")),
+    [...trainOf.keys()],
     (examples, file) => {
-      const train = readExamples(splitBeside(file, "train")!);
+      const train = readExamples(trainOf.get(file)!);
       const model = trainReference(train.map((e) => e.text), train.map((e) => e.label), balanced);
       return scoredAt(model.score(examples.map((e) => e.text)), 0.5);
     },

@@ -45,7 +45,7 @@ describe("the rules stage", () => {
     const noRules = new Cascade(new RulesStage({ allow: [], block: [], allowPatterns: [], blockPatterns: [] }), { fallbackAction: "allow", breaker: { failures: 5, cooldownMs: 1000 } });
     const rules = new Cascade(new RulesStage({ allow: ["zzqx"], block: ["qqzx wwzx"], allowPatterns: [], blockPatterns: ["^xxq+$"] }), { fallbackAction: "allow", breaker: { failures: 5, cooldownMs: 1000 } });
     const reads: string[] = [];
-    const counted: ModelStage = { version: engine.version, model: engine.model, read: (t) => (reads.push(t), engine.read(t)), classify: (t, o) => engine.classify(t, o) };
+    const counted: ModelStage = { version: engine.version, model: engine.model, read: (t, withMap) => (reads.push(t), engine.read(t, withMap)), classify: (t, o) => engine.classify(t, o) };
     for (const text of [FIXTURE_INSULT, "a normal friendly message", "y0u 4re a c.l.o.w.n", ""]) {
       for (const explain of [undefined, "flagged", true] as const) {
         const want = await noRules.classify(engine, text, { ...budget(1e6), ...(explain ? { explain } : {}) });
@@ -91,7 +91,7 @@ describe("deadlines and the fallback", () => {
     const flaky: ModelStage = {
       version: engine.version,
       model: engine.model,
-      read: (text) => engine.read(text),
+      read: (text, withMap) => engine.read(text, withMap),
       classify: (text, options) => {
         calls++;
         if (broken) throw new Error("the model stage failed");
@@ -117,7 +117,7 @@ describe("deadlines and the fallback", () => {
   });
 
   it("answers degraded at the deadline when the model stage never answers", async () => {
-    const hanging: ModelStage = { version: engine.version, model: engine.model, read: (text) => engine.read(text), classify: () => new Promise(() => {}) };
+    const hanging: ModelStage = { version: engine.version, model: engine.model, read: (text, withMap) => engine.read(text, withMap), classify: () => new Promise(() => {}) };
     const cascade = new Cascade(new RulesStage({ allow: [], block: [], allowPatterns: [], blockPatterns: [] }), { fallbackAction: "allow", breaker: { failures: 5, cooldownMs: 1000 } });
     const r = await cascade.classify(hanging, FIXTURE_INSULT, budget(30));
     assert.equal(r.degraded, true);
