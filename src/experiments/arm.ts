@@ -48,11 +48,12 @@ export class ArmStats {
     if (disagree) this.disagreed++;
   }
 
-  recordFeedback(flagged: boolean, label: 0 | 1): void {
-    if (flagged && label === 1) this.tp++;
-    else if (flagged) this.fp++;
-    else if (label === 1) this.fn++;
-    else this.tn++;
+  /** Counts a label of a prediction that was `flagged`; `count` -1 takes one back (the label was corrected). */
+  recordFeedback(flagged: boolean, label: 0 | 1, count: 1 | -1 = 1): void {
+    if (flagged && label === 1) this.tp += count;
+    else if (flagged) this.fp += count;
+    else if (label === 1) this.fn += count;
+    else this.tn += count;
   }
 
   /** Flagged among answered requests. */

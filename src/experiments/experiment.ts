@@ -30,8 +30,8 @@ export class Experiment {
   state: "running" | "stopped" = "running";
   stoppedBy: string | null = null;
   stoppedAt: number | null = null;
-  /** Prediction id → whether each arm flagged it (shadow: both; ab: the one that answered). */
-  private readonly predictions = new Map<string, Partial<Record<Arm, boolean>>>();
+  /** Prediction id → whether each arm flagged it (shadow: both; ab: the one that answered), and its latest label. */
+  private readonly predictions = new Map<string, Remembered>();
 
   constructor(readonly spec: ExperimentSpec) {
     this.arms = { champion: new ArmStats(spec.champion), challenger: new ArmStats(spec.challenger) };
@@ -64,22 +64,44 @@ export class Experiment {
 
   /** A shadow score of a request the champion answered (same id); true when the arms disagree on flagging it. */
   recordShadow(id: string, outcome: Outcome): boolean {
-    const champion = this.predictions.get(id)?.champion;
+    const seen = this.predictions.get(id);
+    const champion = seen?.champion;
     const disagree = champion !== undefined && champion !== outcome.flagged;
+    const completesPair = champion !== undefined && seen!.challenger === undefined;
     if (champion !== undefined) this.arms.challenger.recordComparison(disagree);
     this.record("challenger", id, outcome);
+    // A label that came before this verdict waited for it (countLabel).
+    if (completesPair && seen!.label !== undefined) this.countLabel(seen!, seen!.label, 1);
     return disagree;
   }
 
-  /** Joins a label to the arms that predicted this id; false when the id is unknown here. */
+  /**
+   * Joins a label to the arms that predicted this id; false when the id is unknown here.
+   * A second label for the same id corrects the first (as the store's latest label does):
+   * the first is taken back, not counted beside it.
+   */
   recordFeedback(id: string, label: 0 | 1): boolean {
     const p = this.predictions.get(id);
     if (!p) return false;
+    if (p.label !== undefined) this.countLabel(p, p.label, -1);
+    p.label = label;
+    this.countLabel(p, label, 1);
+    return true;
+  }
+
+  /**
+   * Counts (or with -1 takes back) a label for the arms that predicted `p`. In shadow mode
+   * only once both arms have, so the arms' precision and recall rest on the same labelled
+   * messages: the challenger's copy comes after the champion's answer, and may come after
+   * the label or not at all (skipped under load), which would otherwise leave it a
+   * different sample from the champion's.
+   */
+  private countLabel(p: Remembered, label: 0 | 1, count: 1 | -1): void {
+    if (this.spec.mode === "shadow" && (p.champion === undefined || p.challenger === undefined)) return;
     for (const arm of ["champion", "challenger"] as const) {
       const flagged = p[arm];
-      if (flagged !== undefined) this.arms[arm].recordFeedback(flagged, label);
+      if (flagged !== undefined) this.arms[arm].recordFeedback(flagged, label, count);
     }
-    return true;
   }
 
   stop(reason: string | null, now = Date.now()): void {
@@ -131,6 +153,13 @@ export class Experiment {
     const broken = brokenGuardrail(this.arms.champion, this.arms.challenger, this.guardrails);
     if (broken) this.stop(broken);
   }
+}
+
+/** What an experiment remembers of a prediction for the feedback join. */
+interface Remembered {
+  champion?: boolean;
+  challenger?: boolean;
+  label?: 0 | 1;
 }
 
 const round = (x: number): number => Math.round(x * 1e4) / 1e4;

@@ -88,6 +88,39 @@ describe("an experiment", () => {
     assert.match(v.summary, /split is off/);
   });
 
+  it("judges both arms of a shadow experiment on the same labelled messages, whenever the label comes", () => {
+    const e = new Experiment({ ...spec, mode: "shadow", traffic: 1 });
+    // a: labelled after both verdicts; b: labelled before the challenger's copy came back;
+    // c: the challenger's copy never came (skipped under load).
+    for (const id of ["a", "b", "c"]) e.record("champion", id, answer(true));
+    e.recordShadow("a", answer(false));
+    e.recordFeedback("a", 1);
+    e.recordFeedback("b", 1);
+    e.recordFeedback("c", 0);
+    const counts = (arm: "champion" | "challenger") => {
+      const { tp, fp, fn, tn } = e.arms[arm];
+      return { tp, fp, fn, tn };
+    };
+    assert.deepEqual(counts("champion"), { tp: 1, fp: 0, fn: 0, tn: 0 });
+    assert.deepEqual(counts("challenger"), { tp: 0, fp: 0, fn: 1, tn: 0 });
+    e.recordShadow("b", answer(true));
+    assert.deepEqual(counts("champion"), { tp: 2, fp: 0, fn: 0, tn: 0 });
+    assert.deepEqual(counts("challenger"), { tp: 1, fp: 0, fn: 1, tn: 0 });
+  });
+
+  it("counts a corrected label once, as its latest value", () => {
+    for (const mode of ["ab", "shadow"] as const) {
+      const e = new Experiment({ ...spec, mode, traffic: 1 });
+      e.record("champion", "m", answer(true));
+      if (mode === "shadow") e.recordShadow("m", answer(false));
+      e.recordFeedback("m", 0);
+      e.recordFeedback("m", 1);
+      const { tp, fp, fn, tn } = e.arms.champion;
+      assert.deepEqual({ tp, fp, fn, tn }, { tp: 1, fp: 0, fn: 0, tn: 0 }, mode);
+      if (mode === "shadow") assert.equal(e.arms.challenger.fn, 1);
+    }
+  });
+
   it("attributes feedback only to predictions it saw", () => {
     const e = new Experiment({ ...spec, mode: "ab", traffic: 0.5 });
     e.record("champion", "known", answer(true));
