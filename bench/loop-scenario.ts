@@ -66,35 +66,46 @@ function shuffled<T>(rows: readonly T[], seed: number): T[] {
   return out;
 }
 
+/** What the scenario sent, by prediction id: the message's true label, and its place in the order of sending. */
+type Sent = Map<string, { readonly label: 0 | 1; readonly order: number }>;
+
 /** Classify `rows` in batches as clients would; after each batch reviewers clear the queue. */
-async function replay(app: FastifyInstance, ctx: ServerContext, rows: readonly Example[], labelOf: Map<string, 0 | 1>, stopWhen: (sent: number) => Promise<boolean>): Promise<number> {
+async function replay(app: FastifyInstance, ctx: ServerContext, rows: readonly Example[], sentById: Sent, stopWhen: (sent: number) => Promise<boolean>): Promise<number> {
   let sent = 0;
   for (let k = 0; k < rows.length; k += BATCH) {
     const batch = rows.slice(k, k + BATCH);
     const res = await app.inject({ method: "POST", url: "/v1/classify", payload: { texts: batch.map((r) => r.text) } });
     if (res.statusCode !== 200) throw new Error(`classify answered ${res.statusCode}: ${res.body}`);
-    (res.json() as { results: Array<{ id: string }> }).results.forEach((r, i) => labelOf.set(r.id, batch[i]!.label));
+    (res.json() as { results: Array<{ id: string }> }).results.forEach((r, i) => sentById.set(r.id, { label: batch[i]!.label, order: sentById.size }));
     sent += batch.length;
     const shadow = ctx.experiments.running?.shadow;
     while (shadow && shadow.backlog > 0) await new Promise((r) => setTimeout(r, 2));
     await ctx.predictionLog.flush();
     ctx.monitor.flush();
-    await answerReviews(app, labelOf);
+    await answerReviews(app, sentById);
     if (await stopWhen(sent)) break;
   }
   return sent;
 }
 
-async function answerReviews(app: FastifyInstance, labelOf: ReadonlyMap<string, 0 | 1>): Promise<number> {
+/**
+ * Reviewers label each page of the queue in the order its messages were sent. The queue's
+ * own order breaks ties in time (a batch shares a millisecond) by prediction id, which is
+ * random: labelled in that order, the feedback export's rows, and so the retrained
+ * candidate, came out different on every run.
+ */
+async function answerReviews(app: FastifyInstance, sentById: Sent): Promise<number> {
   let answered = 0;
   for (;;) {
     const res = await app.inject({ method: "GET", url: "/v1/admin/review?limit=200", headers: { authorization: `Bearer ${TOKEN}` } });
-    const items = (res.json() as { items: Array<{ id: string }> }).items;
+    const items = (res.json() as { items: Array<{ id: string }> }).items.map((item) => {
+      const sent = sentById.get(item.id);
+      if (!sent) throw new Error(`the review queue holds ${item.id}, which this scenario never sent`);
+      return { id: item.id, ...sent };
+    });
     if (items.length === 0) return answered;
-    for (const item of items) {
-      const label = labelOf.get(item.id);
-      if (label === undefined) throw new Error(`the review queue holds ${item.id}, which this scenario never sent`);
-      await app.inject({ method: "POST", url: "/v1/feedback", payload: { id: item.id, label, reviewer: "scenario" } });
+    for (const { id, label } of items.sort((a, b) => a.order - b.order)) {
+      await app.inject({ method: "POST", url: "/v1/feedback", payload: { id, label, reviewer: "scenario" } });
       answered++;
     }
   }
@@ -127,14 +138,14 @@ export async function runLoopScenario(o: ScenarioOptions): Promise<ScenarioResul
     const built = await buildServer({ slot, store, registry, config, adminToken: TOKEN, logger: false, loadEngine, random: mulberry32(3) });
     app = built.app;
     const ctx = built.context;
-    const labelOf = new Map<string, 0 | 1>();
+    const sentById: Sent = new Map();
     const labelsNow = async (): Promise<number> => (await store.countFeedback()).reduce((a, c) => a + c.n, 0);
 
     let messagesBeforeTrigger: number | null = null;
     let labelsBeforeTrigger = 0;
     const train = shuffled(readExamples(targetFile), 1).slice(0, o.replay);
     log(`replaying up to ${train.length} ${o.target} messages; reviewers answer the queue after every ${BATCH}`);
-    await replay(app, ctx, train, labelOf, async (sent) => {
+    await replay(app, ctx, train, sentById, async (sent) => {
       const claimed = (await store.listRetrains(1))[0];
       if (!claimed || messagesBeforeTrigger !== null) return claimed !== undefined;
       messagesBeforeTrigger = sent;
@@ -152,7 +163,7 @@ export async function runLoopScenario(o: ScenarioOptions): Promise<ScenarioResul
       await ctx.experiments.sync();
       const test = shuffled(readExamples(resolveDatasets([join(o.sharedData, o.target)], "test")[0]!), 2).slice(0, o.shadowReplay);
       log(`replaying ${test.length} ${o.target} test messages with ${retrain.candidate} in shadow`);
-      await replay(app, ctx, test, labelOf, async () => false);
+      await replay(app, ctx, test, sentById, async () => false);
       experiment = await ctx.experiments.status(retrain.experiment);
       challenger = await loadEngine(retrain.candidate!);
     }
