@@ -218,9 +218,7 @@ export class Engine {
    * the stream worker, where no answer carries an explanation.
    */
   classifyMany(texts: readonly string[], stages: StageChoice = "auto"): Classification[] {
-    const read = this.readMany(texts);
-    const norms = read.map((r) => r.norm);
-    const langs = read.map((r) => r.lang);
+    const { norms, langs } = this.readMany(texts);
     const answers = new Array<Classification>(texts.length);
     const handedOn: number[] = [];
     const start = this.startStage(stages);
@@ -245,30 +243,35 @@ export class Engine {
    * reading instead of by normalizing the text again.
    */
   read(text: string, withMap = false): Reading {
-    const first = (withMap ? normalize : normalizeText)(text, this.model.lexicon, this.model.normalization);
-    return this.readIn(text, first, this.model.language.identify(first.text).lang, withMap);
-  }
-
-  /**
-   * `read` of every text, pass by pass: all normalized, then all their languages
-   * identified, so that the normalizer's tables and language id's stay in the CPU caches
-   * across the batch instead of evicting one another on every message.
-   */
-  private readMany(texts: readonly string[]): Reading[] {
-    const { lexicon, normalization, language } = this.model;
-    const firsts = texts.map((t) => normalizeText(t, lexicon, normalization));
-    const langs = firsts.map((f) => language.identify(f.text).lang);
-    return texts.map((t, i) => this.readIn(t, firsts[i]!, langs[i]!, false));
-  }
-
-  /** The reading of `text`, normalized once as `first` and identified as `lang`. */
-  private readIn(text: string, first: NormalizedText, lang: string, withMap: boolean): Reading {
     const { lexicon, normalization } = this.model;
     const normalizer = withMap ? normalize : normalizeText;
-    const inLanguage = first.signals.masked > 0 && lexicon.knowsLanguages ? lang : undefined;
+    const first = normalizer(text, lexicon, normalization);
+    const lang = this.model.language.identify(first.text).lang;
+    const inLanguage = this.maskedIn(first, lang);
     const norm = inLanguage ? normalizer(text, lexicon, normalization, inLanguage) : first;
     let mapped = withMap ? (norm as Normalized) : undefined;
     return { text, norm, lang, mapped: () => (mapped ??= normalize(text, lexicon, normalization, inLanguage)) };
+  }
+
+  /**
+   * What `read` makes of every text, pass by pass: all normalized, then all their
+   * languages identified, so that the normalizer's tables and language id's stay in the
+   * CPU caches across the batch instead of evicting one another on every message.
+   */
+  private readMany(texts: readonly string[]): { norms: NormalizedText[]; langs: string[] } {
+    const { lexicon, normalization, language } = this.model;
+    const firsts = texts.map((t) => normalizeText(t, lexicon, normalization));
+    const langs = firsts.map((f) => language.identify(f.text).lang);
+    const norms = firsts.map((first, i) => {
+      const inLanguage = this.maskedIn(first, langs[i]!);
+      return inLanguage ? normalizeText(texts[i]!, lexicon, normalization, inLanguage) : first;
+    });
+    return { norms, langs };
+  }
+
+  /** The language to read a text in again: its own, when its first reading found masked letters and the lexicon knows languages. */
+  private maskedIn(first: NormalizedText, lang: string): string | undefined {
+    return first.signals.masked > 0 && this.model.lexicon.knowsLanguages ? lang : undefined;
   }
 
   /** The stage that reads every message under `choice`. */
