@@ -67,11 +67,11 @@ export class Experiment {
     const seen = this.predictions.get(id);
     const champion = seen?.champion;
     const disagree = champion !== undefined && champion !== outcome.flagged;
-    const completesPair = champion !== undefined && seen!.challenger === undefined;
+    const firstVerdict = seen?.challenger === undefined;
     if (champion !== undefined) this.arms.challenger.recordComparison(disagree);
     this.record("challenger", id, outcome);
-    // A label that came before this verdict waited for it (countLabel).
-    if (completesPair && seen!.label !== undefined) this.countLabel(seen!, seen!.label, 1);
+    // A label that came before this verdict waited for it (countLabel counts it once both arms have scored).
+    if (firstVerdict && seen?.label !== undefined) this.countLabel(seen, seen.label, 1);
     return disagree;
   }
 
