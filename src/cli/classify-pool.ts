@@ -14,13 +14,16 @@ import type { BatchClassifier, BatchResult } from "./classify.js";
 export interface PoolModel {
   /** The artifact file the pool loads once for all its workers. */
   readonly path: string;
-  /** The sha256 it must have (the model the main thread resolved), and its version. */
-  readonly sha256: string;
-  readonly version: string;
+  /** The sha256 the registry recorded for it; null for the shipped model, whose bytes are its identity. */
+  readonly sha256: string | null;
+}
+
+/** What a worker is started with. */
+export interface WorkerStart {
   readonly policy: PolicyConfig;
 }
 
-/** What a worker is started with: the model and its bytes. */
+/** The model every worker loads: its bytes, once, in shared memory. */
 export interface WorkerModel extends PoolModel {
   readonly bytes: SharedArrayBuffer;
 }
@@ -46,9 +49,10 @@ export class ClassifyPool {
   private seq = 0;
   private failure: Error | null = null;
 
-  constructor(model: PoolModel, threads: number) {
+  /** The workers start at once, before the model is read (load), so that their own start-up overlaps the read. */
+  constructor(policy: PolicyConfig, threads: number) {
     const script = new URL("./classify-worker.js", import.meta.url);
-    const workerData: WorkerModel = { ...model, bytes: sharedModelBytes(model.path) };
+    const workerData: WorkerStart = { policy };
     this.workers = Array.from({ length: threads }, () => {
       const w = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       w.on("message", (m: { seq: number } & ({ result: BatchResult } | { error: string })) => {
@@ -67,6 +71,12 @@ export class ClassifyPool {
       w.on("exit", (code) => code !== 0 && fail(new Error(`a classify worker exited with code ${code}`)));
       return w;
     });
+  }
+
+  /** Read the model into shared memory, once for all the workers, and hand it to each (before any batch). */
+  load(model: PoolModel): void {
+    const bytes = sharedModelBytes(model.path);
+    for (const w of this.workers) w.postMessage({ model: { ...model, bytes } satisfies WorkerModel });
   }
 
   get threads(): number {

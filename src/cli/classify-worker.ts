@@ -2,18 +2,29 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Engine } from "../engine/engine.js";
 import { deserializeModel } from "../model/artifact.js";
+import { versionOf } from "../registry/registry.js";
 import { classifyBatch } from "./classify.js";
-import type { WorkerModel } from "./classify-pool.js";
+import type { WorkerModel, WorkerStart } from "./classify-pool.js";
 
-const { path, bytes, sha256, version, policy } = workerData as WorkerModel;
-const loaded = deserializeModel(Buffer.from(bytes), path);
-if (loaded.sha256 !== sha256) throw new Error(`${path} changed since the model was resolved (sha256 ${loaded.sha256}, expected ${sha256}).`);
-const engine = new Engine({ version, model: loaded.model }, policy);
+const { policy } = workerData as WorkerStart;
+let engine: Engine | undefined;
 
-parentPort!.on("message", ({ seq, lines, first }: { seq: number; lines: string[]; first: number }) => {
+/** The model as the pool read it; a failure here is an uncaught error, which fails the pool's batches. */
+function load({ path, bytes, sha256 }: WorkerModel): Engine {
+  const loaded = deserializeModel(Buffer.from(bytes), path);
+  if (sha256 !== null && loaded.sha256 !== sha256) throw new Error(`${path} changed since the model was resolved (sha256 ${loaded.sha256}, expected ${sha256}).`);
+  return new Engine({ version: versionOf(loaded.sha256), model: loaded.model }, policy);
+}
+
+// The model comes first (ClassifyPool.load), then batches.
+parentPort!.on("message", (m: { model: WorkerModel } | { seq: number; lines: string[]; first: number }) => {
+  if ("model" in m) {
+    engine = load(m.model);
+    return;
+  }
   try {
-    parentPort!.postMessage({ seq, result: classifyBatch(engine, lines, first) });
+    parentPort!.postMessage({ seq: m.seq, result: classifyBatch(engine!, m.lines, m.first) });
   } catch (err) {
-    parentPort!.postMessage({ seq, error: (err as Error).message });
+    parentPort!.postMessage({ seq: m.seq, error: (err as Error).message });
   }
 });

@@ -1,10 +1,9 @@
-/** `warden experiment start | status | stop | simulate`: experiments through the store that servers share. */
+/**
+ * `warden experiment start | status | stop | simulate`: experiments through the store that
+ * servers share. Their modules load only when one of them runs (main.ts).
+ */
 import { writeFileSync } from "node:fs";
 import { Option, type Command } from "commander";
-import { DEFAULT_GUARDRAILS } from "../experiments/decision.js";
-import { recordStart, statusOf } from "../experiments/manager.js";
-import { simulationMarkdown } from "../experiments/report.js";
-import { parseExperimentStart } from "../server/validate.js";
 import { WardenError } from "../errors.js";
 import { dataDirOption, storeOption, withRegistry } from "./shared.js";
 
@@ -20,6 +19,7 @@ export function registerExperimentCommands(program: Command): void {
     .addOption(storeOption())
     .addOption(dataDirOption())
     .action(async (opts: { name: string; challenger: string; mode: string; traffic?: string; store?: string; dataDir: string }) => {
+      const [{ parseExperimentStart }, { recordStart }, { DEFAULT_GUARDRAILS }] = await Promise.all([import("../server/validate.js"), import("../experiments/manager.js"), import("../experiments/decision.js")]);
       const req = parseExperimentStart({ name: opts.name, challenger: opts.challenger, mode: opts.mode, ...(opts.traffic !== undefined ? { traffic: Number(opts.traffic) } : {}) });
       const spec = await withRegistry(opts.dataDir, opts.store, async (registry, store) => {
         if (!(await registry.record(req.challenger))) throw new WardenError("MODEL_NOT_FOUND", `no registered model ${req.challenger}; see warden models list.`);
@@ -35,6 +35,7 @@ export function registerExperimentCommands(program: Command): void {
     .action(async (name: string, opts: { store?: string; dataDir: string }) => {
       const record = await withRegistry(opts.dataDir, opts.store, (_r, store) => store.getExperiment(name));
       if (!record) throw new WardenError("NOT_FOUND", `no experiment named "${name}".`);
+      const { statusOf } = await import("../experiments/manager.js");
       process.stdout.write(`${JSON.stringify(statusOf(record), null, 2)}\n`);
     });
   experiment
@@ -54,7 +55,8 @@ export function registerExperimentCommands(program: Command): void {
     .command("simulate")
     .description("simulated A/A and A/B experiments: how often the statistics are fooled, and how fast they find a real difference")
     .option("--markdown <file>", "also write the tables as Markdown")
-    .action((opts: { markdown?: string }) => {
+    .action(async (opts: { markdown?: string }) => {
+      const { simulationMarkdown } = await import("../experiments/report.js");
       const md = simulationMarkdown();
       if (opts.markdown) writeFileSync(opts.markdown, md);
       process.stdout.write(md);

@@ -1,11 +1,12 @@
-/** `warden retrain` and `warden data export-feedback`: the feedback loop from the command line (docs/loop.md). */
+/**
+ * `warden retrain` and `warden data export-feedback`: the feedback loop from the command
+ * line (docs/loop.md). Their modules load only when one of them runs, like every heavy
+ * command's (main.ts).
+ */
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
-import { resolveDatasets } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
-import { exportFeedback } from "../loop/export.js";
-import { retrain } from "../loop/retrain.js";
 import { codeVersion, dataDirOption, parseInteger, storeOption, withRegistry } from "./shared.js";
 
 export function registerLoopCommands(program: Command): void {
@@ -21,6 +22,7 @@ export function registerLoopCommands(program: Command): void {
     .action(async (opts: { data?: string[]; config?: string; trigger: string; run?: number; store?: string; dataDir: string }) => {
       const loaded = loadConfig(opts.config);
       const config = opts.data ? { ...loaded, loop: { ...loaded.loop, baseData: opts.data } } : loaded;
+      const { retrain } = await import("../loop/retrain.js");
       const record = await withRegistry(opts.dataDir, opts.store, async (registry, store) => {
         const claimed = opts.run === undefined ? null : await store.getRetrain(opts.run);
         if (opts.run !== undefined && claimed?.state !== "running") throw new WardenError("NOT_FOUND", `no running retrain ${opts.run} to run.`);
@@ -44,6 +46,7 @@ export function registerLoopCommands(program: Command): void {
     .action(async (opts: { out: string; against?: string[]; maxRows?: number; config?: string; store?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
       const against = opts.against ?? config.loop.baseData;
+      const [{ exportFeedback }, { resolveDatasets }] = await Promise.all([import("../loop/export.js"), import("../data/datasets.js")]);
       const result = await withRegistry(opts.dataDir, opts.store, (_registry, store) =>
         exportFeedback(store, {
           out: resolve(opts.out),

@@ -4,30 +4,19 @@
  * logic of its own.
  */
 import cluster from "node:cluster";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { loadConfig } from "../config.js";
-import { resolveDatasets } from "../data/datasets.js";
-import { Engine } from "../engine/engine.js";
 import { WardenError } from "../errors.js";
-import { deletionMarkdown, deletionTest } from "../eval/deletion.js";
-import { cascadeMarkdown, evaluate, reportMarkdown } from "../eval/evaluate.js";
-import type { Decisions } from "../eval/metrics.js";
-import { evaluateReference, referenceMarkdown } from "../eval/reference.js";
-import { functionalMarkdown, runFunctional } from "../eval/functional.js";
-import { evaluateRobustness, robustnessMarkdown, robustnessSummary } from "../eval/robustness.js";
-import { loadWordListFilters } from "../eval/wordlists.js";
-import { evaluateWordList, wordListMarkdown } from "../eval/wordlist-report.js";
-import { runTraining } from "../pipeline/run.js";
-import { modelCard } from "../report/card.js";
-import { cardFacts } from "../report/facts.js";
 import { PACKAGE_VERSION } from "../version.js";
 import { classifyBatch, classifyStream, openInput, openOutput, type BatchClassifier } from "./classify.js";
 import { ClassifyPool } from "./classify-pool.js";
+import type { EvalOptions } from "./eval.js";
 import { registerExperimentCommands } from "./experiment.js";
 import { progressReporter } from "./progress.js";
+import type { ReportOptions } from "./report.js";
 import { codeVersion, dataDirOption, parsePositiveInt, storeOption, withRegistry } from "./shared.js";
 import { registerLoopCommands } from "./loop.js";
 import { registerWorkerCommand } from "./worker.js";
@@ -51,15 +40,26 @@ function buildProgram(): Command {
     .addOption(dataDirOption())
     .action(async (opts: { in: string; out: string; model?: string; config?: string; strict?: boolean; threads: number; dataDir: string }) => {
       const config = loadConfig(opts.config);
-      // Worker threads load the model themselves: this thread only resolves which one.
-      const pool = opts.threads > 1 ? new ClassifyPool({ ...(await withRegistry(opts.dataDir, undefined, (r) => r.locate(opts.model))), policy: config.policy }, opts.threads) : null;
-      const engine = pool ? null : new Engine(await withRegistry(opts.dataDir, undefined, (r) => r.load(opts.model)), config.policy);
-      const classify: BatchClassifier = pool ? pool.classify : (lines, first) => classifyBatch(engine!, lines, first);
-      const output = openOutput(opts.out);
-      const { lines, errors } = await classifyStream(classify, openInput(opts.in), output, pool ? 2 * pool.threads : 1).finally(() => pool?.close());
-      if (output !== process.stdout) await new Promise<void>((r) => output.end(r));
-      if (errors > 0) process.stderr.write(`warden classify: ${errors} of ${lines} lines were bad (see their "error" lines)\n`);
-      if (errors > 0 && opts.strict) process.exitCode = 1;
+      // Worker threads load the model themselves, from bytes this thread reads once for all.
+      const pool = opts.threads > 1 ? new ClassifyPool(config.policy, opts.threads) : null;
+      try {
+        let classify: BatchClassifier;
+        if (pool) {
+          pool.load(await withRegistry(opts.dataDir, undefined, (r) => r.locate(opts.model)));
+          classify = pool.classify;
+        } else {
+          const { Engine } = await import("../engine/engine.js");
+          const engine = new Engine(await withRegistry(opts.dataDir, undefined, (r) => r.load(opts.model)), config.policy);
+          classify = (lines, first) => classifyBatch(engine, lines, first);
+        }
+        const output = openOutput(opts.out);
+        const { lines, errors } = await classifyStream(classify, openInput(opts.in), output, pool ? 2 * pool.threads : 1);
+        if (output !== process.stdout) await new Promise<void>((r) => output.end(r));
+        if (errors > 0) process.stderr.write(`warden classify: ${errors} of ${lines} lines were bad (see their "error" lines)\n`);
+        if (errors > 0 && opts.strict) process.exitCode = 1;
+      } finally {
+        await pool?.close();
+      }
     });
 
   program
@@ -73,6 +73,7 @@ function buildProgram(): Command {
     .addOption(dataDirOption())
     .action(async (opts: { data: string[]; config?: string; promote?: boolean; export?: string; store?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
+      const { runTraining } = await import("../pipeline/run.js");
       const result = await withRegistry(opts.dataDir, opts.store, (registry) =>
         runTraining({
           data: opts.data,
@@ -108,57 +109,7 @@ function buildProgram(): Command {
     .option("--markdown <file>", "also write the Markdown report to this file")
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
-    .action(async (opts: { data?: string[]; model?: string; limit?: number; attacks?: boolean; deletion?: boolean; stages?: boolean; reference?: boolean; wordlists?: boolean; functional?: boolean; json?: boolean; markdown?: string; config?: string; dataDir: string }) => {
-      if (!opts.data && !opts.functional) throw new CommanderError(2, "warden.usage", "warden eval: --data is required (except with --functional).");
-      const config = loadConfig(opts.config);
-      const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
-      const engine = new Engine(loaded, config.policy);
-      const files = opts.data ? resolveDatasets(opts.data, "test") : [];
-      const command = `warden eval ${process.argv.slice(3).join(" ")}`;
-      let markdown: string;
-      let report: unknown;
-      if (opts.functional) {
-        const functional = runFunctional(engine);
-        markdown = functionalMarkdown(functional, command);
-        report = functional;
-      } else if (opts.deletion) {
-        const rows = deletionTest(engine, files, opts.limit);
-        markdown = deletionMarkdown(rows, command);
-        report = rows;
-      } else if (opts.attacks) {
-        const { filters, missing } = await loadWordListFilters();
-        if (missing.length > 0) process.stderr.write(`word-list filters not installed (devDependencies): ${missing.join(", ")}\n`);
-        const robustness = evaluateRobustness(engine, files, { ...(opts.limit ? { limit: opts.limit } : {}), filters });
-        markdown = robustnessMarkdown(robustness, command, Object.fromEntries(filters.map((f) => [f.name, f.version])));
-        report = robustness;
-      } else if (opts.wordlists) {
-        const { filters, missing } = await loadWordListFilters();
-        if (filters.length === 0) throw new CommanderError(2, "warden.usage", `warden eval --wordlists: no word-list filter is installed (they are devDependencies: ${missing.join(", ")}).`);
-        if (missing.length > 0) process.stderr.write(`word-list filters not installed (devDependencies): ${missing.join(", ")}\n`);
-        const model = evaluate(engine, files, opts.limit);
-        const lists = filters.map((f) => evaluateWordList(f, files, opts.limit));
-        markdown = wordListMarkdown(model, lists, command);
-        report = { model, wordLists: lists };
-      } else if (opts.stages) {
-        if (!engine.cascades) throw new CommanderError(2, "warden.usage", `warden eval --stages: model ${engine.version} has no second stage (training.stage2).`);
-        const [first, second, cascade] = (["first", "second", "auto"] as const).map((stages) => evaluate(engine, files, opts.limit, stages));
-        markdown = [cascadeMarkdown(first!, second!, cascade!), ...[first!, second!, cascade!].map((r) => reportMarkdown(r, command))].join("\n");
-        report = { first, second, cascade };
-      } else {
-        // With the reference, both sides keep their row-by-row flags for the paired comparison.
-        const decisions = opts.reference ? { warden: new Map<string, Decisions>(), reference: new Map<string, Decisions>() } : null;
-        const quality = evaluate(engine, files, opts.limit, "auto", decisions?.warden);
-        markdown = reportMarkdown(quality, command);
-        report = quality;
-        if (decisions) {
-          const reference = evaluateReference(files, opts.limit, true, decisions.reference);
-          markdown += "\n" + referenceMarkdown(quality.datasets, reference, decisions);
-          report = { ...quality, reference };
-        }
-      }
-      if (opts.markdown) writeFileSync(opts.markdown, markdown);
-      process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + "\n" : markdown);
-    });
+    .action(async (opts: EvalOptions) => (await import("./eval.js")).runEval(opts));
 
   program
     .command("serve")
@@ -172,8 +123,8 @@ function buildProgram(): Command {
     .action(async (opts: { port: number; host: string; store?: string; config?: string; workers: number; dataDir: string }) => {
       const dataDir = resolve(opts.dataDir);
       mkdirSync(dataDir, { recursive: true });
-      // The server's modules (Fastify and the rest) load only for this command: the other
-      // commands start faster without them (warden classify's start-up was half imports).
+      // The server's modules (Fastify and the rest) load only for this command, as every heavy
+      // command's modules load only for it: warden classify's start-up was half imports.
       if (opts.workers > 1 && cluster.isPrimary) {
         loadConfig(opts.config); // a bad config fails here, once, not in every worker
         const { runPrimary } = await import("../server/cluster.js");
@@ -200,29 +151,7 @@ function buildProgram(): Command {
     .option("--attacks", "with --data: also measure robustness per attack family (slower)")
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
-    .action(async (opts: { model?: string; out?: string[]; data?: string[]; limit?: number; attacks?: boolean; config?: string; dataDir: string }) => {
-      const config = loadConfig(opts.config);
-      const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
-      const engine = new Engine(loaded, config.policy);
-      const command = `warden report ${process.argv.slice(3).join(" ")}`;
-      const files = opts.data ? resolveDatasets(opts.data, "test") : undefined;
-      const card = modelCard({
-        version: loaded.version,
-        sha256: loaded.sha256,
-        meta: loaded.meta,
-        heads: loaded.model.classifier.heads,
-        identifiable: loaded.model.language.labels,
-        ...(files ? { evaluation: { report: evaluate(engine, files, opts.limit), facts: cardFacts(engine, files, opts.limit), command } } : {}),
-        ...(files && opts.attacks ? { robustness: robustnessSummary(engine, files, opts.limit, command) } : {}),
-        functional: runFunctional(engine),
-      });
-      for (const out of opts.out ?? []) writeFileSync(out, out.toLowerCase().endsWith(".html") ? card.html : card.markdown);
-      if (!opts.out) process.stdout.write(card.markdown);
-      await withRegistry(opts.dataDir, undefined, async (registry) => {
-        registry.storeCard(loaded.version, "html", card.html);
-        registry.storeCard(loaded.version, "md", card.markdown);
-      });
-    });
+    .action(async (opts: ReportOptions) => (await import("./report.js")).runReport(opts));
 
   const models = program.command("models").description("the model registry");
   models

@@ -2,9 +2,6 @@
 import { hostname } from "node:os";
 import type { Command } from "commander";
 import { loadConfig } from "../config.js";
-import { Engine } from "../engine/engine.js";
-import { WorkerMetrics } from "../worker/metrics.js";
-import { StreamWorker } from "../worker/stream-worker.js";
 import { dataDirOption, parseInteger, storeOption, withRegistry } from "./shared.js";
 
 const int = (name: string, min: number) => (v: string): number => parseInteger(v, name, min);
@@ -31,10 +28,15 @@ export function registerWorkerCommand(program: Command): void {
     .addOption(dataDirOption())
     .action(async (opts: { redis: string; stream: string; group: string; outStream: string; consumer?: string; model?: string; store?: string; batch: number; blockMs: number; claimIdleMs: number; maxOutBacklog: number; maxRate: number; dedupeTtlS: number; metricsPort?: number; config?: string; dataDir: string }) => {
       const config = loadConfig(opts.config);
+      // Its modules (the engine, ioredis) load only for this command, like every heavy command's (main.ts).
+      const [{ Engine }, { WorkerMetrics }, { StreamWorker }, { Redis }] = await Promise.all([
+        import("../engine/engine.js"),
+        import("../worker/metrics.js"),
+        import("../worker/stream-worker.js"),
+        import("ioredis"),
+      ]);
       const loaded = await withRegistry(opts.dataDir, opts.store, (registry) => registry.load(opts.model));
       const engine = new Engine(loaded, config.policy);
-      // ioredis loads only for this command, like the server's modules (main.ts).
-      const { Redis } = await import("ioredis");
       const redis = new Redis(opts.redis, { maxRetriesPerRequest: null, lazyConnect: true });
       await redis.connect();
       const metrics = new WorkerMetrics(redis, opts.stream, opts.group);

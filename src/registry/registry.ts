@@ -134,12 +134,14 @@ export class Registry {
     return versioned(await loadModelFileAsync(record?.path ?? DEFAULT_MODEL_PATH));
   }
 
-  /** Which artifact `load(version)` would read, without reading it (for processes that load it themselves). */
-  async locate(version?: string): Promise<{ version: string; path: string; sha256: string }> {
+  /**
+   * Which artifact `load(version)` would read, without reading it (for processes that load
+   * it themselves), with the sha256 the registry recorded for it: null for the shipped
+   * model, whose bytes are its identity (its version is their hash).
+   */
+  async locate(version?: string): Promise<{ path: string; sha256: string | null }> {
     const record = await this.recordFor(version);
-    if (record) return { version: record.version, path: record.path, sha256: record.sha256 };
-    const sha256 = defaultModelSha256();
-    return { version: versionOf(sha256), path: DEFAULT_MODEL_PATH, sha256 };
+    return record ? { path: record.path, sha256: record.sha256 } : { path: DEFAULT_MODEL_PATH, sha256: null };
   }
 
   /** The record of a version, else of the champion; null for the shipped default model. */

@@ -156,8 +156,9 @@ describe("ClassifyPool", () => {
     const config = parseConfig({});
     const loaded = loadDefaultModel();
     const engine = new Engine(loaded, config.policy);
-    const pool = new ClassifyPool({ path: DEFAULT_MODEL_PATH, sha256: loaded.sha256, version: loaded.version, policy: config.policy }, 2);
+    const pool = new ClassifyPool(config.policy, 2);
     try {
+      pool.load({ path: DEFAULT_MODEL_PATH, sha256: null });
       // Uneven batches: long texts in every other batch, short in the rest, so workers finish out of turn.
       const long = (i: number): boolean => Math.floor(i / BATCH_LINES) % 2 === 0;
       const lines = Array.from({ length: 5 * BATCH_LINES + 100 }, (_, i) => (i % 211 === 0 ? "{" : JSON.stringify({ text: (long(i) ? "idiot " : "hello there ").repeat(long(i) ? 30 : 1) + i })));
@@ -180,8 +181,9 @@ describe("ClassifyPool", () => {
 
   it("fails every batch, naming why, when a worker cannot load the model", async () => {
     const config = parseConfig({});
-    const pool = new ClassifyPool({ path: DEFAULT_MODEL_PATH, sha256: "0".repeat(64), version: "m-000000000000", policy: config.policy }, 1);
+    const pool = new ClassifyPool(config.policy, 1);
     try {
+      pool.load({ path: DEFAULT_MODEL_PATH, sha256: "0".repeat(64) });
       await assert.rejects(classifyStream(pool.classify, Readable.from(['{"text": "hi"}']), new PassThrough()), /changed since the model was resolved/);
     } finally {
       await pool.close();
