@@ -76,6 +76,8 @@ export class Monitor {
   /** Where the next fold starts in `queue` (a sliced fold leaves the rest in place, uncopied). */
   private folded = 0;
   private current: Window;
+  /** The labels the open window counted, by prediction id: a second label for one replaces the first. */
+  private labelled = new Map<string, FeedbackRecordForMonitor>();
   private closed: Window[] = [];
   /** The windows coarsen() made by merging closed ones. */
   private readonly merges = new WeakSet<Window>();
@@ -110,8 +112,16 @@ export class Monitor {
     this.queue.push(o);
   }
 
-  observeFeedback(f: FeedbackRecordForMonitor): void {
+  /**
+   * A reviewer's label for prediction `id`. A label correcting one the open window
+   * counted replaces it there; one correcting a label of a closed window counts in the
+   * open one (closed windows are history, and other replicas may hold them).
+   */
+  observeFeedback(id: string, f: FeedbackRecordForMonitor): void {
+    const earlier = this.labelled.get(id);
+    if (earlier) this.current.addFeedback(earlier, -1);
     this.current.addFeedback(f);
+    this.labelled.set(id, f);
   }
 
   countShed(): void {
@@ -284,6 +294,7 @@ export class Monitor {
   private close(): void {
     const w = this.current;
     this.current = new Window(this.now());
+    this.labelled = new Map();
     this.closed.push(w);
     this.onClose(w);
     const keepAfter = this.now() - this.options.retentionSeconds * 1000;

@@ -165,16 +165,17 @@ export class Window {
     }
   }
 
-  addFeedback(f: FeedbackRecordForMonitor): void {
+  /** Count a label (`n` 1), or take back one this window counted (`n` -1). */
+  addFeedback(f: FeedbackRecordForMonitor, n: 1 | -1 = 1): void {
     if (f.score !== undefined) {
       const b = scoreBin(f.score, SCORE_BINS);
-      this.calibrationCount[b]!++;
-      if (f.label === 1) this.calibrationPositive[b]!++;
+      this.calibrationCount[b]! += n;
+      if (f.label === 1) this.calibrationPositive[b]! += n;
     }
     // Per language, model and category, and over all of them ("*").
     for (const key of ["*", `lang:${f.lang}`, `model:${f.model}`, `category:${f.category}`]) {
       const c = this.feedback.get(key) ?? { tp: 0, fp: 0, fn: 0, tn: 0 };
-      tally(c, f.flagged, f.label);
+      tally(c, f.flagged, f.label, n);
       this.feedback.set(key, c);
     }
   }

@@ -88,11 +88,11 @@ describe("monitoring replays on the shared data", { skip }, () => {
     const clock = { now: 0, stepMs: 10 };
     const monitor = new Monitor(() => loaded.model.lexicon, DEFAULT_MONITOR, null, () => {}, () => clock.now);
     const abusive = mix.filter((r) => !["sms-spam", "youtube-spam", "stormfront-hate", "tweeteval-hate"].includes(r.source));
-    for (const r of draw(abusive, 20_000)) {
+    for (const [i, r] of draw(abusive, 20_000).entries()) {
       clock.now += clock.stepMs;
       const o = observe(engine, r.text, clock.now);
       monitor.observe(o);
-      monitor.observeFeedback({ label: r.label, flagged: o.flaggedCategories.abusive === true, lang: o.lang, model: o.model, category: "abusive" });
+      monitor.observeFeedback(`p-${i}`, { label: r.label, flagged: o.flaggedCategories.abusive === true, lang: o.lang, model: o.model, category: "abusive" });
       monitor.flush();
     }
     const q = (monitor.status(86_400_000, "1d").quality as { by_category: Record<string, { precision: number; recall: number; estimated_precision: number; estimated_recall: number }> }).by_category.abusive!;

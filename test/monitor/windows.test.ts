@@ -23,7 +23,7 @@ const label = { label: 1 as const, flagged: true, lang: "en", model: "m-1", cate
 describe("monitoring windows", () => {
   it("closes a window of labels alone once its time is up, and hands it on", () => {
     const { monitor, closed, clock } = monitorWithClock();
-    monitor.observeFeedback(label);
+    monitor.observeFeedback("p-1", label);
     monitor.flush();
     assert.equal(closed.length, 0, "closed before its time");
     clock.now += 1_000;
@@ -31,6 +31,25 @@ describe("monitoring windows", () => {
     assert.equal(closed.length, 1);
     assert.equal(closed[0]!.n, 0);
     assert.equal(closed[0]!.feedback.get("*")?.tp, 1);
+  });
+
+  it("replaces a label corrected within the open window, and counts a correction of a closed window's label in the open one", () => {
+    const { monitor, closed, clock } = monitorWithClock();
+    const status = (): { quality: { feedback_n: number; precision: number | null } } => monitor.status(3_600_000, "1h") as { quality: { feedback_n: number; precision: number | null } };
+    monitor.observeFeedback("p-1", label);
+    monitor.observeFeedback("p-2", label);
+    monitor.observeFeedback("p-1", { ...label, label: 0 });
+    assert.equal(status().quality.feedback_n, 2, "a corrected label counted beside the first");
+    assert.equal(status().quality.precision, 0.5);
+    clock.now += 1_000;
+    monitor.flush();
+    assert.deepEqual(closed[0]!.feedback.get("*"), { tp: 1, fp: 1, fn: 0, tn: 0 });
+    assert.equal(closed[0]!.calibrationCount.reduce((a, b) => a + b, 0), 2);
+    // The window that counted p-1 has closed: a second correction counts in the open one.
+    monitor.observeFeedback("p-1", label);
+    clock.now += 1_000;
+    monitor.flush();
+    assert.deepEqual(closed[1]!.feedback.get("*"), { tp: 1, fp: 0, fn: 0, tn: 0 });
   });
 
   it("leaves an empty window open however long nothing happens", () => {
@@ -42,7 +61,7 @@ describe("monitoring windows", () => {
 
   it("counts a label in GET /v1/monitor's figures whether or not its window has closed", () => {
     const { monitor, clock } = monitorWithClock();
-    monitor.observeFeedback(label);
+    monitor.observeFeedback("p-1", label);
     const open = monitor.status(3_600_000, "1h") as { quality: { feedback_n: number } };
     assert.equal(open.quality.feedback_n, 1);
     clock.now += 1_000;

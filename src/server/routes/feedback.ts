@@ -16,7 +16,7 @@ export function registerFeedbackRoutes(app: FastifyInstance, ctx: ServerContext)
     // (it is written within a second; any replica's predictions on a shared store).
     const p = await ctx.store.getPrediction(id);
     if (p) {
-      ctx.monitor.observeFeedback({ label, flagged: p.action !== "allow", lang: p.lang, model: p.model, category: topCategory(p.categories) ?? "", score: p.score });
+      ctx.monitor.observeFeedback(id, { label, flagged: p.action !== "allow", lang: p.lang, model: p.model, category: topCategory(p.categories) ?? "", score: p.score });
     }
     return reply.code(202).send({ id, label, status: "accepted" });
   });
