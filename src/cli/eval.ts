@@ -1,6 +1,6 @@
 /**
  * `warden eval`: quality on test splits (the figures of docs/quality.md), loaded only for
- * this command (main.ts): its modules are a third of the CLI's imports.
+ * this command (main.ts), so that the other commands do not pay for its imports.
  */
 import { writeFileSync } from "node:fs";
 import { CommanderError } from "commander";
