@@ -8,8 +8,8 @@
  * long as shipped (the sustained rate: start-up, and V8 compiling the hot code while the
  * first tens of thousands of messages go through, weigh less, as in a batch job of a
  * day's traffic), alternating, BATCH_ROUNDS times each; the median run of each is
- * reported, beside every run's rate (this machine's speed moves from minute to minute). Then the npm word-list filters go over
- * the same file the same way (wordlist-child.ts).
+ * reported, beside every run's rate (this machine's speed moves from minute to minute).
+ * Then the npm word-list filters go over the same file the same way (wordlist-child.ts).
  */
 import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { Engine } from "../engine/engine.js";
 import { deserializeModel } from "../model/artifact.js";
-import { versionOf } from "../registry/registry.js";
+import { versioned } from "../registry/registry.js";
 import { classifyBatch } from "./classify.js";
 import type { WorkerModel, WorkerStart } from "./classify-pool.js";
 
@@ -13,7 +13,7 @@ let engine: Engine | undefined;
 function load({ path, bytes, sha256 }: WorkerModel): Engine {
   const loaded = deserializeModel(Buffer.from(bytes), path);
   if (sha256 !== null && loaded.sha256 !== sha256) throw new Error(`${path} changed since the model was resolved (sha256 ${loaded.sha256}, expected ${sha256}).`);
-  return new Engine({ version: versionOf(loaded.sha256), model: loaded.model }, policy);
+  return new Engine(versioned(loaded), policy);
 }
 
 // The model comes first (ClassifyPool.load), then batches.

@@ -1,4 +1,5 @@
 /** What one arm of an experiment has done: traffic, outcomes, latency, feedback. */
+import { tally } from "../stats/confusion.js";
 import { LatencyHistogram } from "../stats/latency.js";
 import type { ArmCounts } from "./sequential.js";
 
@@ -50,10 +51,7 @@ export class ArmStats {
 
   /** Counts a label of a prediction that was `flagged`; `count` -1 takes one back (the label was corrected). */
   recordFeedback(flagged: boolean, label: 0 | 1, count: 1 | -1 = 1): void {
-    if (flagged && label === 1) this.tp += count;
-    else if (flagged) this.fp += count;
-    else if (label === 1) this.fn += count;
-    else this.tn += count;
+    tally(this, flagged, label, count);
   }
 
   /** Flagged among answered requests. */

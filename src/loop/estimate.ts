@@ -5,7 +5,7 @@
  * uncertain ones are chosen by score. Each figure comes with a Wilson 95% interval,
  * which keeps its stated coverage for small samples and rates near 0 or 1.
  */
-import { tally, type Confusion } from "../monitor/window.js";
+import { tally, type Confusion } from "../stats/confusion.js";
 import type { FeedbackCount } from "../store/types.js";
 
 export interface Interval {

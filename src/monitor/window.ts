@@ -6,6 +6,7 @@
  * (a 15-minute view is the merge of its windows), and a window can be frozen as the
  * reference the next ones are compared with.
  */
+import { tally, type Confusion } from "../stats/confusion.js";
 import { hashString } from "../features/hash.js";
 import { LatencyHistogram } from "../stats/latency.js";
 import { ExpectedPerformance } from "./cbpe.js";
@@ -50,19 +51,6 @@ export interface FeedbackRecordForMonitor {
   readonly score?: number;
 }
 
-/** Labels against predictions: true/false positives and negatives. */
-export interface Confusion {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-}
-
-/** Count `n` labelled predictions into `c`. */
-export function tally(c: Confusion, flagged: boolean, label: 0 | 1, n = 1): void {
-  if (flagged) label === 1 ? (c.tp += n) : (c.fp += n);
-  else label === 1 ? (c.fn += n) : (c.tn += n);
-}
 
 /** A window frozen as JSON: what a reference needs (kept with a model, read back by the server). */
 export interface WindowSnapshot {

@@ -175,7 +175,7 @@ function defaultModelVersion(): string {
 export type VersionedModel = LoadedModel & { meta: Record<string, unknown>; sha256: string };
 
 /** A loaded artifact under its version (its content address). */
-function versioned(loaded: LoadedArtifact): VersionedModel {
+export function versioned(loaded: LoadedArtifact): VersionedModel {
   return { version: versionOf(loaded.sha256), model: loaded.model, meta: loaded.meta, sha256: loaded.sha256 };
 }
 

@@ -8,7 +8,7 @@ import { Engine } from "../../engine/engine.js";
 import { JUDGE_TASK, holdoutPlan, summarizeHoldout, type HoldoutEvaluation, type JudgeItem, type Judgement, type LabelledRow } from "../../eval/holdout.js";
 import { measureLatency, type LatencyFigures } from "../../eval/latency.js";
 import { deserializeModel } from "../../model/artifact.js";
-import { versionOf } from "../../registry/registry.js";
+import { versioned } from "../../registry/registry.js";
 import { pack, unpack } from "../codec.js";
 import { codeFingerprint } from "../fingerprint.js";
 import { mapOnTwoThreads } from "../parallel.js";
@@ -32,7 +32,7 @@ export function validationRows(s: SplitData): LabelledRow[] {
 /** An engine for artifact bytes, under the version the registry gives them. */
 function engineFor(artifact: Buffer, policy: PolicyConfig): Engine {
   const loaded = deserializeModel(artifact, "candidate artifact");
-  return new Engine({ version: versionOf(loaded.sha256), model: loaded.model }, policy);
+  return new Engine(versioned(loaded), policy);
 }
 
 /**

@@ -8,7 +8,7 @@ import { Engine } from "../../engine/engine.js";
 import { deserializeModel } from "../../model/artifact.js";
 import { referenceSnapshot } from "../../monitor/reference.js";
 import type { WindowSnapshot } from "../../monitor/window.js";
-import { versionOf } from "../../registry/registry.js";
+import { versioned } from "../../registry/registry.js";
 import { decodedOnce, pack, unpack } from "../codec.js";
 import { codeFingerprint } from "../fingerprint.js";
 import type { Step, StepOutput } from "../runner.js";
@@ -25,7 +25,7 @@ export function referenceStep(calibrated: StepOutput, split: StepOutput, policy:
     inputs: { calibrate: calibrated.sha256, split: split.sha256 },
     async run(): Promise<Buffer> {
       const loaded = deserializeModel(calibrated.payload, "candidate artifact");
-      const engine = new Engine({ version: versionOf(loaded.sha256), model: loaded.model }, policy);
+      const engine = new Engine(versioned(loaded), policy);
       return pack({ json: referenceSnapshot(engine, decodeSplit(split.payload).split.validationText) });
     },
   };
