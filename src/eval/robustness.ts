@@ -62,9 +62,9 @@ function filterF1(filter: WordListFilter, examples: readonly Example[], texts: r
  * evidence, and their language decides which per-language features, calibration and
  * threshold score them: the identifier's accuracy on them is reported on its own.
  */
-export const SHORT_MESSAGE_CODE_POINTS = 20;
+const SHORT_MESSAGE_CODE_POINTS = 20;
 
-export function isShortMessage(text: string): boolean {
+function isShortMessage(text: string): boolean {
   return Array.from(text.trim()).length <= SHORT_MESSAGE_CODE_POINTS;
 }
 
