@@ -57,11 +57,7 @@ function filterF1(filter: WordListFilter, examples: readonly Example[], texts: r
   return binaryMetrics(texts.map((t) => (filter.flag(t) ? 1 : 0)), examples.map((e) => e.label)).f1;
 }
 
-/**
- * Messages this short ("lol", "shut up", "i love you") carry a few character n-grams of
- * evidence, and their language decides which per-language features, calibration and
- * threshold score them: the identifier's accuracy on them is reported on its own.
- */
+/** Language id on messages this short is reported on its own (why: the table's text in robustnessMarkdown). */
 const SHORT_MESSAGE_CODE_POINTS = 20;
 
 function isShortMessage(text: string): boolean {

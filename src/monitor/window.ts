@@ -51,7 +51,6 @@ export interface FeedbackRecordForMonitor {
   readonly score?: number;
 }
 
-
 /** A window frozen as JSON: what a reference needs (kept with a model, read back by the server). */
 export interface WindowSnapshot {
   readonly n: number;
