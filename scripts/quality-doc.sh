@@ -63,7 +63,7 @@ EXPL
 
 ## Functional tests
 
-Test splits average over whatever their annotators happened to collect. The functional tests (after HateCheck) ask one question each, in six languages, with sentences written for the purpose: negated hate, hate quoted to condemn it, identity groups named neutrally or warmly, profanity that attacks nobody, threats, disguised insults. Each sentence is judged on one category, as serving would flag it.
+Test splits average over whatever their annotators happened to collect. The functional tests (after HateCheck) ask one question each, in six languages, with sentences written for the purpose: negated hate, hate quoted to condemn it, identity groups named neutrally or warmly, profanity that attacks nobody, threats, disguised insults, everyday chat. Each sentence is judged on one category, as serving would flag it.
 
 FUNC
   cat "$tmp/functional.md"

@@ -3,7 +3,7 @@
  * functionality each, in six languages, that show what a model does right and wrong
  * for reasons a test split averages away — negation, quoting hate to condemn it,
  * identity terms in neutral or warm sentences, profanity that attacks nobody, threats
- * without insulting words, disguised spellings. Each case is judged on one category
+ * without insulting words, disguised spellings, everyday chat. Each case is judged on one category
  * (`abusive` or `hate`) as serving would flag it: its score against the review
  * threshold for the language detected.
  *
@@ -30,6 +30,7 @@ export const FUNCTIONALITIES: readonly Functionality[] = [
   { id: "identity_neutral", description: "neutral mentions of identity groups", category: "hate", flagged: false },
   { id: "identity_positive", description: "positive mentions of identity groups", category: "hate", flagged: false },
   { id: "profanity", description: "profanity that attacks nobody", category: "hate", flagged: false },
+  { id: "everyday", description: "everyday chat that attacks nobody (greetings, thanks, small talk)", category: "abusive", flagged: false },
 ];
 
 /** Per language: identity groups (plural, as the templates need them) and templates per functionality (`{g}`: a group). */
@@ -51,6 +52,7 @@ const SUITE: Readonly<Record<string, LanguageSuite>> = {
       identity_neutral: ["I met some {g} at the conference today", "the report counts how many {g} live in the city", "{g} were interviewed for the study"],
       identity_positive: ["{g} make this country better", "I love my {g} neighbours", "so proud of the {g} in our team"],
       profanity: ["holy shit, what a goal", "this fucking game is amazing", "damn, that was a good meal"],
+      everyday: ["how are you?", "see you tomorrow", "thanks, that helps a lot", "good morning everyone", "lol same here", "what time is the meeting?"],
     },
   },
   de: {
@@ -65,6 +67,7 @@ const SUITE: Readonly<Record<string, LanguageSuite>> = {
       identity_neutral: ["ich habe heute auf der Konferenz einige {g} getroffen", "der Bericht zählt, wie viele {g} in der Stadt leben", "für die Studie wurden {g} befragt"],
       identity_positive: ["{g} machen dieses Land besser", "ich mag unsere Nachbarn, die {g} sind", "wir sind stolz auf die {g} in unserem Team"],
       profanity: ["heilige Scheiße, was für ein Tor", "dieses verdammte Spiel ist großartig", "verdammt, das Essen war gut"],
+      everyday: ["wie geht's dir?", "bis morgen", "danke, das hilft mir sehr", "guten Morgen zusammen", "haha, ich auch", "wann ist das Treffen?"],
     },
   },
   fr: {
@@ -79,6 +82,7 @@ const SUITE: Readonly<Record<string, LanguageSuite>> = {
       identity_neutral: ["j'ai rencontré {g} du quartier à la conférence", "le rapport décrit comment {g} vivent dans la ville", "{g} ont été interrogés pour l'étude"],
       identity_positive: ["{g} rendent ce pays meilleur", "j'aime beaucoup {g} de mon quartier", "{g} de notre équipe nous rendent fiers"],
       profanity: ["putain, quel but", "ce putain de jeu est génial", "merde, c'était un bon repas"],
+      everyday: ["comment ça va ?", "à demain", "merci, ça m'aide beaucoup", "bonjour à tous", "mdr, moi aussi", "à quelle heure est la réunion ?"],
     },
   },
   pt: {
@@ -93,6 +97,7 @@ const SUITE: Readonly<Record<string, LanguageSuite>> = {
       identity_neutral: ["conheci alguns {g} na conferência hoje", "o relatório conta quantos {g} vivem na cidade", "{g} foram entrevistados para o estudo"],
       identity_positive: ["{g} tornam este país melhor", "adoro os meus vizinhos {g}", "temos orgulho dos {g} da nossa equipe"],
       profanity: ["puta merda, que golaço", "esse jogo do caralho é incrível", "porra, que comida boa"],
+      everyday: ["tudo bem com você?", "até amanhã", "obrigado, isso ajuda muito", "bom dia a todos", "kkkk eu também", "que horas é a reunião?"],
     },
   },
   tr: {
@@ -107,6 +112,7 @@ const SUITE: Readonly<Record<string, LanguageSuite>> = {
       identity_neutral: ["bugün konferansta {g} ile tanıştım", "rapor, şehirde yaşayan {g} hakkında", "araştırma için {g} ile görüşüldü"],
       identity_positive: ["{g} bu ülkeyi daha iyi yapıyor", "komşularımız arasında {g} var ve onları çok seviyoruz", "ekibimizdeki {g} ile gurur duyuyoruz"],
       profanity: ["hay sikeyim, ne gol ama", "bu lanet oyun harika", "kahretsin, yemek çok güzeldi"],
+      everyday: ["nasılsın?", "yarın görüşürüz", "teşekkürler, çok yardımcı oldu", "herkese günaydın", "haha ben de", "toplantı saat kaçta?"],
     },
   },
   ru: {
@@ -121,6 +127,7 @@ const SUITE: Readonly<Record<string, LanguageSuite>> = {
       identity_neutral: ["сегодня на конференции были {g}", "в отчёте говорится, что {g} составляют треть жителей города", "{g} приняли участие в исследовании"],
       identity_positive: ["{g} делают эту страну лучше", "наши соседи {g}, и мы их очень любим", "мы гордимся, что в нашей команде есть {g}"],
       profanity: ["охренеть, какой гол", "эта чёртова игра потрясающая", "блин, еда была отличная"],
+      everyday: ["как у тебя дела?", "до завтра", "спасибо, это очень помогло", "всем доброе утро", "ахах, я тоже", "во сколько встреча?"],
     },
   },
 };
@@ -233,7 +240,7 @@ export function functionalMarkdown(report: FunctionalReport, command: string): s
     "",
     weak,
     "",
-    "Why an n-gram model fails where it does: it scores words and letter sequences, not what a sentence does with them. A negation or a quotation keeps the hateful words, so \"X are not vermin\" and \"saying X are vermin is disgusting\" score like the hate they reject; identity terms that co-occur with hate in the training data raise the score of any sentence that names the group; a threat made of ordinary words (\"I will find you\") has no insulting word to catch; profanity is scored by how often it came with abuse in the data, not by whether anyone is attacked.",
+    "Why an n-gram model fails where it does: it scores words and letter sequences, not what a sentence does with them. A negation or a quotation keeps the hateful words, so \"X are not vermin\" and \"saying X are vermin is disgusting\" score like the hate they reject; identity terms that co-occur with hate in the training data raise the score of any sentence that names the group; a threat made of ordinary words (\"I will find you\") has no insulting word to catch; profanity is scored by how often it came with abuse in the data, not by whether anyone is attacked; a short message with few telling words scores near the share of abusive messages in its language's training data, which is high where the datasets were collected from abusive conversations (English, French), so a greeting can reach a review threshold chosen on data with that base rate.",
     "",
   ].join("\n");
 }

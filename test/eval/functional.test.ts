@@ -40,6 +40,9 @@ describe("the functional tests", () => {
     assert.ok(insult.byLang.en!.passRate >= 2 / 3, `${insult.byLang.en!.passRate}`);
     const markdown = functionalMarkdown(report, "test");
     assert.match(markdown, /\| negation: negated hate .* \| not hate \| \d+ \| \d+% \|/);
+    // Everyday chat is judged on the abusive category, where a greeting must not be flagged.
+    const everyday = cases.filter((c) => c.functionality === "everyday").length;
+    assert.match(markdown, new RegExp(`\\| everyday: everyday chat .* \\| not abusive \\| ${everyday} \\| \\d+% \\|`));
     const card = modelCard({ version: "fixture", sha256: "0".repeat(64), meta: {}, heads: ["abusive", "hate", "spam"], identifiable: ["en"], functional: report });
     assert.match(card.markdown, /## Functional tests/);
     assert.match(card.html, /<h2[^>]*>Functional tests<\/h2>/);
