@@ -10,6 +10,7 @@ import { Engine } from "../engine/engine.js";
 import { deletionMarkdown, deletionTest } from "../eval/deletion.js";
 import { cascadeMarkdown, evaluate, reportMarkdown } from "../eval/evaluate.js";
 import type { Decisions } from "../eval/metrics.js";
+import { baseRateMarkdown, baseRateTables } from "../eval/base-rate.js";
 import { evaluateReference, referenceMarkdown } from "../eval/reference.js";
 import { functionalMarkdown, runFunctional } from "../eval/functional.js";
 import { evaluateRobustness, robustnessMarkdown } from "../eval/robustness.js";
@@ -25,6 +26,7 @@ export interface EvalOptions {
   readonly deletion?: boolean;
   readonly stages?: boolean;
   readonly reference?: boolean;
+  readonly baseRate?: number;
   readonly wordlists?: boolean;
   readonly functional?: boolean;
   readonly json?: boolean;
@@ -70,15 +72,21 @@ export async function runEval(opts: EvalOptions): Promise<void> {
     markdown = [cascadeMarkdown(first!, second!, cascade!), ...[first!, second!, cascade!].map((r) => reportMarkdown(r, command))].join("\n");
     report = { first, second, cascade };
   } else {
-    // With the reference, both sides keep their row-by-row flags for the paired comparison.
-    const decisions = opts.reference ? { warden: new Map<string, Decisions>(), reference: new Map<string, Decisions>() } : null;
-    const quality = evaluate(engine, files, opts.limit, "auto", decisions?.warden);
+    // The reference's paired comparison and the base rate both read the row-by-row flags.
+    const flags = opts.reference || opts.baseRate !== undefined ? new Map<string, Decisions>() : undefined;
+    const quality = evaluate(engine, files, opts.limit, "auto", flags);
     markdown = reportMarkdown(quality, command);
     report = quality;
-    if (decisions) {
+    if (opts.reference) {
+      const decisions = { warden: flags!, reference: new Map<string, Decisions>() };
       const reference = evaluateReference(files, opts.limit, true, decisions.reference);
       markdown += "\n" + referenceMarkdown(quality.datasets, reference, decisions);
-      report = { ...quality, reference };
+      report = { ...(report as object), reference };
+    }
+    if (opts.baseRate !== undefined) {
+      const baseRate = baseRateTables(quality.datasets, flags!, opts.baseRate);
+      markdown += "\n" + baseRateMarkdown(baseRate, quality.model);
+      report = { ...(report as object), baseRate };
     }
   }
   if (opts.markdown) writeFileSync(opts.markdown, markdown);

@@ -17,7 +17,7 @@ import type { EvalOptions } from "./eval.js";
 import { registerExperimentCommands } from "./experiment.js";
 import { progressReporter } from "./progress.js";
 import type { ReportOptions } from "./report.js";
-import { codeVersion, dataDirOption, parsePositiveInt, storeOption, withRegistry } from "./shared.js";
+import { codeVersion, dataDirOption, parsePositiveInt, parseShare, storeOption, withRegistry } from "./shared.js";
 import { registerLoopCommands } from "./loop.js";
 import { registerWorkerCommand } from "./worker.js";
 
@@ -103,8 +103,9 @@ function buildProgram(): Command {
     .option("--deletion", "the deletion test of the explanations on flagged messages (first --limit rows, default 1000)")
     .option("--stages", "the cascade's stages side by side: stage 1 alone, stage 2 alone, the cascade, and the share it sends to stage 2")
     .option("--reference", "also train the reference TF-IDF logistic regression on each dataset's train split and compare (slow: minutes)")
+    .option("--base-rate <share>", "also the flags' precision, F1 and share of traffic flagged on a platform where this share of messages is positive (0.05: 5%)", (v) => parseShare(v, "--base-rate"))
     .option("--wordlists", "the npm word-list filters beside the model: F1, ROC AUC, PR AUC and ECE per dataset and per language (one filter takes about a millisecond a message)")
-    .option("--functional", "the functional tests instead (negation, counter-speech, identity mentions, profanity, threats, disguised spellings; six languages; no data needed)")
+    .option("--functional", "the functional tests instead (negation, counter-speech, identity mentions, profanity, threats, disguised spellings, everyday chat; six languages; no data needed)")
     .option("--json", "print JSON instead of Markdown")
     .option("--markdown <file>", "also write the Markdown report to this file")
     .option("--config <file>", "config file (JSON)")

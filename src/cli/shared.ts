@@ -42,6 +42,13 @@ export function parsePositiveInt(value: string, name: string): number {
   return n;
 }
 
+/** A share strictly between 0 and 1 (a usage error, exit 2, otherwise). */
+export function parseShare(value: string, name: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n < 1)) throw new CommanderError(2, "warden.usage", `${name} must be a share between 0 and 1 (exclusive). Got ${value}.`);
+  return n;
+}
+
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 /** The git commit of the code, and whether tracked files differ from it (lineage). */
