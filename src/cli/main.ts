@@ -150,6 +150,7 @@ function buildProgram(): Command {
     .option("--data <paths...>", "test splits to report on (folders' test.jsonl)")
     .option("--limit <n>", "use only the first N rows of each test split", (v) => parsePositiveInt(v, "--limit"))
     .option("--attacks", "with --data: also measure robustness per attack family (slower)")
+    .option("--base-rate <share>", "with --data: the share of positive messages on the platform the card speaks to, to say what the test precision becomes there", (v) => parseShare(v, "--base-rate"), 0.05)
     .option("--config <file>", "config file (JSON)")
     .addOption(dataDirOption())
     .action(async (opts: ReportOptions) => (await import("./report.js")).runReport(opts));

@@ -16,6 +16,7 @@ export interface ReportOptions {
   readonly data?: string[];
   readonly limit?: number;
   readonly attacks?: boolean;
+  readonly baseRate: number;
   readonly config?: string;
   readonly dataDir: string;
 }
@@ -32,7 +33,7 @@ export async function runReport(opts: ReportOptions): Promise<void> {
     meta: loaded.meta,
     heads: loaded.model.classifier.heads,
     identifiable: loaded.model.language.labels,
-    ...(files ? { evaluation: { report: evaluate(engine, files, opts.limit), facts: cardFacts(engine, files, opts.limit), command } } : {}),
+    ...(files ? { evaluation: { report: evaluate(engine, files, opts.limit), facts: cardFacts(engine, files, opts.limit), command, baseRate: opts.baseRate } } : {}),
     ...(files && opts.attacks ? { robustness: robustnessSummary(engine, files, opts.limit, command) } : {}),
     functional: runFunctional(engine),
   });

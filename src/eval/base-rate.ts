@@ -59,15 +59,20 @@ function rates(all: readonly Decisions[]): { recall: number; falsePositiveRate: 
   return { recall: positives > 0 ? tp / positives : NaN, falsePositiveRate: negatives > 0 ? fp / negatives : NaN };
 }
 
-/** Precision, F1 and the share of traffic flagged when a share `rate` of messages is positive, from the flags' recall and false-positive rate. */
-export function atBaseRate(name: string, lang: string, task: string, decisions: readonly Decisions[], rate: number): BaseRateRow {
-  const { recall, falsePositiveRate } = rates(decisions);
+/** The share of traffic flagged, precision and F1 when a share `rate` of messages is positive, from the flags' recall and false-positive rate. */
+export function shiftedToBaseRate(recall: number, falsePositiveRate: number, rate: number): { flaggedShare: number; precision: number; f1: number } {
   const truePositives = rate * recall;
   const flaggedShare = truePositives + (1 - rate) * falsePositiveRate;
   const precision = flaggedShare > 0 ? truePositives / flaggedShare : 0;
   // F1 = 2·tp / (2·tp + fp + fn), in shares of traffic: tp + fp is the share flagged, tp + fn the base rate.
   const f1 = truePositives > 0 ? (2 * truePositives) / (flaggedShare + rate) : 0;
-  return { name, lang, task, recall, falsePositiveRate, flaggedShare, precision, f1 };
+  return { flaggedShare, precision, f1 };
+}
+
+/** One row: `decisions` pooled, shifted to the base rate. */
+export function atBaseRate(name: string, lang: string, task: string, decisions: readonly Decisions[], rate: number): BaseRateRow {
+  const { recall, falsePositiveRate } = rates(decisions);
+  return { name, lang, task, recall, falsePositiveRate, ...shiftedToBaseRate(recall, falsePositiveRate, rate) };
 }
 
 /** Per dataset (its flags as `decisions` holds them) and per language. */

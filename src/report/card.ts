@@ -5,6 +5,7 @@
  * text, what happens when it is wrong, and its lineage. The first screen is written for
  * a reader who is no ML expert.
  */
+import { shiftedToBaseRate } from "../eval/base-rate.js";
 import type { EvalReport, EvalRow } from "../eval/evaluate.js";
 import type { BinaryMetrics } from "../eval/metrics.js";
 import { code, figure, heading, list, paragraph, table, toHtml, toMarkdown, type Block } from "./document.js";
@@ -36,7 +37,13 @@ export interface CardInput {
   /** The languages its identifier knows (a superset of those its datasets teach it to classify). */
   readonly identifiable: readonly string[];
   /** Test-split figures, when the card was made with data. */
-  readonly evaluation?: { report: EvalReport; facts: CardFacts; command: string };
+  readonly evaluation?: {
+    report: EvalReport;
+    facts: CardFacts;
+    command: string;
+    /** A platform's share of positive messages, to say what the test precision becomes there (eval/base-rate.ts). */
+    baseRate: number;
+  };
   /** Mean F1 drop (points) per attack family, when measured. */
   readonly robustness?: { familyDrop: Record<string, number>; descriptions: Record<string, string>; command: string };
   /** The functional tests (eval/functional.ts), when run. */
@@ -99,7 +106,7 @@ function firstScreen(input: CardInput): Block[] {
       "Every dataset has its own idea of what counts as abusive; the model learned an average of them per language. On messages unlike its training data (another platform, another topic) expect more mistakes than the tables show.",
       ...(weak.length > 0 ? [`In ${weak.map((l) => `${l.name} (F1 ${f3(l.f1)})`).join(", ")} it is wrong too often to act alone: send its flags there to human review rather than blocking.`] : []),
       ...(identifiedOnly.length > 0 ? [`In ${identifiedOnly.join(", ")} it has no training data at all.`] : []),
-      "A score is a probability only on data like its test sets: if the share of abusive messages on your platform is much lower, more of its flags will be false alarms. Watch the monitoring page and reviewers' feedback.",
+      "A score is a probability only on data like its test sets: if the share of abusive messages on your platform is much lower, more of its flags will be false alarms (\"Thresholds and what they mean\" says how many). Watch the monitoring page and reviewers' feedback.",
     ]),
   );
   return blocks;
@@ -108,7 +115,12 @@ function firstScreen(input: CardInput): Block[] {
 /** Below this many messages a share per 100 would overstate what is known: say the counts. */
 const FEW = 20;
 
-function thresholdSentence(t: ThresholdFact): string {
+/** Of 100 messages flagged for review on a platform where a share `rate` is positive: the test split's recall and false-positive rate shifted there; null where too few were flagged to say. */
+function precisionAtBaseRate(t: ThresholdFact, rate: number): number | null {
+  return t.flaggedCount < FEW || t.reviewFalsePositiveRate === null ? null : shiftedToBaseRate(t.reviewRecall, t.reviewFalsePositiveRate, rate).precision;
+}
+
+function thresholdSentence(t: ThresholdFact, rate: number): string {
   const w = what(t.category);
   const share = (count: number, precision: number | null, recall: number, verb: string): string =>
     count === 0
@@ -116,7 +128,9 @@ function thresholdSentence(t: ThresholdFact): string {
       : count < FEW
         ? `it ${verb === "blocks" ? "blocked" : "flagged"} only ${count} test messages, ${Math.round((precision ?? 0) * count)} of them truly ${w}`
         : `of 100 messages it ${verb}, about ${per100(precision)} are truly ${w}, and it ${verb} ${per100(recall)} of every 100 ${w} messages`;
-  return `**${t.category}, ${t.lang}** (${t.n} test messages, ${t.positives} ${w}): ${share(t.blockedCount, t.blockPrecision, t.blockRecall, "blocks")}; counting review too, ${share(t.flaggedCount, t.reviewPrecision, t.reviewRecall, "flags")}.`;
+  const shifted = precisionAtBaseRate(t, rate);
+  const platform = shifted === null ? "" : ` Where ${per100(rate)} in 100 messages are ${w}, about ${per100(shifted)} of 100 it flags would be.`;
+  return `**${t.category}, ${t.lang}** (${t.n} test messages, ${t.positives} ${w}): ${share(t.blockedCount, t.blockPrecision, t.blockRecall, "blocks")}; counting review too, ${share(t.flaggedCount, t.reviewPrecision, t.reviewRecall, "flags")}.${platform}`;
 }
 
 function body(input: CardInput): Block[] {
@@ -173,13 +187,16 @@ function body(input: CardInput): Block[] {
     blocks.push(
       heading(2, "Thresholds and what they mean"),
       paragraph(
-        `A message is **sent to review** when a category's probability reaches its review threshold (chosen per language on held-out training data), and **blocked** when it reaches the block threshold.${hasStage2(input.meta) ? " The thresholds below are the first stage's (the second has its own); the precision and recall are of the answers as served." : ""} In plain words, on the test data:`,
+        `A message is **sent to review** when a category's probability reaches its review threshold (chosen per language on held-out training data), and **blocked** when it reaches the block threshold.${hasStage2(input.meta) ? " The thresholds below are the first stage's (the second has its own); the precision and recall are of the answers as served." : ""} In plain words, on the test data (each item counts its abusive messages: in several languages they are half or more). The last sentence of each item says what the review precision becomes on a platform where only ${per100(ev.baseRate)} in 100 messages are abusive (hateful, spam), if each kind of message looks as it does in the test data: the threshold flags the same share of innocent messages, and there are many more of them.`,
       ),
-      list(ev.facts.thresholds.map(thresholdSentence)),
+      list(ev.facts.thresholds.map((t) => thresholdSentence(t, ev.baseRate))),
       table(
-        ["category", "language", "review threshold", "block threshold", "precision at review", "recall at review", "precision at block", "recall at block"],
-        ev.facts.thresholds.map((t) => [t.category, t.lang, f3(t.review), f3(t.block), t.reviewPrecision === null ? "–" : f3(t.reviewPrecision), f3(t.reviewRecall), t.blockPrecision === null ? "–" : f3(t.blockPrecision), f3(t.blockRecall)]),
-        [false, false, true, true, true, true, true, true],
+        ["category", "language", "review threshold", "block threshold", "precision at review", "recall at review", "precision at block", "recall at block", `precision at review where ${per100(ev.baseRate)}% are positive`],
+        ev.facts.thresholds.map((t) => {
+          const shifted = precisionAtBaseRate(t, ev.baseRate);
+          return [t.category, t.lang, f3(t.review), f3(t.block), t.reviewPrecision === null ? "–" : f3(t.reviewPrecision), f3(t.reviewRecall), t.blockPrecision === null ? "–" : f3(t.blockPrecision), f3(t.blockRecall), shifted === null ? "–" : f3(shifted)];
+        }),
+        [false, false, true, true, true, true, true, true, true],
       ),
       heading(2, "Calibration"),
       paragraph("When the model says 0.8, about 80 of 100 such messages should truly be flaggable. The plot groups test messages by their probability and shows the share that really were; points on the dashed diagonal are perfectly calibrated. The expected calibration error (ECE) is the average gap, in probability units."),

@@ -18,6 +18,8 @@ export interface ThresholdFact {
   /** Of the messages at or above the threshold, the share truly positive (null when none). */
   readonly reviewPrecision: number | null;
   readonly reviewRecall: number;
+  /** Of the negative test messages, the share at or above the review threshold (null when there are none). */
+  readonly reviewFalsePositiveRate: number | null;
   readonly blockPrecision: number | null;
   readonly blockRecall: number;
   /** How many test messages reached each threshold (a precision from a handful says little). */
@@ -53,10 +55,11 @@ export function cardFacts(engine: Engine, files: readonly DatasetFile[], limit?:
     .sort((a, b) => (a.category + a.lang < b.category + b.lang ? -1 : 1))
     .map(({ category, lang, rows }) => {
       const positives = rows.filter((r) => r.label > 0).length;
-      const at = (pick: "review" | "block"): { precision: number | null; recall: number; count: number } => {
+      const negatives = rows.length - positives;
+      const at = (pick: "review" | "block"): { precision: number | null; recall: number; falsePositiveRate: number | null; count: number } => {
         const flagged = rows.filter((r) => r.score >= r[pick]);
         const tp = flagged.filter((r) => r.label > 0).length;
-        return { precision: flagged.length ? tp / flagged.length : null, recall: positives ? tp / positives : 0, count: flagged.length };
+        return { precision: flagged.length ? tp / flagged.length : null, recall: positives ? tp / positives : 0, falsePositiveRate: negatives ? (flagged.length - tp) / negatives : null, count: flagged.length };
       };
       const review = at("review");
       const block = at("block");
@@ -69,6 +72,7 @@ export function cardFacts(engine: Engine, files: readonly DatasetFile[], limit?:
         block: engine.blockThreshold(category, lang),
         reviewPrecision: review.precision,
         reviewRecall: review.recall,
+        reviewFalsePositiveRate: review.falsePositiveRate,
         blockPrecision: block.precision,
         blockRecall: block.recall,
         flaggedCount: review.count,

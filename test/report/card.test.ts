@@ -43,7 +43,7 @@ describe("the model card", () => {
     },
     heads: engine.categories,
     identifiable: artifact.model.language.labels,
-    evaluation: { report: evaluate(engine, files), facts: cardFacts(engine, files), command: "warden report --data fixture" },
+    evaluation: { report: evaluate(engine, files), facts: cardFacts(engine, files), command: "warden report --data fixture", baseRate: 0.05 },
   };
   const card = modelCard(input);
 
@@ -57,6 +57,24 @@ describe("the model card", () => {
     assert.match(card.html, /<svg[^>]*aria-label="calibration plot"[\s\S]*<circle/);
     assert.match(card.markdown, /expected calibration error/);
     assert.match(card.markdown, /\*\*abusive, en\*\* \(\d+ test messages, \d+ abusive\): (of 100 messages it blocks, about \d+ are truly abusive|it blocked only \d+ test messages|no test message reached)/);
+  });
+
+  it("counts the innocent test messages each review threshold flags", () => {
+    for (const t of input.evaluation.facts.thresholds) {
+      const flaggedPositives = Math.round((t.reviewPrecision ?? 0) * t.flaggedCount);
+      assert.equal(t.reviewFalsePositiveRate, t.n > t.positives ? (t.flaggedCount - flaggedPositives) / (t.n - t.positives) : null);
+    }
+  });
+
+  it("says what a test precision becomes on a platform where positives are rarer, only where enough messages were flagged", () => {
+    const fact = { category: "abusive", lang: "en", n: 200, positives: 100, review: 0.4, block: 0.9, reviewPrecision: 0.8, reviewRecall: 0.8, reviewFalsePositiveRate: 0.2, blockPrecision: 0.95, blockRecall: 0.3, flaggedCount: 100, blockedCount: 32 };
+    const few = { ...fact, lang: "de", flaggedCount: 10 };
+    const shifted = modelCard({ ...input, evaluation: { ...input.evaluation, facts: { limit: null, thresholds: [fact, few], calibration: [] } } });
+    // 5% positive: 0.05 · 0.8 caught, 0.95 · 0.2 innocent flagged, so 0.04 / 0.23 of the flags are right.
+    assert.match(shifted.markdown, /\*\*abusive, en\*\*.* Where 5 in 100 messages are abusive, about 17 of 100 it flags would be\./);
+    assert.match(shifted.markdown, /\| abusive \| en \| 0\.400 \| 0\.900 \| 0\.800 \| 0\.800 \| 0\.950 \| 0\.300 \| 0\.174 \|/);
+    assert.doesNotMatch(shifted.markdown, /\*\*abusive, de\*\*.* Where 5 in 100/);
+    assert.match(shifted.markdown, /\| abusive \| de \| .* \| – \|/);
   });
 
   it("names its data with licences and its lineage, and escapes what the data says", () => {
