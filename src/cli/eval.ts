@@ -37,6 +37,9 @@ export interface EvalOptions {
 
 export async function runEval(opts: EvalOptions): Promise<void> {
   if (!opts.data && !opts.functional) throw new CommanderError(2, "warden.usage", "warden eval: --data is required (except with --functional).");
+  if (opts.baseRate !== undefined && (opts.functional || opts.deletion || opts.attacks || opts.wordlists || opts.stages)) {
+    throw new CommanderError(2, "warden.usage", "warden eval: --base-rate goes with the plain report or --reference, not with --functional, --deletion, --attacks, --wordlists or --stages.");
+  }
   const config = loadConfig(opts.config);
   const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
   const engine = new Engine(loaded, config.policy);

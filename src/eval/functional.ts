@@ -3,9 +3,9 @@
  * functionality each, in six languages, that show what a model does right and wrong
  * for reasons a test split averages away — negation, quoting hate to condemn it,
  * identity terms in neutral or warm sentences, profanity that attacks nobody, threats
- * without insulting words, disguised spellings, everyday chat. Each case is judged on one category
- * (`abusive` or `hate`) as serving would flag it: its score against the review
- * threshold for the language detected.
+ * without insulting words, disguised spellings, everyday chat. Each case is judged on
+ * one category (`abusive` or `hate`) as serving would flag it: its score against the
+ * review threshold for the language detected.
  *
  * The templates were written for this suite and are never trained on.
  */

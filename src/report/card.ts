@@ -57,6 +57,8 @@ function hasStage2(meta: Record<string, unknown>): boolean {
 
 const f3 = (x: number): string => (Number.isNaN(x) ? "–" : x.toFixed(3));
 const per100 = (x: number | null): string => (x === null ? "–" : `${Math.round(100 * x)}`);
+/** A share of traffic per 100, to a tenth (a base rate of 2.5% is not 3 in 100). */
+const rateIn100 = (x: number): string => `${Math.round(1000 * x) / 10}`;
 /** How a category reads in a sentence. */
 const WHAT: Record<string, string> = { abusive: "abusive", hate: "hateful", spam: "spam" };
 const what = (c: string): string => WHAT[c] ?? c;
@@ -129,7 +131,7 @@ function thresholdSentence(t: ThresholdFact, rate: number): string {
         ? `it ${verb === "blocks" ? "blocked" : "flagged"} only ${count} test messages, ${Math.round((precision ?? 0) * count)} of them truly ${w}`
         : `of 100 messages it ${verb}, about ${per100(precision)} are truly ${w}, and it ${verb} ${per100(recall)} of every 100 ${w} messages`;
   const shifted = precisionAtBaseRate(t, rate);
-  const platform = shifted === null ? "" : ` Where ${per100(rate)} in 100 messages are ${w}, about ${per100(shifted)} of 100 it flags would be.`;
+  const platform = shifted === null ? "" : ` Where ${rateIn100(rate)} in 100 messages are ${w}, about ${per100(shifted)} of 100 it flags would be.`;
   return `**${t.category}, ${t.lang}** (${t.n} test messages, ${t.positives} ${w}): ${share(t.blockedCount, t.blockPrecision, t.blockRecall, "blocks")}; counting review too, ${share(t.flaggedCount, t.reviewPrecision, t.reviewRecall, "flags")}.${platform}`;
 }
 
@@ -187,11 +189,11 @@ function body(input: CardInput): Block[] {
     blocks.push(
       heading(2, "Thresholds and what they mean"),
       paragraph(
-        `A message is **sent to review** when a category's probability reaches its review threshold (chosen per language on held-out training data), and **blocked** when it reaches the block threshold.${hasStage2(input.meta) ? " The thresholds below are the first stage's (the second has its own); the precision and recall are of the answers as served." : ""} In plain words, on the test data (each item counts its abusive messages: in several languages they are half or more). The last sentence of each item says what the review precision becomes on a platform where only ${per100(ev.baseRate)} in 100 messages are abusive (hateful, spam), if each kind of message looks as it does in the test data: the threshold flags the same share of innocent messages, and there are many more of them.`,
+        `A message is **sent to review** when a category's probability reaches its review threshold (chosen per language on held-out training data), and **blocked** when it reaches the block threshold.${hasStage2(input.meta) ? " The thresholds below are the first stage's (the second has its own); the precision and recall are of the answers as served." : ""} In plain words, on the test data (each item counts its abusive messages: in several languages they are half or more). The last sentence of each item says what the review precision becomes on a platform where only ${rateIn100(ev.baseRate)} in 100 messages are abusive (hateful, spam), if each kind of message looks as it does in the test data: the threshold flags the same share of innocent messages, and there are many more of them.`,
       ),
       list(ev.facts.thresholds.map((t) => thresholdSentence(t, ev.baseRate))),
       table(
-        ["category", "language", "review threshold", "block threshold", "precision at review", "recall at review", "precision at block", "recall at block", `precision at review where ${per100(ev.baseRate)}% are positive`],
+        ["category", "language", "review threshold", "block threshold", "precision at review", "recall at review", "precision at block", "recall at block", `precision at review where ${rateIn100(ev.baseRate)}% are positive`],
         ev.facts.thresholds.map((t) => {
           const shifted = precisionAtBaseRate(t, ev.baseRate);
           return [t.category, t.lang, f3(t.review), f3(t.block), t.reviewPrecision === null ? "–" : f3(t.reviewPrecision), f3(t.reviewRecall), t.blockPrecision === null ? "–" : f3(t.blockPrecision), f3(t.blockRecall), shifted === null ? "–" : f3(shifted)];

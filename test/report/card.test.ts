@@ -75,6 +75,8 @@ describe("the model card", () => {
     assert.match(shifted.markdown, /\| abusive \| en \| 0\.400 \| 0\.900 \| 0\.800 \| 0\.800 \| 0\.950 \| 0\.300 \| 0\.174 \|/);
     assert.doesNotMatch(shifted.markdown, /\*\*abusive, de\*\*.* Where 5 in 100/);
     assert.match(shifted.markdown, /\| abusive \| de \| .* \| – \|/);
+    const rarer = modelCard({ ...input, evaluation: { ...input.evaluation, baseRate: 0.025, facts: { limit: null, thresholds: [fact], calibration: [] } } });
+    assert.match(rarer.markdown, /Where 2\.5 in 100 messages are abusive, about 9 of 100 it flags would be\./);
   });
 
   it("names its data with licences and its lineage, and escapes what the data says", () => {
