@@ -9,6 +9,7 @@
  * test split, only the mix changes; then recall and the false-positive rate carry over,
  * and precision, F1 and the share of traffic flagged follow from the rate.
  */
+import { tally, type Confusion } from "../stats/confusion.js";
 import type { Decisions } from "./metrics.js";
 
 export interface BaseRateRow {
@@ -44,19 +45,9 @@ export interface NamedDataset {
 }
 
 function rates(all: readonly Decisions[]): { recall: number; falsePositiveRate: number } {
-  let tp = 0, positives = 0, fp = 0, negatives = 0;
-  for (const d of all) {
-    for (let i = 0; i < d.labels.length; i++) {
-      if (d.labels[i]) {
-        positives++;
-        tp += d.flagged[i]!;
-      } else {
-        negatives++;
-        fp += d.flagged[i]!;
-      }
-    }
-  }
-  return { recall: positives > 0 ? tp / positives : NaN, falsePositiveRate: negatives > 0 ? fp / negatives : NaN };
+  const c: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  for (const d of all) for (let i = 0; i < d.labels.length; i++) tally(c, d.flagged[i] === 1, d.labels[i] ? 1 : 0);
+  return { recall: c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : NaN, falsePositiveRate: c.fp + c.tn > 0 ? c.fp / (c.fp + c.tn) : NaN };
 }
 
 /** The share of traffic flagged, precision and F1 when a share `rate` of messages is positive, from the flags' recall and false-positive rate. */
