@@ -69,15 +69,18 @@ const Training = z
   .strict();
 
 const Threshold = z.object({ review: z.number().min(0).max(1).optional(), block: z.number().min(0).max(1).optional() }).strict();
+/** A category's thresholds, and per language thresholds that take their place for that language's messages. */
+const CategoryThresholds = Threshold.extend({ languages: z.record(z.string(), Threshold).optional() }).strict();
 
 const Policy = z
   .object({
     /**
      * Per category: a score at or above `review` is flagged for review, at or above
-     * `block` is blocked. Without `review`, the model's validated threshold for the
-     * text's language applies; without `block`, `policy.block`.
+     * `block` is blocked; `languages` sets them for one detected language. Without
+     * `review`, the model's validated threshold for the text's language applies; without
+     * `block`, `policy.block`.
      */
-    thresholds: z.record(z.string(), Threshold).default({}),
+    thresholds: z.record(z.string(), CategoryThresholds).default({}),
     block: z.number().min(0).max(1).default(0.9),
   })
   .strict();

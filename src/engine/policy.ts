@@ -1,8 +1,9 @@
 /**
  * The moderation policy: per-category thresholds turn calibrated probabilities into
- * an action. A category's review threshold is the configured one, else the model's
- * validated threshold for the text's language; its block threshold is the configured
- * one, else `policy.block`. `score` is the highest probability among the categories;
+ * an action. A category's review threshold is the one configured for the text's
+ * language, else the one configured for the category, else the model's validated
+ * threshold for the text's language; its block threshold is the one configured for the
+ * language, else for the category, else `policy.block`. `score` is the highest probability among the categories;
  * the action is the strongest one any category reaches.
  */
 import type { PolicyConfig } from "../config.js";
@@ -28,9 +29,17 @@ export interface Decision {
   readonly top: number;
 }
 
+/** Configured thresholds per head (undefined where not configured). */
+interface Configured {
+  readonly review: Array<number | undefined>;
+  readonly block: Array<number | undefined>;
+}
+
 export class Policy {
   private readonly review: Array<number | undefined>;
   private readonly block: Float64Array;
+  /** Per language, where any category configures thresholds for it. */
+  private readonly byLanguage = new Map<string, Configured>();
 
   constructor(
     private readonly model: LinearModel,
@@ -39,16 +48,27 @@ export class Policy {
     const categories = model.heads;
     this.review = categories.map((c) => config.thresholds[c]?.review);
     this.block = Float64Array.from(categories, (c) => config.thresholds[c]?.block ?? config.block);
+    const langs = new Set(categories.flatMap((c) => Object.keys(config.thresholds[c]?.languages ?? {})));
+    for (const lang of langs) {
+      this.byLanguage.set(lang, {
+        review: categories.map((c) => config.thresholds[c]?.languages?.[lang]?.review),
+        block: categories.map((c) => config.thresholds[c]?.languages?.[lang]?.block),
+      });
+    }
   }
 
   /** The score at or above which `category` is flagged for text in `lang`. */
   reviewThreshold(head: number, lang: string): number {
-    return this.review[head] ?? this.model.thresholdFor(head, lang);
+    return this.configured(lang)?.review[head] ?? this.review[head] ?? this.model.thresholdFor(head, lang);
   }
 
   /** The score at or above which `head` blocks (never below its review threshold). */
   blockThreshold(head: number, lang: string): number {
-    return Math.max(this.block[head]!, this.reviewThreshold(head, lang));
+    return Math.max(this.configured(lang)?.block[head] ?? this.block[head]!, this.reviewThreshold(head, lang));
+  }
+
+  private configured(lang: string): Configured | undefined {
+    return this.byLanguage.size > 0 ? this.byLanguage.get(lang) : undefined;
   }
 
   decide(probabilities: ArrayLike<number>, lang: string): Decision {
