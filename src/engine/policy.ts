@@ -3,8 +3,8 @@
  * an action. A category's review threshold is the one configured for the text's
  * language, else the one configured for the category, else the model's validated
  * threshold for the text's language; its block threshold is the one configured for the
- * language, else for the category, else `policy.block`. `score` is the highest probability among the categories;
- * the action is the strongest one any category reaches.
+ * language, else for the category, else `policy.block`. `score` is the highest
+ * probability among the categories; the action is the strongest one any category reaches.
  */
 import type { PolicyConfig } from "../config.js";
 import type { LinearModel } from "../model/linear.js";
