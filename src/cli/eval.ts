@@ -46,7 +46,7 @@ export async function runEval(opts: EvalOptions): Promise<void> {
   const files = opts.data ? resolveDatasets(opts.data, "test") : [];
   const command = `warden eval ${process.argv.slice(3).join(" ")}`;
   let markdown: string;
-  let report: unknown;
+  let report: object;
   if (opts.functional) {
     const functional = runFunctional(engine);
     markdown = functionalMarkdown(functional, command);
@@ -84,12 +84,12 @@ export async function runEval(opts: EvalOptions): Promise<void> {
       const decisions = { warden: flags!, reference: new Map<string, Decisions>() };
       const reference = evaluateReference(files, opts.limit, true, decisions.reference);
       markdown += "\n" + referenceMarkdown(quality.datasets, reference, decisions);
-      report = { ...(report as object), reference };
+      report = { ...report, reference };
     }
     if (opts.baseRate !== undefined) {
       const baseRate = baseRateTables(quality.datasets, flags!, opts.baseRate);
       markdown += "\n" + baseRateMarkdown(baseRate, quality.model);
-      report = { ...(report as object), baseRate };
+      report = { ...report, baseRate };
     }
   }
   if (opts.markdown) writeFileSync(opts.markdown, markdown);
