@@ -68,7 +68,18 @@ const Training = z
   })
   .strict();
 
-const Threshold = z.object({ review: z.number().min(0).max(1).optional(), block: z.number().min(0).max(1).optional() }).strict();
+const Threshold = z
+  .object({
+    review: z.number().min(0).max(1).optional(),
+    block: z.number().min(0).max(1).optional(),
+    /**
+     * The share of this deployment's messages that are positive for the category: where
+     * `review` or `block` is not set, they are chosen for it from the model's validation
+     * score profile (engine/base-rates.ts).
+     */
+    baseRate: z.number().gt(0).lt(1).optional(),
+  })
+  .strict();
 /** A category's thresholds, and per language thresholds that take their place for that language's messages. */
 const CategoryThresholds = Threshold.extend({ languages: z.record(z.string(), Threshold).optional() }).strict();
 
@@ -77,8 +88,9 @@ const Policy = z
     /**
      * Per category: a score at or above `review` is flagged for review, at or above
      * `block` is blocked; `languages` sets them for one detected language. Without
-     * `review`, the model's validated threshold for the text's language applies; without
-     * `block`, `policy.block`.
+     * `review`, the one chosen for `baseRate`, else the model's validated threshold for the
+     * text's language applies; without `block`, the one chosen for `baseRate`, else
+     * `policy.block`.
      */
     thresholds: z.record(z.string(), CategoryThresholds).default({}),
     block: z.number().min(0).max(1).default(0.9),

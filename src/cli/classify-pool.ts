@@ -16,6 +16,8 @@ export interface PoolModel {
   readonly path: string;
   /** The sha256 the registry recorded for it; null for the shipped model, whose bytes are its identity. */
   readonly sha256: string | null;
+  /** Its validation score profile's file, which each worker reads (null when it has none). */
+  readonly profilePath: string | null;
 }
 
 /** What a worker is started with. */

@@ -12,8 +12,10 @@
 import type { PolicyConfig } from "../config.js";
 import { FeatureExtractor, SparseVector } from "../features/extract.js";
 import { languageNamespace, logOddsDistance, type WardenModel } from "../model/bundle.js";
+import type { ScoreProfile } from "../model/profile.js";
 import type { LinearModel } from "../model/linear.js";
 import { evasionFlags, normalize, normalizeText, type Normalized, type NormalizedText } from "../text/normalize.js";
+import { resolveBaseRates } from "./base-rates.js";
 import { Attributor, type Span } from "./explain.js";
 import { Policy, type Action, type Decision } from "./policy.js";
 import { reasonFor } from "./reason.js";
@@ -82,6 +84,8 @@ export type StageChoice = "auto" | "first" | "second";
 export interface LoadedModel {
   readonly version: string;
   readonly model: WardenModel;
+  /** Its validation score profile, where one was kept (needed by a policy with a base rate). */
+  readonly profile?: ScoreProfile | null;
 }
 
 /** The names answers give their stage by. */
@@ -149,9 +153,11 @@ export class Engine {
   constructor(loaded: LoadedModel, policy: PolicyConfig) {
     this.version = loaded.version;
     this.model = loaded.model;
-    this.first = new Stage(STAGE_FIRST, loaded.model.classifier, policy);
+    // Both stages' scores are calibrated probabilities, so one set of thresholds serves both.
+    const resolved = resolveBaseRates(policy, loaded.profile ?? null, loaded.version);
+    this.first = new Stage(STAGE_FIRST, loaded.model.classifier, resolved);
     const stage2 = loaded.model.stage2;
-    this.second = stage2 ? new Stage(STAGE_SECOND, stage2.classifier, policy) : null;
+    this.second = stage2 ? new Stage(STAGE_SECOND, stage2.classifier, resolved) : null;
     this.band = stage2?.band ?? 0;
   }
 

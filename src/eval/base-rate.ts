@@ -6,10 +6,10 @@
  * of messages are abusive sees the same share of its innocent messages flagged (the
  * false-positive rate) against far fewer abusive ones, so most of its review queue is
  * innocent. The figures assume label shift: each class's messages look as they do in the
- * test split, only the mix changes; then recall and the false-positive rate carry over,
- * and precision, F1 and the share of traffic flagged follow from the rate.
+ * test split, only the mix changes (stats/label-shift.ts).
  */
 import { tally, type Confusion } from "../stats/confusion.js";
+import { shiftedToBaseRate } from "../stats/label-shift.js";
 import type { Decisions } from "./metrics.js";
 
 export interface BaseRateRow {
@@ -48,16 +48,6 @@ function rates(all: readonly Decisions[]): { recall: number; falsePositiveRate: 
   const c: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
   for (const d of all) for (let i = 0; i < d.labels.length; i++) tally(c, d.flagged[i] === 1, d.labels[i] ? 1 : 0);
   return { recall: c.tp + c.fn > 0 ? c.tp / (c.tp + c.fn) : NaN, falsePositiveRate: c.fp + c.tn > 0 ? c.fp / (c.fp + c.tn) : NaN };
-}
-
-/** The share of traffic flagged, precision and F1 when a share `rate` of messages is positive, from the flags' recall and false-positive rate. */
-export function shiftedToBaseRate(recall: number, falsePositiveRate: number, rate: number): { flaggedShare: number; precision: number; f1: number } {
-  const truePositives = rate * recall;
-  const flaggedShare = truePositives + (1 - rate) * falsePositiveRate;
-  const precision = flaggedShare > 0 ? truePositives / flaggedShare : 0;
-  // F1 = 2·tp / (2·tp + fp + fn), in shares of traffic: tp + fp is the share flagged, tp + fn the base rate.
-  const f1 = truePositives > 0 ? (2 * truePositives) / (flaggedShare + rate) : 0;
-  return { flaggedShare, precision, f1 };
 }
 
 /** One row: `decisions` pooled, shifted to the base rate. */

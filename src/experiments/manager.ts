@@ -10,7 +10,7 @@ import type { Engine } from "../engine/engine.js";
 import type { ExperimentRecord, Store } from "../store/types.js";
 import { DEFAULT_GUARDRAILS, type Guardrails } from "./decision.js";
 import { Experiment, type ExperimentSpec, type Mode } from "./experiment.js";
-import { ShadowScorer } from "./shadow.js";
+import { ShadowScorer, type ShadowArtifact } from "./shadow.js";
 import type { PolicyConfig } from "../config.js";
 
 export interface StartRequest {
@@ -39,7 +39,7 @@ export class ExperimentManager {
     private readonly champion: () => Engine,
     private readonly loadEngine: (version: string) => Promise<Engine>,
     /** Where a version's artifact is and the policy it serves under (for the shadow process), and who hears of disagreements. */
-    private readonly shadowSetup: { artifactPath: (version: string) => Promise<string>; policy: PolicyConfig; onDisagreement?: (id: string) => void },
+    private readonly shadowSetup: { artifact: (version: string) => Promise<ShadowArtifact>; policy: PolicyConfig; onDisagreement?: (id: string) => void },
     private readonly guardrails: Guardrails = DEFAULT_GUARDRAILS,
     syncEveryMs = 1000,
   ) {
@@ -111,7 +111,7 @@ export class ExperimentManager {
   private async adopt(spec: ExperimentSpec, challenger: Engine | null): Promise<void> {
     void this.active?.shadow?.close();
     const experiment = new Experiment(spec);
-    const shadow = spec.mode === "shadow" ? new ShadowScorer(await this.shadowSetup.artifactPath(spec.challenger), spec.challenger, this.shadowSetup.policy, experiment, this.shadowSetup.onDisagreement) : null;
+    const shadow = spec.mode === "shadow" ? new ShadowScorer(await this.shadowSetup.artifact(spec.challenger), spec.challenger, this.shadowSetup.policy, experiment, this.shadowSetup.onDisagreement) : null;
     this.active = { experiment, challenger, shadow };
   }
 

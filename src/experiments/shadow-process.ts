@@ -21,6 +21,8 @@ import { setPriority } from "node:os";
 import type { PolicyConfig } from "../config.js";
 import { Engine } from "../engine/engine.js";
 import { loadModelFile } from "../model/artifact.js";
+import { readProfile } from "../model/profile.js";
+import type { ShadowArtifact } from "./shadow.js";
 
 const LOWEST_PRIORITY = 19;
 
@@ -48,10 +50,10 @@ function yieldToEveryone(): void {
 }
 
 yieldToEveryone();
-const { path, version, policy } = JSON.parse(process.argv[2]!) as { path: string; version: string; policy: PolicyConfig };
+const { path, profilePath, version, policy } = JSON.parse(process.argv[2]!) as ShadowArtifact & { version: string; policy: PolicyConfig };
 let engine: Engine;
 try {
-  engine = new Engine({ version, model: loadModelFile(path).model }, policy);
+  engine = new Engine({ version, model: loadModelFile(path).model, profile: readProfile(profilePath) }, policy);
 } catch (err) {
   process.stderr.write(`warden shadow: cannot load challenger ${version}: ${(err as Error).message}\n`);
   process.exit(1);

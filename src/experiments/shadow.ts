@@ -25,6 +25,12 @@ interface Reply {
   readonly latencyMs: number;
 }
 
+/** The challenger's artifact file and its validation score profile's (null when it has none). */
+export interface ShadowArtifact {
+  readonly path: string;
+  readonly profilePath: string | null;
+}
+
 export class ShadowScorer {
   private readonly child: ChildProcess;
   /** Set when the challenger's process ended without being closed: every copy is then an error. */
@@ -35,7 +41,7 @@ export class ShadowScorer {
   skipped = 0;
 
   constructor(
-    artifactPath: string,
+    artifact: ShadowArtifact,
     version: string,
     policy: PolicyConfig,
     private readonly experiment: Experiment,
@@ -43,7 +49,7 @@ export class ShadowScorer {
     onDisagreement: (id: string) => void = () => {},
   ) {
     const script = fileURLToPath(new URL("./shadow-process.js", import.meta.url));
-    this.child = fork(script, [JSON.stringify({ path: artifactPath, version, policy })], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    this.child = fork(script, [JSON.stringify({ ...artifact, version, policy })], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
     this.child.unref();
     this.child.channel?.unref();
     this.child.on("message", (m: Reply[]) => {

@@ -1,7 +1,7 @@
 /**
  * `warden train` end to end, as cached steps (steps/, run by runner.ts):
  *
- *   validate → split → language → train → calibrate → evaluate → gate → register
+ *   validate → split → language → train → calibrate → evaluate, reference, profile → gate → register
  *
  * then export and promote (if asked and passed). Outputs live under
  * `<data-dir>/cache`; the data report under `<data-dir>/reports`.
@@ -13,9 +13,9 @@ import type { WardenConfig } from "../config.js";
 import type { DataReport } from "../data/contract.js";
 import { resolveDatasets, splitBeside, type DatasetFile } from "../data/datasets.js";
 import { WardenError } from "../errors.js";
-import { referencePathFor } from "../registry/registry.js";
 import type { HoldoutEvaluation } from "../eval/holdout.js";
-import type { Registry } from "../registry/registry.js";
+import { sidecarPathFor, type Registry } from "../registry/registry.js";
+import { withoutBaseRates } from "../engine/base-rates.js";
 import { sha256Of } from "./cache.js";
 import { unpackJson } from "./codec.js";
 import type { GateVerdict } from "./gate.js";
@@ -26,6 +26,7 @@ import { decodeEvaluated, evaluateStep } from "./steps/evaluate.js";
 import { fitStep } from "./steps/fit.js";
 import { decodeGated, gateStep } from "./steps/gate.js";
 import { languageStep } from "./steps/language.js";
+import { decodeProfile, profileStep } from "./steps/profile.js";
 import { decodeReference, referenceStep } from "./steps/reference.js";
 import { decodeRegistered, registerStep } from "./steps/register.js";
 import { splitStep } from "./steps/split.js";
@@ -113,13 +114,16 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
   const second = stage2Training(training);
   const fit2 = second ? await runner.run(fitStep(split, language, second, "train-stage2")) : undefined;
   const calibrated = await runner.run(calibrateStep(split, language, fit, training, fit2));
-  const evaluated = await runner.run(evaluateStep(calibrated, split, config.policy, config.gate));
-  const reference = decodeReference((await runner.run(referenceStep(calibrated, split, config.policy))).payload);
+  // A candidate is judged at its own thresholds: base rates choose them from its profile, made here.
+  const policy = withoutBaseRates(config.policy);
+  const evaluated = await runner.run(evaluateStep(calibrated, split, policy, config.gate));
+  const reference = decodeReference((await runner.run(referenceStep(calibrated, split, policy))).payload);
+  const profile = decodeProfile((await runner.run(profileStep(calibrated, split, policy))).payload);
 
   const championVersion = await registry.championVersion();
   const championRecord = championVersion ? await registry.record(championVersion) : null;
   const champion = championRecord ? { version: championRecord.version, sha256: championRecord.sha256, path: championRecord.path } : null;
-  const gated = await runner.run(gateStep(evaluated, calibrated, split, champion, config.policy, config.gate));
+  const gated = await runner.run(gateStep(evaluated, calibrated, split, champion, policy, config.gate));
   const verdict = decodeGated(gated.payload).verdict;
 
   // Lineage: what made this model. Kept in the registry record, not in the artifact,
@@ -141,10 +145,16 @@ export async function runTraining(options: TrainRunOptions): Promise<TrainRunRes
   };
   const registered = decodeRegistered((await runner.run(registerStep(calibrated, evaluated, gated, registry, lineage))).payload);
   registry.storeReference(registered.version, reference);
+  registry.storeProfile(registered.version, profile);
 
   if (options.exportPath) {
-    // The artifact, and beside it the monitoring reference that goes with it.
-    for (const [path, bytes] of [[options.exportPath, calibrated.payload], [referencePathFor(options.exportPath), Buffer.from(JSON.stringify(reference))]] as const) {
+    // The artifact, and beside it the monitoring reference and the score profile that go with it.
+    const exported = [
+      [options.exportPath, calibrated.payload],
+      [sidecarPathFor(options.exportPath, "references"), Buffer.from(JSON.stringify(reference))],
+      [sidecarPathFor(options.exportPath, "profiles"), Buffer.from(JSON.stringify(profile))],
+    ] as const;
+    for (const [path, bytes] of exported) {
       const tmp = `${path}.tmp-${process.pid}`;
       writeFileSync(tmp, bytes);
       renameSync(tmp, path);

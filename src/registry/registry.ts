@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { WardenError } from "../errors.js";
 import { loadModelFile, loadModelFileAsync, sha256Hex, verifyModelFile, type LoadedArtifact } from "../model/artifact.js";
 import type { LoadedModel } from "../engine/engine.js";
+import { readProfile, type ScoreProfile } from "../model/profile.js";
 import type { WindowSnapshot } from "../monitor/window.js";
 import type { ModelRecord, Store } from "../store/types.js";
 
@@ -105,18 +106,40 @@ export class Registry {
 
   /** Keep a model's monitoring reference (its validation data, counted; monitor/reference.ts). */
   storeReference(version: string, snapshot: WindowSnapshot): void {
-    const dir = join(this.dataDir, "references");
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, `${version}.json`);
-    writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(snapshot));
-    renameSync(`${path}.tmp-${process.pid}`, path);
+    this.storeSidecar("references", version, snapshot);
   }
 
   /** A model's monitoring reference; for the shipped default model, the one shipped beside it. Null when there is none. */
   reference(version: string): WindowSnapshot | null {
-    const stored = join(this.dataDir, "references", `${version}.json`);
-    const path = existsSync(stored) ? stored : version === defaultModelVersion() ? referencePathFor(DEFAULT_MODEL_PATH) : null;
-    return path && existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as WindowSnapshot) : null;
+    const path = this.sidecarPath("references", version);
+    return path ? (JSON.parse(readFileSync(path, "utf8")) as WindowSnapshot) : null;
+  }
+
+  /** Where a model's validation score profile is (model/profile.ts); null when it has none. */
+  profilePath(version: string): string | null {
+    return this.sidecarPath("profiles", version);
+  }
+
+  /** Keep a model's validation score profile (model/profile.ts). */
+  storeProfile(version: string, profile: ScoreProfile): void {
+    this.storeSidecar("profiles", version, profile);
+  }
+
+  /** A file kept beside a version's artifact, replacing an older one. */
+  private storeSidecar(kind: Sidecar, version: string, value: unknown): void {
+    const dir = join(this.dataDir, kind);
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, `${version}.json`);
+    writeFileSync(`${path}.tmp-${process.pid}`, JSON.stringify(value));
+    renameSync(`${path}.tmp-${process.pid}`, path);
+  }
+
+  /** Where a version's file of `kind` is; for the shipped default model, the one shipped beside it. Null when there is none. */
+  private sidecarPath(kind: Sidecar, version: string): string | null {
+    const stored = join(this.dataDir, kind, `${version}.json`);
+    if (existsSync(stored)) return stored;
+    const shipped = sidecarPathFor(DEFAULT_MODEL_PATH, kind);
+    return version === defaultModelVersion() && existsSync(shipped) ? shipped : null;
   }
 
   /** A stored model card; for the shipped default model, the card shipped beside it. Null when there is none. */
@@ -131,7 +154,8 @@ export class Registry {
   /** Load a version, the champion, or (with neither) the shipped default model. */
   async load(version?: string): Promise<VersionedModel> {
     const record = await this.recordFor(version);
-    return versioned(await loadModelFileAsync(record?.path ?? DEFAULT_MODEL_PATH));
+    const loaded = versioned(await loadModelFileAsync(record?.path ?? DEFAULT_MODEL_PATH));
+    return { ...loaded, profile: readProfile(this.profilePath(loaded.version)) };
   }
 
   /**
@@ -139,9 +163,10 @@ export class Registry {
    * it themselves), with the sha256 the registry recorded for it: null for the shipped
    * model, whose bytes are its identity (its version is their hash).
    */
-  async locate(version?: string): Promise<{ path: string; sha256: string | null }> {
+  async locate(version?: string): Promise<{ path: string; sha256: string | null; profilePath: string | null }> {
     const record = await this.recordFor(version);
-    return record ? { path: record.path, sha256: record.sha256 } : { path: DEFAULT_MODEL_PATH, sha256: null };
+    const located = record ? { path: record.path, sha256: record.sha256 } : { path: DEFAULT_MODEL_PATH, sha256: null };
+    return { ...located, profilePath: this.profilePath(record?.version ?? defaultModelVersion()) };
   }
 
   /** The record of a version, else of the champion; null for the shipped default model. */
@@ -156,9 +181,14 @@ export class Registry {
 
 export type CardFormat = "html" | "md";
 
-/** Where an exported artifact's monitoring reference goes: models/default.wdn → models/default.reference.json. */
-export function referencePathFor(artifactPath: string): string {
-  return artifactPath.replace(/(\.wdn)?$/, ".reference.json");
+/** Files the registry keeps beside an artifact, by kind (the folder they are kept in). */
+export type Sidecar = "references" | "profiles";
+
+const SIDECAR_SUFFIX: Record<Sidecar, string> = { references: ".reference.json", profiles: ".profile.json" };
+
+/** Where an exported artifact's file of `kind` goes: models/default.wdn → models/default.reference.json, models/default.profile.json. */
+export function sidecarPathFor(artifactPath: string, kind: Sidecar): string {
+  return artifactPath.replace(/(\.wdn)?$/, SIDECAR_SUFFIX[kind]);
 }
 
 let defaultSha256: string | undefined;
@@ -179,6 +209,7 @@ export function versioned(loaded: LoadedArtifact): VersionedModel {
   return { version: versionOf(loaded.sha256), model: loaded.model, meta: loaded.meta, sha256: loaded.sha256 };
 }
 
+/** The shipped model (or an artifact file) with the profile exported beside it. */
 export function loadDefaultModel(path = DEFAULT_MODEL_PATH): VersionedModel {
-  return versioned(loadModelFile(path));
+  return { ...versioned(loadModelFile(path)), profile: readProfile(sidecarPathFor(path, "profiles")) };
 }

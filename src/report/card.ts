@@ -5,7 +5,7 @@
  * text, what happens when it is wrong, and its lineage. The first screen is written for
  * a reader who is no ML expert.
  */
-import { shiftedToBaseRate } from "../eval/base-rate.js";
+import { shiftedToBaseRate } from "../stats/label-shift.js";
 import type { EvalReport, EvalRow } from "../eval/evaluate.js";
 import type { BinaryMetrics } from "../eval/metrics.js";
 import { code, figure, heading, list, paragraph, table, toHtml, toMarkdown, type Block } from "./document.js";
@@ -196,7 +196,7 @@ function body(input: CardInput): Block[] {
         ["category", "language", "review threshold", "block threshold", "precision at review", "recall at review", "precision at block", "recall at block", `precision at review where ${rateIn100(ev.baseRate)}% are positive`],
         ev.facts.thresholds.map((t) => {
           const shifted = precisionAtBaseRate(t, ev.baseRate);
-          return [t.category, t.lang, f3(t.review), f3(t.block), t.reviewPrecision === null ? "–" : f3(t.reviewPrecision), f3(t.reviewRecall), t.blockPrecision === null ? "–" : f3(t.blockPrecision), f3(t.blockRecall), shifted === null ? "–" : f3(shifted)];
+          return [t.category, t.lang, f3(t.review), Number.isFinite(t.block) ? f3(t.block) : "never", t.reviewPrecision === null ? "–" : f3(t.reviewPrecision), f3(t.reviewRecall), t.blockPrecision === null ? "–" : f3(t.blockPrecision), f3(t.blockRecall), shifted === null ? "–" : f3(shifted)];
         }),
         [false, false, true, true, true, true, true, true, true],
       ),

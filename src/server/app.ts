@@ -163,7 +163,7 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     onError: (err) => app.log.error({ err }, "prediction log write failed"),
   });
   const experiments = new ExperimentManager(deps.store, () => deps.slot.current, deps.loadEngine, {
-    artifactPath: async (version) => (await deps.registry.record(version))?.path ?? DEFAULT_MODEL_PATH,
+    artifact: async (version) => ({ path: (await deps.registry.record(version))?.path ?? DEFAULT_MODEL_PATH, profilePath: deps.registry.profilePath(version) }),
     policy: deps.config.policy,
     onDisagreement: (id) => {
       if (!predictionLog.markForReview(id, "disagreement")) metrics.reviewMarksMissed.inc();

@@ -9,7 +9,7 @@ import { BATCH_LINES, classifyBatch, classifyStream } from "../../src/cli/classi
 import { ClassifyPool } from "../../src/cli/classify-pool.js";
 import { parseConfig } from "../../src/config.js";
 import { Engine } from "../../src/engine/engine.js";
-import { DEFAULT_MODEL_PATH, loadDefaultModel } from "../../src/registry/registry.js";
+import { DEFAULT_MODEL_PATH, loadDefaultModel, sidecarPathFor } from "../../src/registry/registry.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 
 const BIN = resolve(REPO_ROOT, "bin/warden.js");
@@ -153,12 +153,13 @@ describe("classifyStream", () => {
 
 describe("ClassifyPool", () => {
   it("answers batches in input order however the workers finish, as one thread would", async () => {
-    const config = parseConfig({});
+    // A base rate: the workers choose its thresholds from the profile they read beside the model.
+    const config = parseConfig({ policy: { thresholds: { abusive: { baseRate: 0.05 } } } });
     const loaded = loadDefaultModel();
     const engine = new Engine(loaded, config.policy);
     const pool = new ClassifyPool(config.policy, 2);
     try {
-      pool.load({ path: DEFAULT_MODEL_PATH, sha256: null });
+      pool.load({ path: DEFAULT_MODEL_PATH, sha256: null, profilePath: sidecarPathFor(DEFAULT_MODEL_PATH, "profiles") });
       // Uneven batches: long texts in every other batch, short in the rest, so workers finish out of turn.
       const long = (i: number): boolean => Math.floor(i / BATCH_LINES) % 2 === 0;
       const lines = Array.from({ length: 5 * BATCH_LINES + 100 }, (_, i) => (i % 211 === 0 ? "{" : JSON.stringify({ text: (long(i) ? "idiot " : "hello there ").repeat(long(i) ? 30 : 1) + i })));
@@ -183,7 +184,7 @@ describe("ClassifyPool", () => {
     const config = parseConfig({});
     const pool = new ClassifyPool(config.policy, 1);
     try {
-      pool.load({ path: DEFAULT_MODEL_PATH, sha256: "0".repeat(64) });
+      pool.load({ path: DEFAULT_MODEL_PATH, sha256: "0".repeat(64), profilePath: null });
       await assert.rejects(classifyStream(pool.classify, Readable.from(['{"text": "hi"}']), new PassThrough()), /changed since the model was resolved/);
     } finally {
       await pool.close();

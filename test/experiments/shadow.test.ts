@@ -15,7 +15,7 @@ describe("the shadow challenger's process", () => {
   it("scores every copy off the serving thread and reports disagreements", async () => {
     const experiment = new Experiment(spec);
     const disagreements: string[] = [];
-    const shadow = new ShadowScorer(resolve(REPO_ROOT, "models/default.wdn"), "m-new", loadConfig().policy, experiment, (id) => disagreements.push(id));
+    const shadow = new ShadowScorer({ path: resolve(REPO_ROOT, "models/default.wdn"), profilePath: null }, "m-new", loadConfig().policy, experiment, (id) => disagreements.push(id));
     try {
       // The champion said "not flagged" to everything: the shadow disagrees on the abusive ones.
       const texts = ["you are a stupid idiot", "have a nice day", "shut up you worthless moron", "the meeting is at noon"];
@@ -37,7 +37,7 @@ describe("the shadow challenger's process", () => {
     const broken = join(dir, "broken.wdn");
     writeFileSync(broken, "not a model");
     const experiment = new Experiment(spec);
-    const shadow = new ShadowScorer(broken, "m-new", loadConfig().policy, experiment);
+    const shadow = new ShadowScorer({ path: broken, profilePath: null }, "m-new", loadConfig().policy, experiment);
     try {
       shadow.score("a", "hello");
       shadow.score("b", "hello again");

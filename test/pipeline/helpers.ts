@@ -12,7 +12,7 @@ import { writeFixtureDataset } from "../helpers/fixture.js";
 import { REPO_ROOT } from "../helpers/shared.js";
 
 export const WARDEN = resolve(REPO_ROOT, "bin/warden.js");
-export const ALL_STEPS = ["validate", "split", "language", "train", "calibrate", "evaluate", "reference", "gate", "register"];
+export const ALL_STEPS = ["validate", "split", "language", "train", "calibrate", "evaluate", "reference", "profile", "gate", "register"];
 
 /** A fresh temporary directory; `cleanup()` removes every one made. */
 const made: string[] = [];

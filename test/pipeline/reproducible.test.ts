@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
+import { DEFAULT_MODEL_PATH, sidecarPathFor } from "../../src/registry/registry.js";
 import { REPO_ROOT, SHARED_DATA, sharedDataSkip } from "../helpers/shared.js";
 
 const sha = (path: string): string => createHash("sha256").update(readFileSync(path)).digest("hex");
@@ -23,6 +24,10 @@ describe("the shipped default model", () => {
       const shipped = sha(resolve(REPO_ROOT, "models/default.wdn"));
       assert.equal(sha(out), last.sha256);
       assert.equal(last.sha256, shipped, "retraining gave different bytes than models/default.wdn");
+      // And what ships beside it: the monitoring reference and the validation score profile.
+      for (const kind of ["references", "profiles"] as const) {
+        assert.equal(sha(sidecarPathFor(out, kind)), sha(sidecarPathFor(DEFAULT_MODEL_PATH, kind)), `retraining gave a different ${sidecarPathFor(DEFAULT_MODEL_PATH, kind)}`);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -8,6 +8,8 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { parseConfig } from "../../src/config.js";
+import { Engine } from "../../src/engine/engine.js";
 import { Registry } from "../../src/registry/registry.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
 import { ALL_STEPS, cleanup, tempDir, train, trainAndKillAt, trainArgs, writeConfig, writeData } from "./helpers.js";
@@ -69,7 +71,7 @@ describe("warden train", () => {
     assert.deepEqual(averaged.last!.cached_steps, ["validate", "split", "language"]);
     assert.notEqual(averaged.last!.sha256, train(data, config, first).last!.sha256);
     const gate = train(data, writeConfig(tempDir("config"), {}, { gate: { f1Tolerance: 0.02 } }), first);
-    assert.deepEqual(gate.last!.cached_steps, ["validate", "split", "language", "train", "calibrate", "evaluate", "reference"]);
+    assert.deepEqual(gate.last!.cached_steps, ["validate", "split", "language", "train", "calibrate", "evaluate", "reference", "profile"]);
   });
 
   it("recomputes an output whose file is missing or fails its checksum, and nothing that did not change", () => {
@@ -84,7 +86,7 @@ describe("warden train", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /step train: running \(its cached output failed the checksum\)/);
     // recomputed to the same bytes, so the steps after them are reused
-    assert.deepEqual(r.last!.cached_steps, ["validate", "split", "calibrate", "evaluate", "reference", "gate", "register"]);
+    assert.deepEqual(r.last!.cached_steps, ["validate", "split", "calibrate", "evaluate", "reference", "profile", "gate", "register"]);
   });
 
   it("resumes after kill -9 during the train step, reusing the steps before it", async () => {
@@ -137,6 +139,24 @@ describe("warden train", () => {
       assert.ok(meta.evaluation.evaluation.datasets.fixture_abuse.f1 > 0.5);
       assert.ok(existsSync(meta.lineage.data.report.markdown));
       assert.deepEqual(meta.datasets.map((d: { name: string }) => d.name), ["fixture_abuse", "fixture_hate", "fixture_spam"]);
+    });
+  });
+
+  it("keeps the candidate's validation score profile beside it, from which a base rate in the policy chooses thresholds", async () => {
+    const baseRate = { policy: { thresholds: { abusive: { baseRate: 0.05 } } } };
+    const r = train(data, writeConfig(tempDir("config"), {}, baseRate), first);
+    assert.equal(r.status, 0, r.stderr);
+    // The candidate is judged at its own thresholds, so a base rate changes nothing the pipeline makes.
+    assert.equal(r.last!.sha256, train(data, config, first).last!.sha256);
+    await withRegistry(first, async (registry) => {
+      const loaded = await registry.load(r.last!.version);
+      const profile = loaded.profile!;
+      assert.deepEqual(Object.keys(profile.categories).sort(), ["abusive", "hate", "spam"]);
+      // Every validation row counted once, in its dataset's category.
+      const counted = Object.values(profile.categories).reduce((a, c) => a + [...c.pooled.positive, ...c.pooled.negative].reduce((x, y) => x + y, 0), 0);
+      assert.equal(counted, (loaded.meta.counts as { validation: number }).validation);
+      const review = new Engine(loaded, parseConfig(baseRate).policy).flagThreshold("abusive", "en");
+      assert.equal(Math.round(review * profile.bins), review * profile.bins, "a threshold chosen from the profile is a bin edge");
     });
   });
 

@@ -79,6 +79,12 @@ describe("the model card", () => {
     assert.match(rarer.markdown, /Where 2\.5 in 100 messages are abusive, about 9 of 100 it flags would be\./);
   });
 
+  it("says a block threshold that nothing reaches (a base rate's, where no threshold is precise enough) is never", () => {
+    const fact = { category: "abusive", lang: "en", n: 200, positives: 100, review: 0.92, block: Number.POSITIVE_INFINITY, reviewPrecision: 0.9, reviewRecall: 0.4, reviewFalsePositiveRate: 0.04, blockPrecision: null, blockRecall: 0, flaggedCount: 44, blockedCount: 0 };
+    const card = modelCard({ ...input, evaluation: { ...input.evaluation, facts: { limit: null, thresholds: [fact], calibration: [] } } });
+    assert.match(card.markdown, /\| abusive \| en \| 0\.920 \| never \| 0\.900 \| 0\.400 \| – \| 0\.000 \|/);
+  });
+
   it("names its data with licences and its lineage, and escapes what the data says", () => {
     assert.match(card.markdown, /\| fixture_<b>abuse<\/b> \| en \| abusive \| 100 \| CC BY 4.0 \| yes \|/);
     assert.ok(card.html.includes("fixture_&lt;b&gt;abuse&lt;/b&gt;") && !card.html.includes("<b>abuse"));

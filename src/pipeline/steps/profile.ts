@@ -1,0 +1,41 @@
+/**
+ * Step `profile`: the candidate's validation rows through the candidate, as serving runs
+ * them, counted per category, detected language, class and score (model/profile.ts): what
+ * a policy with a base rate chooses its thresholds from. Inputs: the artifact and the split.
+ */
+import type { PolicyConfig } from "../../config.js";
+import { Engine } from "../../engine/engine.js";
+import { deserializeModel } from "../../model/artifact.js";
+import { scoreProfile, type ProfiledScore, type ScoreProfile } from "../../model/profile.js";
+import { versioned } from "../../registry/registry.js";
+import { decodedOnce, pack, unpack } from "../codec.js";
+import { codeFingerprint } from "../fingerprint.js";
+import type { Step, StepOutput } from "../runner.js";
+import { validationRows } from "./evaluate.js";
+import { decodeSplit } from "./split.js";
+
+const CODE = codeFingerprint(import.meta.url);
+
+export function profileStep(calibrated: StepOutput, split: StepOutput, policy: PolicyConfig): Step {
+  return {
+    name: "profile",
+    version: 1,
+    code: CODE,
+    params: { policy },
+    inputs: { calibrate: calibrated.sha256, split: split.sha256 },
+    async run(): Promise<Buffer> {
+      const engine = new Engine(versioned(deserializeModel(calibrated.payload, "candidate artifact")), policy);
+      const rows = validationRows(decodeSplit(split.payload).split);
+      const scores = function* (): Generator<ProfiledScore> {
+        for (const row of rows) {
+          if (!engine.categories.includes(row.task)) continue;
+          const c = engine.classify(row.text);
+          yield { category: row.task, lang: c.lang, score: c.categories[row.task]!, label: row.label };
+        }
+      };
+      return pack({ json: scoreProfile(scores()) });
+    },
+  };
+}
+
+export const decodeProfile = decodedOnce((buf: Buffer): ScoreProfile => unpack(buf).json as ScoreProfile);
