@@ -124,6 +124,17 @@
       tr.append(el("td", lang), el("td", q.feedback_n, "n"), el("td", num(q.precision), "n"), el("td", num(q.recall), "n"), el("td", num(q.f1), "n"));
       table.append(tr);
     }
+    const rates = $("base-rates");
+    rates.textContent = "";
+    const top = el("tr");
+    for (const h of ["category", "positive in traffic (estimated)", "positive in validation data", "precision (estimated)"]) top.append(el("th", h));
+    rates.append(top);
+    for (const [category, q] of Object.entries(m.quality.by_category)) {
+      if (q.estimated_base_rate === undefined) continue;
+      const tr = el("tr");
+      tr.append(el("td", category), el("td", pct(q.estimated_base_rate), "n"), el("td", pct(q.validation_base_rate), "n"), el("td", num(q.estimated_precision), "n"));
+      rates.append(tr);
+    }
   }
 
   async function drift() {

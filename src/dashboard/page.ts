@@ -31,6 +31,8 @@ export function dashboardPage(): string {
   <figure><div id="chart-quality" class="chart"></div><figcaption>Precision (of the messages flagged, the share reviewers confirmed) and recall (of the messages reviewers marked abusive, the share flagged), beside the model's own estimate from its calibrated scores, which needs no labels.</figcaption></figure>
   <figure><div id="chart-quality-lang" class="chart"></div><figcaption>Precision from reviewers' labels over time, one line per language (windows with labels only).</figcaption></figure>
   <h2>By language (last hour)</h2><table id="quality-lang"></table>
+  <h2>How much of the traffic is positive (last hour, estimated without labels)</h2><table id="base-rates"></table>
+  <p class="note" id="base-rate-advice">Each category's share of positive messages in the traffic, estimated from the scores as if only the mix had changed since validation, beside the share in the validation data the model's thresholds were chosen on (for this traffic's languages). Where the traffic's share is far lower, most flags are innocent: set the category's <code>policy.thresholds.&lt;category&gt;.baseRate</code> (docs/configuration.md) and confirm with labels on the random sample.</p>
   <figure><div id="chart-calibration" class="chart"></div><figcaption>Calibration against reviewers' labels (last hour): for labelled messages grouped by score, the share reviewers marked abusive. On the dashed diagonal a score of 0.8 is right 8 times in 10. The <a id="card-link" href="#">model card</a> has the same plot on test data.</figcaption></figure>
 </section>
 <section id="drift" class="tab">

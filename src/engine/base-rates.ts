@@ -12,11 +12,9 @@
  */
 import type { PolicyConfig } from "../config.js";
 import { WardenError } from "../errors.js";
-import type { ClassCounts, ScoreProfile } from "../model/profile.js";
+import { countsFor, enoughRows, type ClassCounts, type ScoreProfile } from "../model/profile.js";
 import { shiftedToBaseRate } from "../stats/label-shift.js";
 
-/** A language's own counts are used when it has this many validation rows of each class (as for its calibration). */
-export const MIN_ROWS_PER_CLASS = 30;
 /** The block threshold for a base rate is the lowest whose precision at that rate reaches this. */
 export const BLOCK_PRECISION = 0.95;
 /** The block threshold when no threshold reaches BLOCK_PRECISION: nothing blocks. */
@@ -28,8 +26,6 @@ export interface BaseRateThresholds {
 }
 
 const total = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0);
-
-const enough = (c: ClassCounts): boolean => total(c.positive) >= MIN_ROWS_PER_CLASS && total(c.negative) >= MIN_ROWS_PER_CLASS;
 
 /** The review and block thresholds for `rate` from one set of class counts (thresholds fall on bin edges). */
 export function thresholdsAtBaseRate(counts: ClassCounts, rate: number): BaseRateThresholds {
@@ -94,13 +90,10 @@ function resolveCategory(category: string, t: CategoryThresholds, profile: Score
   if (!counts || !(total(counts.pooled.positive) > 0 && total(counts.pooled.negative) > 0)) {
     throw new WardenError("CONFIG_INVALID", `policy.thresholds.${category} sets a baseRate, but model ${model}'s validation score profile has no ${category} rows of both classes.`);
   }
-  const at = (lang: string | null, rate: number): BaseRateThresholds => {
-    const own = lang === null ? undefined : counts.languages[lang];
-    return thresholdsAtBaseRate(own && enough(own) ? own : counts.pooled, rate);
-  };
+  const at = (lang: string | null, rate: number): BaseRateThresholds => thresholdsAtBaseRate(countsFor(profile, category, lang)!, rate);
   const categoryAt = t.baseRate === undefined ? undefined : at(null, t.baseRate);
   // The category's base rate gets a threshold of its own in each language with enough rows.
-  const profiled = t.baseRate === undefined ? [] : Object.keys(counts.languages).filter((l) => enough(counts.languages[l]!));
+  const profiled = t.baseRate === undefined ? [] : Object.keys(counts.languages).filter((l) => enoughRows(counts.languages[l]!));
   const langs = [...new Set([...Object.keys(t.languages ?? {}), ...profiled])].sort();
   const languages: Record<string, Threshold> = {};
   for (const lang of langs) {
@@ -124,4 +117,10 @@ export function withoutBaseRates(policy: PolicyConfig): PolicyConfig {
     Object.entries(policy.thresholds).map(([c, { languages, ...t }]) => [c, { ...strip(t), ...(languages ? { languages: Object.fromEntries(Object.entries(languages).map(([l, lt]) => [l, strip(lt)])) } : {}) }]),
   );
   return { ...policy, thresholds };
+}
+
+/** The base rate the policy states for `category` in `lang` (the language's, else the category's); undefined where it states none. */
+export function baseRateFor(policy: PolicyConfig, category: string, lang: string): number | undefined {
+  const t = policy.thresholds[category];
+  return t?.languages?.[lang]?.baseRate ?? t?.baseRate;
 }

@@ -146,6 +146,8 @@ function round4(p: number): number {
 export class Engine {
   readonly version: string;
   readonly model: WardenModel;
+  /** The model's validation score profile (null when it has none): base-rate thresholds and monitoring's base-rate estimate use it. */
+  readonly profile: ScoreProfile | null;
   private readonly first: Stage;
   private readonly second: Stage | null;
   private readonly band: number;
@@ -153,6 +155,7 @@ export class Engine {
   constructor(loaded: LoadedModel, policy: PolicyConfig) {
     this.version = loaded.version;
     this.model = loaded.model;
+    this.profile = loaded.profile ?? null;
     // Both stages' scores are calibrated probabilities, so one set of thresholds serves both.
     const resolved = resolveBaseRates(policy, loaded.profile ?? null, loaded.version);
     this.first = new Stage(STAGE_FIRST, loaded.model.classifier, resolved);

@@ -49,6 +49,30 @@ export function scoreProfile(scores: Iterable<ProfiledScore>, bins = PROFILE_BIN
   return { bins, categories };
 }
 
+/** A language's own counts stand for it when it has this many validation rows of each class (as for its calibration). */
+export const MIN_ROWS_PER_CLASS = 30;
+
+const total = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0);
+
+/** Whether a language's counts are enough to stand for it. */
+export function enoughRows(c: ClassCounts): boolean {
+  return total(c.positive) >= MIN_ROWS_PER_CLASS && total(c.negative) >= MIN_ROWS_PER_CLASS;
+}
+
+/** The counts that stand for `lang`'s scores of `category` (null: the category's pooled ones): its own where it has enough rows, else the pooled ones; null for a category the profile lacks. */
+export function countsFor(profile: ScoreProfile, category: string, lang: string | null): ClassCounts | null {
+  const c = profile.categories[category];
+  if (!c) return null;
+  const own = lang === null ? undefined : c.languages[lang];
+  return own && enoughRows(own) ? own : c.pooled;
+}
+
+/** The share of positives among the rows counted (NaN without rows). */
+export function positiveShare(c: ClassCounts): number {
+  const p = total(c.positive);
+  return p / (p + total(c.negative));
+}
+
 /** A profile file, checked; null when there is none. */
 export function readProfile(path: string | null): ScoreProfile | null {
   if (path === null || !existsSync(path)) return null;

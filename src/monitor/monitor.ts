@@ -7,14 +7,26 @@
  * The reference is the model's validation data when the model carries it, else the
  * first full window after start, until someone pins another (`pinReference`).
  */
+import type { PolicyConfig } from "../config.js";
+import type { ScoreProfile } from "../model/profile.js";
 import type { Lexicon } from "../text/lexicon.js";
 import { AlertBook, DEFAULT_HYSTERESIS, type AlertState, type HysteresisOptions } from "./alerts.js";
+import { trafficBaseRate } from "./base-rate-estimate.js";
+import { BaseRateRebaser } from "./cbpe.js";
 import { DEFAULT_THRESHOLDS, driftStatistics, emergingTerms, type Thresholds } from "./statistics.js";
 import { SCORE_BINS, Window, type FeedbackRecordForMonitor, type MonitorRecord } from "./window.js";
 
 /** What the request path hands over: cheap to build, the rest is done off the path. */
 export interface Observation extends Omit<MonitorRecord, "words" | "unknownWords"> {
   readonly normalized: string;
+}
+
+/** What the monitor reads of the model being served. */
+export interface ServedModel {
+  readonly lexicon: Lexicon;
+  readonly profile: ScoreProfile | null;
+  /** The policy it serves under: the base rates it states rebase the label-free estimates. */
+  readonly policy?: PolicyConfig;
 }
 
 export interface MonitorOptions {
@@ -64,11 +76,11 @@ function grainFor(ageMs: number): number {
 }
 
 /** An observation as a window counts it: its words, and how many the lexicon does not know. */
-export function toRecord(o: Observation, lexicon: Lexicon): MonitorRecord {
+export function toRecord(o: Observation, lexicon: Lexicon, rebaser: BaseRateRebaser | null = null): MonitorRecord {
   const words = o.normalized.match(WORD) ?? [];
   let unknownWords = 0;
   for (const w of words) if (lexicon.count(w) === 0) unknownWords++;
-  return { ...o, words, unknownWords };
+  return { ...o, words, unknownWords, ...(rebaser ? { atBaseRate: rebaser.rebase(o.categories, o.lang) } : {}) };
 }
 
 export class Monitor {
@@ -84,12 +96,13 @@ export class Monitor {
   private reference: Window | null;
   private referenceSource: "model" | "first window" | "pinned" | "none";
   private readonly book: AlertBook;
+  private rebaser: { profile: ScoreProfile | null; policy: PolicyConfig | undefined; rebaser: BaseRateRebaser | null } = { profile: null, policy: undefined, rebaser: null };
   dropped = 0;
   windowsJudged = 0;
 
   constructor(
-    /** The served model's lexicon (it changes with the model): which words are known. */
-    private readonly lexicon: () => Lexicon,
+    /** The served model (it changes with a promotion): its lexicon says which words are known, its profile what its scores were calibrated under. */
+    private readonly served: () => ServedModel,
     private readonly options: MonitorOptions = DEFAULT_MONITOR,
     reference: Window | null = null,
     private readonly onAlert: (changes: AlertState[]) => void = () => {},
@@ -140,14 +153,16 @@ export class Monitor {
    */
   flush(budgetMs = Infinity): boolean {
     const queue = this.queue;
-    const lexicon = this.lexicon();
+    const served = this.served();
+    const { lexicon } = served;
+    const rebaser = this.rebaserFor(served);
     const deadline = performance.now() + budgetMs;
     const start = this.folded;
     let i = start;
     for (; i < queue.length; i++) {
       // Checked after every 4 observations, never before the first: each call makes progress.
       if (i > start && ((i - start) & 3) === 0 && performance.now() > deadline) break;
-      this.current.add(toRecord(queue[i]!, lexicon));
+      this.current.add(toRecord(queue[i]!, lexicon, rebaser));
       if (this.current.n >= this.options.windowSize) this.close();
     }
     if (i === queue.length) [this.queue, this.folded] = [[], 0];
@@ -155,6 +170,14 @@ export class Monitor {
     // A window of labels alone closes too, or other replicas would never see those labels.
     if (this.current.hasContent() && this.now() - this.current.start >= this.options.windowSeconds * 1000) this.close();
     return this.folded > 0;
+  }
+
+  /** The rebaser for the served model and policy, made again when either changes. */
+  private rebaserFor(served: ServedModel): BaseRateRebaser | null {
+    if (this.rebaser.profile !== served.profile || this.rebaser.policy !== served.policy) {
+      this.rebaser = { profile: served.profile, policy: served.policy, rebaser: BaseRateRebaser.for(served.profile, served.policy) };
+    }
+    return this.rebaser.rebaser;
   }
 
   /** A new reference (the served model's validation data, when a new model comes in). */
@@ -201,9 +224,19 @@ export class Monitor {
       );
     // Per category, the label-free estimate beside the labels (where there are any).
     const byCategory = perKey("category:") as Record<string, Record<string, unknown>>;
-    for (const [c, e] of merged.expected) {
+    // and the share of the traffic that is positive, estimated, against the validation data's.
+    const { profile } = this.served();
+    for (const [c, e] of merged.expectedAtBaseRate) {
       if (c === "*") continue;
-      byCategory[c] = { ...(byCategory[c] ?? { feedback_n: 0, precision: null, recall: null, f1: null }), estimated_precision: nullableRound(e.precision()), estimated_recall: nullableRound(e.recall()) };
+      const base = trafficBaseRate(profile, c, merged.categoryScores.get(c) ?? new Map());
+      byCategory[c] = {
+        ...(byCategory[c] ?? { feedback_n: 0, precision: null, recall: null, f1: null }),
+        estimated_precision: nullableRound(e.precision()),
+        estimated_recall: nullableRound(e.recall()),
+        estimated_base_rate: base ? round(base.estimated) : null,
+        validation_base_rate: base ? round(base.validation) : null,
+        base_rate_by_language: Object.fromEntries((base?.languages ?? []).map((l) => [l.lang, { messages: l.messages, estimated_base_rate: round(l.estimated), validation_base_rate: round(l.validation) }])),
+      };
     }
     return {
       window: label,
@@ -227,8 +260,8 @@ export class Monitor {
         precision: fb ? ratio(fb.tp, fb.tp + fb.fp) : null,
         recall: fb ? ratio(fb.tp, fb.tp + fb.fn) : null,
         f1: fb ? ratio(2 * fb.tp, 2 * fb.tp + fb.fp + fb.fn) : null,
-        estimated_precision: nullableRound(merged.expectedFor("*").precision()),
-        estimated_recall: nullableRound(merged.expectedFor("*").recall()),
+        estimated_precision: nullableRound(merged.expectedAtBaseRateFor("*").precision()),
+        estimated_recall: nullableRound(merged.expectedAtBaseRateFor("*").recall()),
         by_language: perKey("lang:"),
         by_model: perKey("model:"),
         by_category: byCategory,
@@ -260,8 +293,8 @@ export class Monitor {
           second_stage_rate: round(w.rate(w.secondStage)),
           latency_p50_ms: w.latency.quantile(0.5),
           latency_p99_ms: w.latency.quantile(0.99),
-          estimated_precision: nullableRound(w.expectedFor("*").precision()),
-          estimated_recall: nullableRound(w.expectedFor("*").recall()),
+          estimated_precision: nullableRound(w.expectedAtBaseRateFor("*").precision()),
+          estimated_recall: nullableRound(w.expectedAtBaseRateFor("*").recall()),
           feedback: Object.fromEntries(
             [...w.feedback].filter(([k]) => k === "*" || k.startsWith("lang:")).map(([k, c]) => [k === "*" ? "all" : k.slice(5), { n: c.tp + c.fp + c.fn + c.tn, precision: c.tp + c.fp > 0 ? round(c.tp / (c.tp + c.fp)) : null, recall: c.tp + c.fn > 0 ? round(c.tp / (c.tp + c.fn)) : null }]),
           ),

@@ -2,13 +2,15 @@
  * What the monitor counts over a window of predictions: traffic and outcomes, latency,
  * the score distribution, the language mix, the input's words (hashed, and how many are
  * unknown to the model's lexicon), evasion and data-quality signals, the label-free
- * performance estimate, feedback, and the words of high-scoring messages. Windows merge
+ * performance estimate, each category's scores per language (for the base-rate
+ * estimate), feedback, and the words of high-scoring messages. Windows merge
  * (a 15-minute view is the merge of its windows), and a window can be frozen as the
  * reference the next ones are compared with.
  */
 import { tally, type Confusion } from "../stats/confusion.js";
 import { hashString } from "../features/hash.js";
 import { LatencyHistogram } from "../stats/latency.js";
+import { PROFILE_BINS, binOf } from "../model/profile.js";
 import { ExpectedPerformance } from "./cbpe.js";
 import { scoreBin } from "./drift.js";
 
@@ -39,6 +41,8 @@ export interface MonitorRecord {
   /** Calibrated probability per category, and whether each reached its review threshold. */
   readonly categories: Record<string, number>;
   readonly flaggedCategories: Record<string, boolean>;
+  /** The scores rebased to the deployment's base rates, where it states any (cbpe.ts `BaseRateRebaser`). */
+  readonly atBaseRate?: { readonly score: number; readonly categories: Record<string, number> };
 }
 
 export interface FeedbackRecordForMonitor {
@@ -78,6 +82,10 @@ export interface WindowState extends WindowSnapshot {
   readonly feedback: Record<string, Confusion>;
   readonly calibrationCount: number[];
   readonly calibrationPositive: number[];
+  /** The label-free sums over scores rebased to the deployment's base rates (absent in states written before they were counted: then `expected`'s). */
+  readonly expectedAtBaseRate?: Record<string, { flagged: number; flaggedP: number; allP: number }>;
+  /** Per category and language, the nonzero score bins as [bin, count] (absent in states written before it was counted). */
+  readonly categoryScores?: Record<string, Record<string, Array<[number, number]>>>;
 }
 
 /** The plain counters a window adds up (merge) and hands over (state). */
@@ -105,14 +113,18 @@ export class Window {
   readonly tokenBins = new Float64Array(TOKEN_BUCKETS);
   readonly languages: Record<string, number> = {};
   readonly latency = new LatencyHistogram();
-  /** Label-free estimates per category ("*": the message's score against its flag). */
+  /** Label-free estimates per category ("*": the message's score against its flag), as the reference counts them. */
   readonly expected = new Map<string, ExpectedPerformance>();
+  /** The same over scores rebased to the deployment's base rates where it states any: what the estimates shown are. */
+  readonly expectedAtBaseRate = new Map<string, ExpectedPerformance>();
   /** Words and word pairs of flagged messages. */
   readonly terms = new Map<string, number>();
   readonly feedback = new Map<string, Confusion>();
   /** Labelled predictions by score bin: how many, and how many reviewers marked positive. */
   readonly calibrationCount = new Float64Array(SCORE_BINS);
   readonly calibrationPositive = new Float64Array(SCORE_BINS);
+  /** Per category, per detected language: its scores in the profile's bins (what the base-rate estimate reads). */
+  readonly categoryScores = new Map<string, Map<string, Float64Array>>();
 
   constructor(start: number) {
     this.start = start;
@@ -140,7 +152,12 @@ export class Window {
     this.scoreBins[scoreBin(r.score, SCORE_BINS)]!++;
     this.latency.record(r.latencyMs);
     this.expectedFor("*").add(r.score, r.flagged);
-    for (const [c, p] of Object.entries(r.categories)) this.expectedFor(c).add(p, r.flaggedCategories[c] === true);
+    this.expectedAtBaseRateFor("*").add(r.atBaseRate?.score ?? r.score, r.flagged);
+    for (const [c, p] of Object.entries(r.categories)) {
+      this.expectedFor(c).add(p, r.flaggedCategories[c] === true);
+      this.expectedAtBaseRateFor(c).add(r.atBaseRate?.categories[c] ?? p, r.flaggedCategories[c] === true);
+      this.scoresOf(c, r.lang)[binOf(p, PROFILE_BINS)]!++;
+    }
     this.words += r.words.length;
     this.unknownWords += r.unknownWords;
     for (const w of r.words) this.tokenBins[hashString(w) % TOKEN_BUCKETS]!++;
@@ -178,6 +195,8 @@ export class Window {
     for (const [l, c] of Object.entries(o.languages)) this.languages[l] = (this.languages[l] ?? 0) + c;
     this.latency.merge(o.latency);
     for (const [c, e] of o.expected) this.expectedFor(c).merge(e);
+    for (const [c, e] of o.expectedAtBaseRate) this.expectedAtBaseRateFor(c).merge(e);
+    for (const [c, byLang] of o.categoryScores) for (const [l, bins] of byLang) bins.forEach((v, i) => (this.scoresOf(c, l)[i]! += v));
     for (const [t, c] of o.terms) this.countTerm(t, c);
     for (const [k, c] of o.feedback) {
       const m = this.feedback.get(k) ?? { tp: 0, fp: 0, fn: 0, tn: 0 };
@@ -214,6 +233,10 @@ export class Window {
       feedback: Object.fromEntries(this.feedback),
       calibrationCount: Array.from(this.calibrationCount),
       calibrationPositive: Array.from(this.calibrationPositive),
+      expectedAtBaseRate: Object.fromEntries([...this.expectedAtBaseRate].map(([c, e]) => [c, e.sums()])),
+      categoryScores: Object.fromEntries(
+        [...this.categoryScores].map(([c, byLang]) => [c, Object.fromEntries([...byLang].map(([l, bins]) => [l, [...bins.entries()].filter(([, v]) => v > 0)]))]),
+      ),
     };
   }
 
@@ -226,6 +249,8 @@ export class Window {
     for (const [k, c] of Object.entries(s.feedback)) w.feedback.set(k, { ...c });
     s.calibrationCount.forEach((v, i) => (w.calibrationCount[i] = v));
     s.calibrationPositive.forEach((v, i) => (w.calibrationPositive[i] = v));
+    for (const [c, e] of Object.entries(s.expectedAtBaseRate ?? s.expected)) w.expectedAtBaseRate.set(c, ExpectedPerformance.fromSums(e));
+    for (const [c, byLang] of Object.entries(s.categoryScores ?? {})) for (const [l, pairs] of Object.entries(byLang)) for (const [b, v] of pairs) w.scoresOf(c, l)[b] = v;
     return w;
   }
 
@@ -241,9 +266,20 @@ export class Window {
   }
 
   expectedFor(category: string): ExpectedPerformance {
-    let e = this.expected.get(category);
-    if (!e) this.expected.set(category, (e = new ExpectedPerformance()));
-    return e;
+    return entry(this.expected, category);
+  }
+
+  expectedAtBaseRateFor(category: string): ExpectedPerformance {
+    return entry(this.expectedAtBaseRate, category);
+  }
+
+  /** The score bins of category `c` in language `lang`. */
+  scoresOf(c: string, lang: string): Float64Array {
+    let byLang = this.categoryScores.get(c);
+    if (!byLang) this.categoryScores.set(c, (byLang = new Map()));
+    let bins = byLang.get(lang);
+    if (!bins) byLang.set(lang, (bins = new Float64Array(PROFILE_BINS)));
+    return bins;
   }
 
   rate(count: number): number {
@@ -263,4 +299,10 @@ export class Window {
       for (const [t, c] of kept) this.terms.set(t, c);
     }
   }
+}
+
+function entry(map: Map<string, ExpectedPerformance>, category: string): ExpectedPerformance {
+  let e = map.get(category);
+  if (!e) map.set(category, (e = new ExpectedPerformance()));
+  return e;
 }

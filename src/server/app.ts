@@ -184,7 +184,7 @@ export async function buildServer(deps: ServerDeps): Promise<{ app: FastifyInsta
     Math.min(SHARE_EVERY_MS, m.windowSeconds * 1000),
   );
   const monitor = new Monitor(
-    () => deps.slot.current.model.lexicon,
+    () => ({ lexicon: deps.slot.current.model.lexicon, profile: deps.slot.current.profile, policy: deps.config.policy }),
     { ...DEFAULT_MONITOR, windowSize: m.windowSize, windowSeconds: m.windowSeconds, minMessages: m.minMessages, hysteresis: { ...DEFAULT_HYSTERESIS, consecutive: m.consecutive }, thresholds: { ...DEFAULT_THRESHOLDS, ...m.thresholds } },
     referenceOf(deps.registry, deps.slot.current.version),
     sinks(alertSink(deps.store, m.webhookUrl, metrics.alertFiring, metrics.alertWebhookErrors), (changes) => loop.onAlerts(changes)),

@@ -85,10 +85,12 @@ describe("the dashboard in Chromium", { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
-  it("draws quality per language over time and calibration against the labels just given", async () => {
+  it("draws quality per language over time, calibration against the labels just given, and each category's estimated share of the traffic", async () => {
     await page.click('nav button[data-tab="quality"]');
     await page.waitForSelector("#chart-quality-lang canvas");
     await page.waitForSelector("#chart-calibration canvas");
+    // The shipped model's profile is beside it, so the estimate shows beside the validation share.
+    await page.waitForFunction(() => /abusive\d+\.\d%\d+\.\d%/.test(document.querySelector("#base-rates")!.textContent!));
     const monitor = (await (await fetch(`${server.url}/v1/monitor?window=1h`)).json()) as { quality: { calibration: Array<{ labelled: number }> } };
     assert.ok(monitor.quality.calibration.reduce((a, c) => a + c.labelled, 0) >= 2, "the labels from the queue are in the calibration bins");
     assert.deepEqual(problems, []);

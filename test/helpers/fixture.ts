@@ -20,10 +20,12 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { parseConfig, type WardenConfig } from "../../src/config.js";
 import { readExamples, resolveDatasets } from "../../src/data/datasets.js";
-import { serializeModel, sha256Hex } from "../../src/model/artifact.js";
+import { deserializeModel, serializeModel, sha256Hex } from "../../src/model/artifact.js";
+import type { ScoreProfile } from "../../src/model/profile.js";
+import { profileOf } from "../../src/pipeline/steps/profile.js";
 import { trainModel } from "../../src/pipeline/train.js";
-import { Registry, versionOf } from "../../src/registry/registry.js";
-import type { Engine } from "../../src/engine/engine.js";
+import { Registry, versioned, versionOf } from "../../src/registry/registry.js";
+import { Engine } from "../../src/engine/engine.js";
 import { EngineSlot, buildServer, type ServerContext } from "../../src/server/app.js";
 import { engineLoader } from "../../src/server/start.js";
 import { SqliteStore } from "../../src/store/sqlite.js";
@@ -209,6 +211,13 @@ export async function trainFixtureModel(dir: string, options: FixtureModelOption
   return { artifactPath, artifact, sha256, version: versionOf(sha256) };
 }
 
+/** What the pipeline keeps beside a model, for the fixture: its scores on the fixture's test lines (every fifth), counted. */
+export function fixtureProfile(artifact: Buffer): ScoreProfile {
+  const engine = new Engine(versioned(deserializeModel(artifact, "fixture")), parseConfig({}).policy);
+  const rows = Object.values(FIXTURE_DATASETS).flatMap((d) => d.lines().filter((_, i) => i % 5 === 4).map((l) => ({ text: l.text, label: l.label, dataset: "fixture", task: d.task })));
+  return profileOf(engine, rows);
+}
+
 /** Alias with the shape `{ artifactPath }` first. */
 export const fixtureModel = trainFixtureModel;
 
@@ -262,6 +271,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     const registry = new Registry(store, dataDir);
     const fixture = await trainFixtureModel(join(dataDir, "fixtures"), options.model);
     const record = await registry.register(fixture.artifact, { fixture: true });
+    registry.storeProfile(record.version, fixtureProfile(fixture.artifact));
     await registry.promote(record.version, "test fixture");
     const load = engineLoader(registry, config);
     const loadEngine = async (version?: string): Promise<Engine> => {

@@ -51,7 +51,7 @@ describe("monitoring replays on the shared data", { skip }, () => {
     const clock = { now: 0, stepMs: 10 };
     const fired: Array<AlertState & { after: number }> = [];
     let start = 0;
-    const monitor = new Monitor(() => loaded.model.lexicon, DEFAULT_MONITOR, null, (changes) => fired.push(...changes.filter((c) => c.state === "firing").map((c) => ({ ...c, after: (clock.now - start) / clock.stepMs }))), () => clock.now);
+    const monitor = new Monitor(() => ({ lexicon: loaded.model.lexicon, profile: loaded.profile ?? null }), DEFAULT_MONITOR, null, (changes) => fired.push(...changes.filter((c) => c.state === "firing").map((c) => ({ ...c, after: (clock.now - start) / clock.stepMs }))), () => clock.now);
     replay(monitor, engine, texts(mix, 500), clock);
     monitor.pinReference();
     start = clock.now;
@@ -84,9 +84,53 @@ describe("monitoring replays on the shared data", { skip }, () => {
     assert.equal(fired.length, 0, fired.map((a) => a.message).join("; "));
   });
 
+  it("estimates the share of abusive traffic where abuse is rare, closer than the mean score, without labels", () => {
+    const clock = { now: 0, stepMs: 10 };
+    const monitor = new Monitor(() => ({ lexicon: loaded.model.lexicon, profile: loaded.profile ?? null }), DEFAULT_MONITOR, null, () => {}, () => clock.now);
+    const abusive = mix.filter((r) => !["sms-spam", "youtube-spam", "stormfront-hate", "tweeteval-hate"].includes(r.source));
+    // 5% abusive: the mix of a platform, not of datasets collected where abuse was expected.
+    const stream = [...draw(abusive.filter((r) => r.label === 1), 500), ...draw(abusive.filter((r) => r.label === 0), 9_500)];
+    let scores = 0;
+    for (const r of stream) {
+      clock.now += clock.stepMs;
+      const o = observe(engine, r.text, clock.now);
+      scores += o.categories.abusive!;
+      monitor.observe(o);
+    }
+    const q = (monitor.status(86_400_000, "1d").quality as { by_category: Record<string, { estimated_base_rate: number; validation_base_rate: number; base_rate_by_language: Record<string, { estimated_base_rate: number }> }> }).by_category.abusive!;
+    const meanScore = scores / stream.length;
+    console.log(`5% abusive traffic: estimated ${q.estimated_base_rate}, mean score ${meanScore.toFixed(3)}, validation ${q.validation_base_rate}; by language ${JSON.stringify(q.base_rate_by_language)}`);
+    assert.ok(Math.abs(q.estimated_base_rate - 0.05) < Math.abs(meanScore - 0.05), `estimated ${q.estimated_base_rate}, mean score ${meanScore}`);
+    assert.ok(q.validation_base_rate > 0.3, "the validation data is far more abusive than this traffic");
+    assert.ok(Object.keys(q.base_rate_by_language).includes("en"));
+  });
+
+  it("on such traffic, estimates the flags' precision near the labels' once the policy states the base rate, where the scores alone overstate it", () => {
+    const policy = parseConfig({ policy: { thresholds: { abusive: { baseRate: 0.05 } } } }).policy;
+    const platform = new Engine(loaded, policy);
+    const clock = { now: 0, stepMs: 10 };
+    const served = (withPolicy: boolean) => () => ({ lexicon: loaded.model.lexicon, profile: loaded.profile ?? null, ...(withPolicy ? { policy } : {}) });
+    const [stated, unstated] = [new Monitor(served(true), DEFAULT_MONITOR, null, () => {}, () => clock.now), new Monitor(served(false), DEFAULT_MONITOR, null, () => {}, () => clock.now)];
+    const abusive = mix.filter((r) => !["sms-spam", "youtube-spam", "stormfront-hate", "tweeteval-hate"].includes(r.source));
+    const stream = [...draw(abusive.filter((r) => r.label === 1), 1_000), ...draw(abusive.filter((r) => r.label === 0), 19_000)];
+    for (const [i, r] of stream.entries()) {
+      clock.now += clock.stepMs;
+      const o = observe(platform, r.text, clock.now);
+      for (const monitor of [stated, unstated]) {
+        monitor.observe(o);
+        monitor.observeFeedback(`p-${i}`, { label: r.label, flagged: o.flaggedCategories.abusive === true, lang: o.lang, model: o.model, category: "abusive" });
+        monitor.flush();
+      }
+    }
+    const [q, raw] = [stated, unstated].map((m) => (m.status(86_400_000, "1d").quality as { by_category: Record<string, { precision: number; estimated_precision: number }> }).by_category.abusive!);
+    console.log(`abusive at 5%: precision ${q!.precision}, estimated ${q!.estimated_precision} with the base rate stated, ${raw!.estimated_precision} without`);
+    assert.ok(Math.abs(q!.estimated_precision - q!.precision) <= 0.1, `estimated ${q!.estimated_precision} against ${q!.precision}`);
+    assert.ok(raw!.estimated_precision - raw!.precision > 0.2, "the scores alone overstate it");
+  });
+
   it("keeps the label-free estimate within 5 points of the labels on a stable stream", () => {
     const clock = { now: 0, stepMs: 10 };
-    const monitor = new Monitor(() => loaded.model.lexicon, DEFAULT_MONITOR, null, () => {}, () => clock.now);
+    const monitor = new Monitor(() => ({ lexicon: loaded.model.lexicon, profile: loaded.profile ?? null }), DEFAULT_MONITOR, null, () => {}, () => clock.now);
     const abusive = mix.filter((r) => !["sms-spam", "youtube-spam", "stormfront-hate", "tweeteval-hate"].includes(r.source));
     for (const [i, r] of draw(abusive, 20_000).entries()) {
       clock.now += clock.stepMs;

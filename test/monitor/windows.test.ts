@@ -14,7 +14,7 @@ function monitorWithClock(): { monitor: Monitor; closed: Window[]; clock: { now:
   const clock = { now: 1_000_000 };
   const closed: Window[] = [];
   const lexicon = buildLexicon(["hello there"], undefined, 1);
-  const monitor = new Monitor(() => lexicon, { ...DEFAULT_MONITOR, windowSize: 10, windowSeconds: 1, minMessages: 5 }, null, () => {}, () => clock.now, (w) => closed.push(w));
+  const monitor = new Monitor(() => ({ lexicon, profile: null }), { ...DEFAULT_MONITOR, windowSize: 10, windowSeconds: 1, minMessages: 5 }, null, () => {}, () => clock.now, (w) => closed.push(w));
   return { monitor, closed, clock };
 }
 

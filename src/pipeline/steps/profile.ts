@@ -5,6 +5,7 @@
  */
 import type { PolicyConfig } from "../../config.js";
 import { Engine } from "../../engine/engine.js";
+import type { LabelledRow } from "../../eval/holdout.js";
 import { deserializeModel } from "../../model/artifact.js";
 import { scoreProfile, type ProfiledScore, type ScoreProfile } from "../../model/profile.js";
 import { versioned } from "../../registry/registry.js";
@@ -25,17 +26,21 @@ export function profileStep(calibrated: StepOutput, split: StepOutput, policy: P
     inputs: { calibrate: calibrated.sha256, split: split.sha256 },
     async run(): Promise<Buffer> {
       const engine = new Engine(versioned(deserializeModel(calibrated.payload, "candidate artifact")), policy);
-      const rows = validationRows(decodeSplit(split.payload).split);
-      const scores = function* (): Generator<ProfiledScore> {
-        for (const row of rows) {
-          if (!engine.categories.includes(row.task)) continue;
-          const c = engine.classify(row.text);
-          yield { category: row.task, lang: c.lang, score: c.categories[row.task]!, label: row.label };
-        }
-      };
-      return pack({ json: scoreProfile(scores()) });
+      return pack({ json: profileOf(engine, validationRows(decodeSplit(split.payload).split)) });
     },
   };
+}
+
+/** The profile of `engine` on labelled rows, each judged on its dataset's category (rows of a category the model lacks are left out). */
+export function profileOf(engine: Engine, rows: readonly LabelledRow[]): ScoreProfile {
+  const scores = function* (): Generator<ProfiledScore> {
+    for (const row of rows) {
+      if (!engine.categories.includes(row.task)) continue;
+      const c = engine.classify(row.text);
+      yield { category: row.task, lang: c.lang, score: c.categories[row.task]!, label: row.label };
+    }
+  };
+  return scoreProfile(scores());
 }
 
 export const decodeProfile = decodedOnce((buf: Buffer): ScoreProfile => unpack(buf).json as ScoreProfile);
