@@ -12,7 +12,7 @@
  */
 import type { PolicyConfig } from "../config.js";
 import { WardenError } from "../errors.js";
-import { countsFor, enoughRows, type ClassCounts, type ScoreProfile } from "../model/profile.js";
+import { classTotals, countsFor, enoughRows, type ClassCounts, type ScoreProfile } from "../model/profile.js";
 import { shiftedToBaseRate } from "../stats/label-shift.js";
 
 /** The block threshold for a base rate is the lowest whose precision at that rate reaches this. */
@@ -25,13 +25,10 @@ export interface BaseRateThresholds {
   readonly block: number;
 }
 
-const total = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0);
-
 /** The review and block thresholds for `rate` from one set of class counts (thresholds fall on bin edges). */
 export function thresholdsAtBaseRate(counts: ClassCounts, rate: number): BaseRateThresholds {
   const bins = counts.positive.length;
-  const positives = total(counts.positive);
-  const negatives = total(counts.negative);
+  const { positives, negatives } = classTotals(counts);
   if (positives === 0 || negatives === 0) throw new RangeError("a threshold for a base rate needs validation rows of both classes.");
   let bestF1 = -1;
   let review = 1;
@@ -87,7 +84,8 @@ export function resolveBaseRates(policy: PolicyConfig, profile: ScoreProfile | n
 
 function resolveCategory(category: string, t: CategoryThresholds, profile: ScoreProfile, model: string): CategoryThresholds {
   const counts = profile.categories[category];
-  if (!counts || !(total(counts.pooled.positive) > 0 && total(counts.pooled.negative) > 0)) {
+  const pooled = counts ? classTotals(counts.pooled) : { positives: 0, negatives: 0 };
+  if (!counts || pooled.positives === 0 || pooled.negatives === 0) {
     throw new WardenError("CONFIG_INVALID", `policy.thresholds.${category} sets a baseRate, but model ${model}'s validation score profile has no ${category} rows of both classes.`);
   }
   const at = (lang: string | null, rate: number): BaseRateThresholds => thresholdsAtBaseRate(countsFor(profile, category, lang)!, rate);

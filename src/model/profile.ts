@@ -54,12 +54,18 @@ export const MIN_ROWS_PER_CLASS = 30;
 
 const total = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0);
 
-/** Whether a language's counts are enough to stand for it. */
-export function enoughRows(c: ClassCounts): boolean {
-  return total(c.positive) >= MIN_ROWS_PER_CLASS && total(c.negative) >= MIN_ROWS_PER_CLASS;
+/** How many rows of each class were counted. */
+export function classTotals(c: ClassCounts): { positives: number; negatives: number } {
+  return { positives: total(c.positive), negatives: total(c.negative) };
 }
 
-/** The counts that stand for `lang`'s scores of `category` (null: the category's pooled ones): its own where it has enough rows, else the pooled ones; null for a category the profile lacks. */
+/** Whether a language's counts are enough to stand for it. */
+export function enoughRows(c: ClassCounts): boolean {
+  const { positives, negatives } = classTotals(c);
+  return positives >= MIN_ROWS_PER_CLASS && negatives >= MIN_ROWS_PER_CLASS;
+}
+
+/** The counts that stand for `lang`'s scores of `category`: the language's own where it has enough rows, else (and for `lang` null) the category's pooled ones; null for a category the profile lacks. */
 export function countsFor(profile: ScoreProfile, category: string, lang: string | null): ClassCounts | null {
   const c = profile.categories[category];
   if (!c) return null;
@@ -69,8 +75,8 @@ export function countsFor(profile: ScoreProfile, category: string, lang: string 
 
 /** The share of positives among the rows counted (NaN without rows). */
 export function positiveShare(c: ClassCounts): number {
-  const p = total(c.positive);
-  return p / (p + total(c.negative));
+  const { positives, negatives } = classTotals(c);
+  return positives / (positives + negatives);
 }
 
 /** A profile file, checked; null when there is none. */

@@ -4,13 +4,12 @@
  * classifier to new a priori probabilities". A calibrated score is a posterior under
  * the validation data's share of positives π_v; under another share π it becomes p'
  * (stats/label-shift.ts `rebased`), and π is the fixed point where it equals the mean
- * of p' over the traffic. It assumes
- * label shift (each class's messages look as they did in validation, only the mix
- * differs) and calibrated scores; it is what tells a deployment its traffic is far less
- * (or more) abusive than the data the thresholds were chosen on, before any label comes.
+ * of p' over the traffic. It assumes label shift (each class's messages look as they did
+ * in validation, only the mix differs) and calibrated scores; it is what tells a
+ * deployment its traffic is far less (or more) abusive than the data the thresholds
+ * were chosen on, before any label comes.
  */
 import { countsFor, positiveShare, type ScoreProfile } from "../model/profile.js";
-import { rebased } from "../stats/label-shift.js";
 
 /** One group of scores (one detected language's, say), counted in equal-width bins, with the share of positives its scores were calibrated under. */
 export interface BinnedScores {
@@ -18,33 +17,38 @@ export interface BinnedScores {
   readonly validationRate: number;
 }
 
-const ITERATIONS = 1000;
-const TOLERANCE = 1e-7;
+/** Bisection steps: the interval [0, 1] halves each time, to 2^-50 at the end. */
+const STEPS = 50;
 
-
-/** The estimated share of positives over all groups' scores; null without scores. */
+/**
+ * The estimated share of positives over all groups' scores; null without scores. EM's
+ * fixed point is the maximum of the traffic's likelihood under the mixture
+ * π·f₊ + (1-π)·f₋, where a calibrated score s gives its bin's likelihood against the
+ * validation mix: f₊ ∝ s/π_v and f₋ ∝ (1-s)/(1-π_v). That likelihood is concave in π,
+ * so its maximum is found by bisecting its derivative, in a fixed number of steps
+ * however slowly EM itself would creep towards a share near 0.
+ */
 export function estimateBaseRate(groups: readonly BinnedScores[]): number | null {
-  let n = 0;
-  let meanScore = 0;
+  const terms: Array<{ n: number; positive: number; negative: number }> = [];
   for (const g of groups) {
     for (let b = 0; b < g.counts.length; b++) {
-      n += g.counts[b]!;
-      meanScore += g.counts[b]! * ((b + 0.5) / g.counts.length);
+      const n = g.counts[b]!;
+      if (n === 0) continue;
+      const s = (b + 0.5) / g.counts.length;
+      terms.push({ n, positive: s / g.validationRate, negative: (1 - s) / (1 - g.validationRate) });
     }
   }
-  if (n === 0) return null;
-  // From the mean score: the estimate a calibrated model gives before any adjustment.
-  let rate = Math.min(1 - 1e-6, Math.max(1e-6, meanScore / n));
-  for (let it = 0; it < ITERATIONS; it++) {
-    let sum = 0;
-    for (const g of groups) {
-      for (let b = 0; b < g.counts.length; b++) if (g.counts[b]! > 0) sum += g.counts[b]! * rebased((b + 0.5) / g.counts.length, g.validationRate, rate);
-    }
-    const next = Math.min(1 - 1e-6, Math.max(1e-6, sum / n));
-    if (Math.abs(next - rate) < TOLERANCE) return next;
-    rate = next;
+  if (terms.length === 0) return null;
+  const slope = (rate: number): number => terms.reduce((a, t) => a + (t.n * (t.positive - t.negative)) / (rate * t.positive + (1 - rate) * t.negative), 0);
+  if (slope(0) <= 0) return 0;
+  if (slope(1) >= 0) return 1;
+  let [low, high] = [0, 1];
+  for (let i = 0; i < STEPS; i++) {
+    const mid = (low + high) / 2;
+    if (slope(mid) > 0) low = mid;
+    else high = mid;
   }
-  return rate;
+  return (low + high) / 2;
 }
 
 /** A language needs this many messages in a window for a base-rate estimate of its own. */
@@ -63,6 +67,8 @@ export interface TrafficBaseRate {
 export function trafficBaseRate(profile: ScoreProfile | null, category: string, scores: ReadonlyMap<string, ArrayLike<number>>): TrafficBaseRate | null {
   if (!profile?.categories[category]) return null;
   const groups = [...scores].map(([lang, counts]) => ({ lang, counts, validationRate: positiveShare(countsFor(profile, category, lang)!), messages: sum(counts) }));
+  // A validation share of 0 or 1 says nothing of the other class: no estimate from it.
+  if (groups.some((g) => !(g.validationRate > 0 && g.validationRate < 1))) return null;
   const estimated = estimateBaseRate(groups);
   if (estimated === null) return null;
   const messages = groups.reduce((a, g) => a + g.messages, 0);

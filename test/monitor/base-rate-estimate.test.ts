@@ -39,6 +39,10 @@ describe("base-rate estimate", () => {
     const mean = counts.reduce((a, n, b) => a + n * centre(b), 0) / counts.reduce((a, n) => a + n, 0);
     assert.ok(mean > 0.3);
     assert.equal(estimateBaseRate([{ counts: new Array<number>(BINS).fill(0), validationRate: 0.5 }]), null);
+    // Every score in the lowest bin, or in the highest: the likelihood is highest at a share of 0, or of 1.
+    const only = (bin: number): number[] => Array.from({ length: BINS }, (_, b) => (b === bin ? 50 : 0));
+    assert.equal(estimateBaseRate([{ counts: only(0), validationRate: 0.5 }]), 0);
+    assert.equal(estimateBaseRate([{ counts: only(BINS - 1), validationRate: 0.5 }]), 1);
   });
 
   it("per category in a window: the languages' validation shares weighed by their messages, and each language with enough messages alone", () => {
