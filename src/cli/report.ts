@@ -33,7 +33,7 @@ export async function runReport(opts: ReportOptions): Promise<void> {
     meta: loaded.meta,
     heads: loaded.model.classifier.heads,
     identifiable: loaded.model.language.labels,
-    ...(files ? { evaluation: { report: evaluate(engine, files, opts.limit), facts: cardFacts(engine, files, opts.limit), command, baseRate: opts.baseRate } } : {}),
+    ...(files ? { evaluation: { report: evaluate(engine, files, opts.limit), facts: cardFacts(engine, files, opts.limit, opts.baseRate), command, baseRate: opts.baseRate } } : {}),
     ...(files && opts.attacks ? { robustness: robustnessSummary(engine, files, opts.limit, command) } : {}),
     functional: runFunctional(engine),
   });

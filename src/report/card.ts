@@ -117,9 +117,18 @@ function firstScreen(input: CardInput): Block[] {
 /** Below this many messages a share per 100 would overstate what is known: say the counts. */
 const FEW = 20;
 
-/** Of 100 messages flagged for review on a platform where a share `rate` is positive: the test split's recall and false-positive rate shifted there; null where too few were flagged to say. */
+/** Of 100 messages flagged on a platform where a share `rate` is positive: the test split's recall and false-positive rate at a threshold shifted there; null where too few were flagged to say. */
+function shiftedPrecision(flagged: number, recall: number, falsePositiveRate: number | null, rate: number): number | null {
+  return flagged < FEW || falsePositiveRate === null ? null : shiftedToBaseRate(recall, falsePositiveRate, rate).precision;
+}
+
 function precisionAtBaseRate(t: ThresholdFact, rate: number): number | null {
-  return t.flaggedCount < FEW || t.reviewFalsePositiveRate === null ? null : shiftedToBaseRate(t.reviewRecall, t.reviewFalsePositiveRate, rate).precision;
+  return shiftedPrecision(t.flaggedCount, t.reviewRecall, t.reviewFalsePositiveRate, rate);
+}
+
+/** The precision, where a share `rate` is positive, of the review threshold chosen for that rate. */
+function chosenPrecision(t: ThresholdFact, rate: number): number | null {
+  return t.atBaseRate && shiftedPrecision(t.atBaseRate.flaggedCount, t.atBaseRate.recall, t.atBaseRate.falsePositiveRate, rate);
 }
 
 function thresholdSentence(t: ThresholdFact, rate: number): string {
@@ -132,7 +141,12 @@ function thresholdSentence(t: ThresholdFact, rate: number): string {
         : `of 100 messages it ${verb}, about ${per100(precision)} are truly ${w}, and it ${verb} ${per100(recall)} of every 100 ${w} messages`;
   const shifted = precisionAtBaseRate(t, rate);
   const platform = shifted === null ? "" : ` Where ${rateIn100(rate)} in 100 messages are ${w}, about ${per100(shifted)} of 100 it flags would be.`;
-  return `**${t.category}, ${t.lang}** (${t.n} test messages, ${t.positives} ${w}): ${share(t.blockedCount, t.blockPrecision, t.blockRecall, "blocks")}; counting review too, ${share(t.flaggedCount, t.reviewPrecision, t.reviewRecall, "flags")}.${platform}`;
+  const chosen = chosenPrecision(t, rate);
+  const stated =
+    chosen === null || t.atBaseRate === null
+      ? ""
+      : ` Told so (\`policy.thresholds.${t.category}.baseRate: ${rate}\`), it would flag from ${f3(t.atBaseRate.review)} instead: about ${per100(chosen)} of 100 flags right there, and ${per100(t.atBaseRate.recall)} of every 100 ${w} messages caught.`;
+  return `**${t.category}, ${t.lang}** (${t.n} test messages, ${t.positives} ${w}): ${share(t.blockedCount, t.blockPrecision, t.blockRecall, "blocks")}; counting review too, ${share(t.flaggedCount, t.reviewPrecision, t.reviewRecall, "flags")}.${platform}${stated}`;
 }
 
 function body(input: CardInput): Block[] {
@@ -189,16 +203,42 @@ function body(input: CardInput): Block[] {
     blocks.push(
       heading(2, "Thresholds and what they mean"),
       paragraph(
-        `A message is **sent to review** when a category's probability reaches its review threshold (chosen per language on held-out training data), and **blocked** when it reaches the block threshold.${hasStage2(input.meta) ? " The thresholds below are the first stage's (the second has its own); the precision and recall are of the answers as served." : ""} In plain words, on the test data (each item counts its abusive messages: in several languages they are half or more). The last sentence of each item says what the review precision becomes on a platform where only ${rateIn100(ev.baseRate)} in 100 messages are abusive (hateful, spam), if each kind of message looks as it does in the test data: the threshold flags the same share of innocent messages, and there are many more of them.`,
+        `A message is **sent to review** when a category's probability reaches its review threshold (chosen per language on held-out training data), and **blocked** when it reaches the block threshold.${hasStage2(input.meta) ? " The thresholds below are the first stage's (the second has its own); the precision and recall are of the answers as served." : ""} In plain words, on the test data (each item counts its abusive messages: in several languages they are half or more). The last sentence of each item says what the review precision becomes on a platform where only ${rateIn100(ev.baseRate)} in 100 messages are abusive (hateful, spam), if each kind of message looks as it does in the test data: the threshold flags the same share of innocent messages, and there are many more of them; and what a deployment gets by stating that rate in its policy, which chooses the review threshold for it from this model's validation data (docs/configuration.md).`,
       ),
       list(ev.facts.thresholds.map((t) => thresholdSentence(t, ev.baseRate))),
       table(
-        ["category", "language", "review threshold", "block threshold", "precision at review", "recall at review", "precision at block", "recall at block", `precision at review where ${rateIn100(ev.baseRate)}% are positive`],
+        [
+          "category",
+          "language",
+          "review threshold",
+          "block threshold",
+          "precision at review",
+          "recall at review",
+          "precision at block",
+          "recall at block",
+          `precision at review where ${rateIn100(ev.baseRate)}% are positive`,
+          `review threshold for a stated ${rateIn100(ev.baseRate)}%`,
+          "its precision / recall there",
+        ],
         ev.facts.thresholds.map((t) => {
           const shifted = precisionAtBaseRate(t, ev.baseRate);
-          return [t.category, t.lang, f3(t.review), Number.isFinite(t.block) ? f3(t.block) : "never", t.reviewPrecision === null ? "–" : f3(t.reviewPrecision), f3(t.reviewRecall), t.blockPrecision === null ? "–" : f3(t.blockPrecision), f3(t.blockRecall), shifted === null ? "–" : f3(shifted)];
+          const chosen = chosenPrecision(t, ev.baseRate);
+          const orDash = (x: number | null): string => (x === null ? "–" : f3(x));
+          return [
+            t.category,
+            t.lang,
+            f3(t.review),
+            Number.isFinite(t.block) ? f3(t.block) : "never",
+            orDash(t.reviewPrecision),
+            f3(t.reviewRecall),
+            orDash(t.blockPrecision),
+            f3(t.blockRecall),
+            orDash(shifted),
+            t.atBaseRate ? f3(t.atBaseRate.review) : "–",
+            t.atBaseRate ? `${orDash(chosen)} / ${f3(t.atBaseRate.recall)}` : "–",
+          ];
         }),
-        [false, false, true, true, true, true, true, true, true],
+        [false, false, true, true, true, true, true, true, true, true, true],
       ),
       heading(2, "Calibration"),
       paragraph("When the model says 0.8, about 80 of 100 such messages should truly be flaggable. The plot groups test messages by their probability and shows the share that really were; points on the dashed diagonal are perfectly calibrated. The expected calibration error (ECE) is the average gap, in probability units."),

@@ -1,11 +1,14 @@
 /**
  * What a model card says about behaviour on test data, from one pass over the test
  * splits: per category and language, how precise and complete flagging is at the
- * review and block thresholds, and the calibration (reliability) of each category.
+ * review and block thresholds, and at the review threshold a platform would get by
+ * stating a base rate; and the calibration (reliability) of each category.
  */
 import { readExamples, type DatasetFile } from "../data/datasets.js";
+import { thresholdsAtBaseRate } from "../engine/base-rates.js";
 import type { Engine } from "../engine/engine.js";
 import { expectedCalibrationError } from "../eval/calibration.js";
+import { countsFor } from "../model/profile.js";
 import { reliabilityBins, type ReliabilityBin } from "./plot.js";
 
 export interface ThresholdFact {
@@ -25,6 +28,12 @@ export interface ThresholdFact {
   /** How many test messages reached each threshold (a precision from a handful says little). */
   readonly flaggedCount: number;
   readonly blockedCount: number;
+  /**
+   * The review threshold chosen from the model's score profile for the card's base rate
+   * (what `policy.thresholds.<category>.baseRate` would give), and the test messages at
+   * it as above; null without a profile.
+   */
+  readonly atBaseRate: { readonly review: number; readonly recall: number; readonly falsePositiveRate: number | null; readonly flaggedCount: number } | null;
 }
 
 export interface CardFacts {
@@ -33,8 +42,20 @@ export interface CardFacts {
   readonly calibration: Array<{ category: string; n: number; ece: number; bins: ReliabilityBin[] }>;
 }
 
-export function cardFacts(engine: Engine, files: readonly DatasetFile[], limit?: number): CardFacts {
-  const groups = new Map<string, { category: string; lang: string; rows: Array<{ score: number; label: number; review: number; block: number }> }>();
+export function cardFacts(engine: Engine, files: readonly DatasetFile[], limit?: number, baseRate = 0.05): CardFacts {
+  const { profile } = engine;
+  const chosen = new Map<string, number>();
+  /** The review threshold a stated base rate gives `category` in `lang` (NaN without a profile of the category). */
+  const atRate = (category: string, lang: string): number => {
+    const key = `${category}\u0000${lang}`;
+    let t = chosen.get(key);
+    if (t === undefined) {
+      const counts = profile ? countsFor(profile, category, lang) : null;
+      chosen.set(key, (t = counts ? thresholdsAtBaseRate(counts, baseRate).review : NaN));
+    }
+    return t;
+  };
+  const groups = new Map<string, { category: string; lang: string; rows: Array<{ score: number; label: number; review: number; block: number; rate: number }> }>();
   const byCategory = new Map<string, { scores: number[]; labels: number[] }>();
   for (const file of files) {
     const examples = limit === undefined ? readExamples(file) : readExamples(file).slice(0, limit);
@@ -43,7 +64,7 @@ export function cardFacts(engine: Engine, files: readonly DatasetFile[], limit?:
       const score = r.categories[e.task] ?? 0;
       const key = `${e.task}\u0000${e.lang}`;
       const g = groups.get(key) ?? { category: e.task, lang: e.lang, rows: [] };
-      g.rows.push({ score, label: e.label, review: engine.flagThreshold(e.task, r.lang, r.stage), block: engine.blockThreshold(e.task, r.lang, r.stage) });
+      g.rows.push({ score, label: e.label, review: engine.flagThreshold(e.task, r.lang, r.stage), block: engine.blockThreshold(e.task, r.lang, r.stage), rate: atRate(e.task, r.lang) });
       groups.set(key, g);
       const c = byCategory.get(e.task) ?? { scores: [], labels: [] };
       c.scores.push(score);
@@ -56,13 +77,15 @@ export function cardFacts(engine: Engine, files: readonly DatasetFile[], limit?:
     .map(({ category, lang, rows }) => {
       const positives = rows.filter((r) => r.label > 0).length;
       const negatives = rows.length - positives;
-      const at = (pick: "review" | "block"): { precision: number | null; recall: number; falsePositiveRate: number | null; count: number } => {
+      const at = (pick: "review" | "block" | "rate"): { precision: number | null; recall: number; falsePositiveRate: number | null; count: number } => {
         const flagged = rows.filter((r) => r.score >= r[pick]);
         const tp = flagged.filter((r) => r.label > 0).length;
         return { precision: flagged.length ? tp / flagged.length : null, recall: positives ? tp / positives : 0, falsePositiveRate: negatives ? (flagged.length - tp) / negatives : null, count: flagged.length };
       };
       const review = at("review");
       const block = at("block");
+      const rate = at("rate");
+      const rateThreshold = atRate(category, lang);
       return {
         category,
         lang,
@@ -77,6 +100,7 @@ export function cardFacts(engine: Engine, files: readonly DatasetFile[], limit?:
         blockRecall: block.recall,
         flaggedCount: review.count,
         blockedCount: block.count,
+        atBaseRate: Number.isNaN(rateThreshold) ? null : { review: rateThreshold, recall: rate.recall, falsePositiveRate: rate.falsePositiveRate, flaggedCount: rate.count },
       };
     });
   const calibration = [...byCategory.entries()].map(([category, c]) => ({

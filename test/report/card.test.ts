@@ -11,7 +11,7 @@ import { deserializeModel } from "../../src/model/artifact.js";
 import { modelCard } from "../../src/report/card.js";
 import { paragraph, table, toHtml, toMarkdown } from "../../src/report/document.js";
 import { cardFacts } from "../../src/report/facts.js";
-import { fixtureArtifact, startTestServer, writeFixtureDataset } from "../helpers/fixture.js";
+import { fixtureArtifact, fixtureProfile, startTestServer, writeFixtureDataset } from "../helpers/fixture.js";
 
 describe("report documents", () => {
   it("escape everything but **bold** and `code` in HTML, and table pipes in Markdown", () => {
@@ -67,7 +67,7 @@ describe("the model card", () => {
   });
 
   it("says what a test precision becomes on a platform where positives are rarer, only where enough messages were flagged", () => {
-    const fact = { category: "abusive", lang: "en", n: 200, positives: 100, review: 0.4, block: 0.9, reviewPrecision: 0.8, reviewRecall: 0.8, reviewFalsePositiveRate: 0.2, blockPrecision: 0.95, blockRecall: 0.3, flaggedCount: 100, blockedCount: 32 };
+    const fact = { category: "abusive", lang: "en", n: 200, positives: 100, review: 0.4, block: 0.9, reviewPrecision: 0.8, reviewRecall: 0.8, reviewFalsePositiveRate: 0.2, blockPrecision: 0.95, blockRecall: 0.3, flaggedCount: 100, blockedCount: 32, atBaseRate: null };
     const few = { ...fact, lang: "de", flaggedCount: 10 };
     const shifted = modelCard({ ...input, evaluation: { ...input.evaluation, facts: { limit: null, thresholds: [fact, few], calibration: [] } } });
     // 5% positive: 0.05 · 0.8 caught, 0.95 · 0.2 innocent flagged, so 0.04 / 0.23 of the flags are right.
@@ -79,8 +79,28 @@ describe("the model card", () => {
     assert.match(rarer.markdown, /Where 2\.5 in 100 messages are abusive, about 9 of 100 it flags would be\./);
   });
 
+  it("says what stating the base rate would give: the review threshold chosen for it, its precision there and the recall it keeps", () => {
+    const fact = { category: "abusive", lang: "en", n: 200, positives: 100, review: 0.4, block: 0.9, reviewPrecision: 0.8, reviewRecall: 0.8, reviewFalsePositiveRate: 0.2, blockPrecision: 0.95, blockRecall: 0.3, flaggedCount: 100, blockedCount: 32, atBaseRate: { review: 0.9, recall: 0.4, falsePositiveRate: 0.01, flaggedCount: 41 } };
+    const card = modelCard({ ...input, evaluation: { ...input.evaluation, facts: { limit: null, thresholds: [fact], calibration: [] } } });
+    // 5% positive: 0.05 · 0.4 caught, 0.95 · 0.01 innocent flagged, so 0.02 / 0.0295 of the flags are right.
+    assert.match(card.markdown, /Told so \(`policy\.thresholds\.abusive\.baseRate: 0\.05`\), it would flag from 0\.900 instead: about 68 of 100 flags right there, and 40 of every 100 abusive messages caught\./);
+    assert.match(card.markdown, /\| 0\.174 \| 0\.900 \| 0\.678 \/ 0\.400 \|/);
+  });
+
+  it("keeps, from a model's profile, the review threshold its base rate chooses, with the test messages at it", () => {
+    // The fixture's own profile: cardFacts' thresholds are the ones resolving a base rate gives.
+    const profiled = new Engine({ version: "m-0123456789ab", model: artifact.model, profile: fixtureProfile(fixtureArtifact()) }, parseConfig({}, "test").policy);
+    const stated = new Engine({ version: "m-0123456789ab", model: artifact.model, profile: profiled.profile }, parseConfig({ policy: { thresholds: { abusive: { baseRate: 0.1 } } } }, "test").policy);
+    const facts = cardFacts(profiled, files, undefined, 0.1);
+    const en = facts.thresholds.find((t) => t.category === "abusive" && t.lang === "en")!;
+    assert.equal(en.atBaseRate?.review, stated.flagThreshold("abusive", "en"));
+    const served = cardFacts(stated, files).thresholds.find((t) => t.category === "abusive" && t.lang === "en")!;
+    assert.equal(en.atBaseRate?.flaggedCount, served.flaggedCount, "the same messages flagged as by an engine told that rate");
+    assert.equal(cardFacts(engine, files).thresholds[0]!.atBaseRate, null, "no profile, nothing to choose from");
+  });
+
   it("says a block threshold that nothing reaches (a base rate's, where no threshold is precise enough) is never", () => {
-    const fact = { category: "abusive", lang: "en", n: 200, positives: 100, review: 0.92, block: Number.POSITIVE_INFINITY, reviewPrecision: 0.9, reviewRecall: 0.4, reviewFalsePositiveRate: 0.04, blockPrecision: null, blockRecall: 0, flaggedCount: 44, blockedCount: 0 };
+    const fact = { category: "abusive", lang: "en", n: 200, positives: 100, review: 0.92, block: Number.POSITIVE_INFINITY, reviewPrecision: 0.9, reviewRecall: 0.4, reviewFalsePositiveRate: 0.04, blockPrecision: null, blockRecall: 0, flaggedCount: 44, blockedCount: 0, atBaseRate: null };
     const card = modelCard({ ...input, evaluation: { ...input.evaluation, facts: { limit: null, thresholds: [fact], calibration: [] } } });
     assert.match(card.markdown, /\| abusive \| en \| 0\.920 \| never \| 0\.900 \| 0\.400 \| – \| 0\.000 \|/);
   });
