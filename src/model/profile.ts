@@ -52,7 +52,12 @@ export function scoreProfile(scores: Iterable<ProfiledScore>, bins = PROFILE_BIN
 /** A language's own counts stand for it when it has this many validation rows of each class (as for its calibration). */
 export const MIN_ROWS_PER_CLASS = 30;
 
-const total = (xs: readonly number[]): number => xs.reduce((a, x) => a + x, 0);
+/** The sum of a count list. */
+export function total(xs: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i]!;
+  return sum;
+}
 
 /** How many rows of each class were counted. */
 export function classTotals(c: ClassCounts): { positives: number; negatives: number } {

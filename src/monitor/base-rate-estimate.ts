@@ -9,7 +9,7 @@
  * deployment its traffic is far less (or more) abusive than the data the thresholds
  * were chosen on, before any label comes.
  */
-import { countsFor, positiveShare, type ScoreProfile } from "../model/profile.js";
+import { countsFor, positiveShare, total, type ScoreProfile } from "../model/profile.js";
 
 /** One group of scores (one detected language's, say), counted in equal-width bins, with the share of positives its scores were calibrated under. */
 export interface BinnedScores {
@@ -66,7 +66,7 @@ export interface TrafficBaseRate {
 /** A category's base rate in a window's traffic (its scores per language) against the model's validation data; null without scores or without the model's profile of the category. */
 export function trafficBaseRate(profile: ScoreProfile | null, category: string, scores: ReadonlyMap<string, ArrayLike<number>>): TrafficBaseRate | null {
   if (!profile?.categories[category]) return null;
-  const groups = [...scores].map(([lang, counts]) => ({ lang, counts, validationRate: positiveShare(countsFor(profile, category, lang)!), messages: sum(counts) }));
+  const groups = [...scores].map(([lang, counts]) => ({ lang, counts, validationRate: positiveShare(countsFor(profile, category, lang)!), messages: total(counts) }));
   // A validation share of 0 or 1 says nothing of the other class: no estimate from it.
   if (groups.some((g) => !(g.validationRate > 0 && g.validationRate < 1))) return null;
   const estimated = estimateBaseRate(groups);
@@ -77,10 +77,4 @@ export function trafficBaseRate(profile: ScoreProfile | null, category: string, 
     .sort((a, b) => b.messages - a.messages)
     .map((g) => ({ lang: g.lang, messages: g.messages, estimated: estimateBaseRate([g])!, validation: g.validationRate }));
   return { estimated, validation: groups.reduce((a, g) => a + g.messages * g.validationRate, 0) / messages, languages };
-}
-
-function sum(xs: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < xs.length; i++) s += xs[i]!;
-  return s;
 }
