@@ -54,6 +54,30 @@ describe("GET /v1/monitor and /v1/alerts", () => {
   });
 });
 
+describe("GET /v1/monitor and the base rate", () => {
+  it("estimates the traffic's share of positives beside the validation data's, and counts the label-free estimates at the base rate the policy states", async () => {
+    const stated = await startTestServer({ config: { policy: { thresholds: { abusive: { baseRate: 0.05 } } } } });
+    const unstated = await startTestServer();
+    try {
+      const abusive: Json[] = [];
+      for (const server of [stated, unstated]) {
+        for (let i = 0; i < 40; i++) assert.equal((await server.app.inject({ method: "POST", url: "/v1/classify", payload: { text: i % 2 ? FIXTURE_INSULT : FIXTURE_FRIENDLY } })).statusCode, 200);
+        abusive.push(((await server.app.inject({ method: "GET", url: "/v1/monitor?window=15m" })).json() as Json).quality.by_category.abusive);
+      }
+      const [withRate, without] = abusive as [Json, Json];
+      for (const q of [withRate, without]) {
+        assert.ok(q.estimated_base_rate >= 0 && q.estimated_base_rate <= 1, JSON.stringify(q));
+        assert.ok(q.validation_base_rate > 0 && q.validation_base_rate < 1, JSON.stringify(q));
+      }
+      // The same insults flagged by both; stated at 5%, each of their scores counts as the lower probability it has there.
+      assert.ok(withRate.estimated_precision < without.estimated_precision, `${withRate.estimated_precision} against ${without.estimated_precision}`);
+    } finally {
+      await stated.close();
+      await unstated.close();
+    }
+  });
+});
+
 describe("the prediction log never makes a request wait", () => {
   it("answers every request while the store hangs, and counts what it had to drop", async () => {
     let release = (): void => {};
