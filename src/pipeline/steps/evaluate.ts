@@ -29,8 +29,8 @@ export function validationRows(s: SplitData): LabelledRow[] {
   return s.validation.map((i, k) => ({ text: s.validationText[k]!, label: s.label[i]!, dataset: s.dataset[i]!, task: s.task[i]! }));
 }
 
-/** An engine for artifact bytes, under the version the registry gives them. */
-function engineFor(artifact: Buffer, policy: PolicyConfig): Engine {
+/** An engine for a candidate's artifact bytes, under the version the registry gives them (the steps that run the candidate). */
+export function candidateEngine(artifact: Buffer, policy: PolicyConfig): Engine {
   const loaded = deserializeModel(artifact, "candidate artifact");
   return new Engine(versioned(loaded), policy);
 }
@@ -55,7 +55,7 @@ export function evaluateStep(calibrated: StepOutput, split: StepOutput, policy: 
     params: { policy, attackSample: gate.attackSample, latencyTexts: LATENCY_TEXTS },
     inputs: { calibrate: calibrated.sha256, split: split.sha256 },
     async run(): Promise<Buffer> {
-      const engine = engineFor(calibrated.payload, policy);
+      const engine = candidateEngine(calibrated.payload, policy);
       const rows = validationRows(decodeSplit(split.payload).split);
       const evaluation = await evaluateArtifact(calibrated.payload, engine.version, rows, policy, gate.attackSample);
       // Alone on the thread, after the evaluation, so the figures are not of a shared core.

@@ -4,15 +4,13 @@
  * a policy with a base rate chooses its thresholds from. Inputs: the artifact and the split.
  */
 import type { PolicyConfig } from "../../config.js";
-import { Engine } from "../../engine/engine.js";
+import type { Engine } from "../../engine/engine.js";
 import type { LabelledRow } from "../../eval/holdout.js";
-import { deserializeModel } from "../../model/artifact.js";
 import { scoreProfile, type ProfiledScore, type ScoreProfile } from "../../model/profile.js";
-import { versioned } from "../../registry/registry.js";
 import { decodedOnce, pack, unpack } from "../codec.js";
 import { codeFingerprint } from "../fingerprint.js";
 import type { Step, StepOutput } from "../runner.js";
-import { validationRows } from "./evaluate.js";
+import { candidateEngine, validationRows } from "./evaluate.js";
 import { decodeSplit } from "./split.js";
 
 const CODE = codeFingerprint(import.meta.url);
@@ -25,8 +23,7 @@ export function profileStep(calibrated: StepOutput, split: StepOutput, policy: P
     params: { policy },
     inputs: { calibrate: calibrated.sha256, split: split.sha256 },
     async run(): Promise<Buffer> {
-      const engine = new Engine(versioned(deserializeModel(calibrated.payload, "candidate artifact")), policy);
-      return pack({ json: profileOf(engine, validationRows(decodeSplit(split.payload).split)) });
+      return pack({ json: profileOf(candidateEngine(calibrated.payload, policy), validationRows(decodeSplit(split.payload).split)) });
     },
   };
 }

@@ -4,14 +4,12 @@
  * artifact and the split.
  */
 import type { PolicyConfig } from "../../config.js";
-import { Engine } from "../../engine/engine.js";
-import { deserializeModel } from "../../model/artifact.js";
 import { referenceSnapshot } from "../../monitor/reference.js";
 import type { WindowSnapshot } from "../../monitor/window.js";
-import { versioned } from "../../registry/registry.js";
 import { decodedOnce, pack, unpack } from "../codec.js";
 import { codeFingerprint } from "../fingerprint.js";
 import type { Step, StepOutput } from "../runner.js";
+import { candidateEngine } from "./evaluate.js";
 import { decodeSplit } from "./split.js";
 
 const CODE = codeFingerprint(import.meta.url);
@@ -24,9 +22,7 @@ export function referenceStep(calibrated: StepOutput, split: StepOutput, policy:
     params: { policy },
     inputs: { calibrate: calibrated.sha256, split: split.sha256 },
     async run(): Promise<Buffer> {
-      const loaded = deserializeModel(calibrated.payload, "candidate artifact");
-      const engine = new Engine(versioned(loaded), policy);
-      return pack({ json: referenceSnapshot(engine, decodeSplit(split.payload).split.validationText) });
+      return pack({ json: referenceSnapshot(candidateEngine(calibrated.payload, policy), decodeSplit(split.payload).split.validationText) });
     },
   };
 }
