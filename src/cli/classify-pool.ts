@@ -81,8 +81,9 @@ export class ClassifyPool {
     for (const w of this.workers) w.postMessage({ model: { ...model, bytes } satisfies WorkerModel });
   }
 
-  get threads(): number {
-    return this.workers.length;
+  /** Two batches a worker: while it classifies one, the next already waits in its queue, so it never idles between batches. */
+  get batchesInFlight(): number {
+    return 2 * this.workers.length;
   }
 
   /** Batches go to the workers in turn: they are all the same size, so the load evens out. */

@@ -11,7 +11,7 @@ import { Command, CommanderError, Option } from "commander";
 import { loadConfig } from "../config.js";
 import { WardenError } from "../errors.js";
 import { PACKAGE_VERSION } from "../version.js";
-import { classifyBatch, classifyStream, openInput, openOutput, type BatchClassifier } from "./classify.js";
+import { classifyBatch, classifyStream, openInput, openOutput, type BatchClassifier, type ClassifyStreamResult } from "./classify.js";
 import { ClassifyPool } from "./classify-pool.js";
 import type { EvalOptions } from "./eval.js";
 import { registerExperimentCommands } from "./experiment.js";
@@ -53,8 +53,14 @@ function buildProgram(): Command {
           classify = (lines, first) => classifyBatch(engine, lines, first);
         }
         const output = openOutput(opts.out);
-        const { lines, errors } = await classifyStream(classify, openInput(opts.in), output, pool ? 2 * pool.threads : 1);
-        if (output !== process.stdout) await new Promise<void>((r) => output.end(r));
+        let result: ClassifyStreamResult;
+        try {
+          result = await classifyStream(classify, openInput(opts.in), output, pool?.batchesInFlight ?? 1);
+        } finally {
+          // Also when a batch failed: the answers written before it are flushed and the file closed.
+          if (output !== process.stdout) await new Promise<void>((r) => output.end(r));
+        }
+        const { lines, errors } = result;
         if (errors > 0) process.stderr.write(`warden classify: ${errors} of ${lines} lines were bad (see their "error" lines)\n`);
         if (errors > 0 && opts.strict) process.exitCode = 1;
       } finally {

@@ -64,7 +64,11 @@ export class Policy {
 
   /** The score at or above which `head` blocks (never below its review threshold). */
   blockThreshold(head: number, lang: string): number {
-    return Math.max(this.configured(lang)?.block[head] ?? this.block[head]!, this.reviewThreshold(head, lang));
+    return Math.max(this.configuredBlock(head, lang), this.reviewThreshold(head, lang));
+  }
+
+  private configuredBlock(head: number, lang: string): number {
+    return this.configured(lang)?.block[head] ?? this.block[head]!;
   }
 
   private configured(lang: string): Configured | undefined {
@@ -82,10 +86,11 @@ export class Policy {
         score = p;
         top = i;
       }
-      if (p >= this.blockThreshold(i, lang)) {
+      const review = this.reviewThreshold(i, lang);
+      if (p >= Math.max(this.configuredBlock(i, lang), review)) {
         if (action !== "block" || p > probabilities[decidedBy]!) decidedBy = i;
         action = "block";
-      } else if (p >= this.reviewThreshold(i, lang) && action !== "block") {
+      } else if (p >= review && action !== "block") {
         if (action === "allow" || p > probabilities[decidedBy]!) decidedBy = i;
         action = "review";
       }
