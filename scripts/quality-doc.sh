@@ -11,7 +11,8 @@ node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --limit 1000 --base-
 printf '%s\n' '{"policy": {"thresholds": {"abusive": {"baseRate": 0.05}, "hate": {"baseRate": 0.05}, "spam": {"baseRate": 0.05}}}}' > "$tmp/base-rate.json"
 node bin/warden.js eval --data "$data" --data-dir "$tmp/wd" --limit 1000 --base-rate 0.05 --config "$tmp/base-rate.json" --markdown "$tmp/base-rate.md" >/dev/null
 node bin/warden.js eval --functional --data-dir "$tmp/wd" --config "$tmp/base-rate.json" --markdown "$tmp/functional-base-rate.md" >/dev/null
-node bin/warden.js eval --stages --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/stages.md" >/dev/null
+node bin/warden.js eval --stages --data "$data" --data-dir "$tmp/wd" --limit 1000 --base-rate 0.05 --markdown "$tmp/stages.md" >/dev/null
+node bin/warden.js eval --stages --data "$data" --data-dir "$tmp/wd" --limit 1000 --base-rate 0.05 --config "$tmp/base-rate.json" --markdown "$tmp/stages-base-rate.md" >/dev/null
 node bin/warden.js eval --wordlists --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/wordlists.md" >/dev/null
 node bin/warden.js eval --deletion --data "$data" --data-dir "$tmp/wd" --limit 1000 --markdown "$tmp/deletion.md" >/dev/null
 node bin/warden.js eval --functional --data-dir "$tmp/wd" --markdown "$tmp/functional.md" >/dev/null
@@ -57,6 +58,12 @@ BASERATEFUNC
   head -1 "$tmp/functional-base-rate.md"
   echo
   grep '^|' "$tmp/functional-base-rate.md"
+  cat <<'BASERATESTAGES'
+
+Stage 2 takes the messages whose score is near the review threshold (the cascade, below), so thresholds chosen for a base rate also change what goes to stage 2. Under the same policy, from `warden eval --stages --base-rate 0.05 --config <the policy above>`:
+
+BASERATESTAGES
+  sed -n '/^### The cascade on a platform/,$p' "$tmp/stages-base-rate.md" | tail -n +3
   cat <<'WORDLISTS'
 
 ## The npm word-list filters

@@ -10,7 +10,7 @@ import { Engine } from "../engine/engine.js";
 import { deletionMarkdown, deletionTest } from "../eval/deletion.js";
 import { cascadeMarkdown, evaluate, reportMarkdown } from "../eval/evaluate.js";
 import type { Decisions } from "../eval/metrics.js";
-import { baseRateMarkdown, baseRateTables } from "../eval/base-rate.js";
+import { baseRateMarkdown, baseRateTables, stagesAtBaseRateMarkdown } from "../eval/base-rate.js";
 import { evaluateReference, referenceMarkdown } from "../eval/reference.js";
 import { functionalMarkdown, runFunctional } from "../eval/functional.js";
 import { evaluateRobustness, robustnessMarkdown } from "../eval/robustness.js";
@@ -37,8 +37,8 @@ export interface EvalOptions {
 
 export async function runEval(opts: EvalOptions): Promise<void> {
   if (!opts.data && !opts.functional) throw new CommanderError(2, "warden.usage", "warden eval: --data is required (except with --functional).");
-  if (opts.baseRate !== undefined && (opts.functional || opts.deletion || opts.attacks || opts.wordlists || opts.stages)) {
-    throw new CommanderError(2, "warden.usage", "warden eval: --base-rate goes with the plain report or --reference, not with --functional, --deletion, --attacks, --wordlists or --stages.");
+  if (opts.baseRate !== undefined && (opts.functional || opts.deletion || opts.attacks || opts.wordlists)) {
+    throw new CommanderError(2, "warden.usage", "warden eval: --base-rate goes with the plain report, --reference or --stages, not with --functional, --deletion, --attacks or --wordlists.");
   }
   const config = loadConfig(opts.config);
   const loaded = await withRegistry(opts.dataDir, undefined, (registry) => registry.load(opts.model));
@@ -71,9 +71,17 @@ export async function runEval(opts: EvalOptions): Promise<void> {
     report = { model, wordLists: lists };
   } else if (opts.stages) {
     if (!engine.cascades) throw new CommanderError(2, "warden.usage", `warden eval --stages: model ${engine.version} has no second stage (training.stage2).`);
-    const [first, second, cascade] = (["first", "second", "auto"] as const).map((stages) => evaluate(engine, files, opts.limit, stages));
+    const runs = ["first", "second", "auto"] as const;
+    const flags = runs.map(() => (opts.baseRate !== undefined ? new Map<string, Decisions>() : undefined));
+    const [first, second, cascade] = runs.map((stages, i) => evaluate(engine, files, opts.limit, stages, flags[i]));
     markdown = [cascadeMarkdown(first!, second!, cascade!), ...[first!, second!, cascade!].map((r) => reportMarkdown(r, command))].join("\n");
     report = { first, second, cascade };
+    if (opts.baseRate !== undefined) {
+      const [a, b, c] = [first!, second!, cascade!].map((r, i) => baseRateTables(r.datasets, flags[i]!, opts.baseRate!));
+      const baseRate = { first: a!, second: b!, cascade: c! };
+      markdown += "\n" + stagesAtBaseRateMarkdown(baseRate, cascade!);
+      report = { ...report, baseRate };
+    }
   } else {
     // The reference's paired comparison and the base rate both read the row-by-row flags.
     const flags = opts.reference || opts.baseRate !== undefined ? new Map<string, Decisions>() : undefined;

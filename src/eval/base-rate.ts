@@ -99,3 +99,48 @@ export function baseRateMarkdown(t: BaseRateTables, model: string): string {
     "",
   ].join("\n");
 }
+
+/** What the cascade's stages give at a base rate: each stage judged alone, and the cascade as served. */
+export interface StagesAtBaseRate {
+  readonly first: BaseRateTables;
+  readonly second: BaseRateTables;
+  readonly cascade: BaseRateTables;
+}
+
+/**
+ * A section to follow `warden eval --stages` (the flags of its three runs): F1 at the base
+ * rate of stage 1 alone, stage 2 alone and the cascade, beside the share of messages the
+ * cascade sent to stage 2 (`sent`: the cascade run's rows, by dataset and language name).
+ */
+export function stagesAtBaseRateMarkdown(t: StagesAtBaseRate, sent: { readonly datasets: readonly SentRow[]; readonly languages: readonly SentRow[] }): string {
+  const at = pct(t.cascade.rate);
+  const rows = (pick: (b: BaseRateTables) => readonly BaseRateRow[], shares: readonly SentRow[], withLang: boolean): string[] => {
+    const [a, b] = [new Map(pick(t.first).map((r) => [r.name, r])), new Map(pick(t.second).map((r) => [r.name, r]))];
+    const handed = new Map(shares.map((r) => [r.name, r.secondStage]));
+    return pick(t.cascade).map((c) => `| ${c.name} |${withLang ? ` ${c.lang} |` : ""} ${fmt(a.get(c.name)?.f1 ?? NaN)} | ${fmt(b.get(c.name)?.f1 ?? NaN)} | ${fmt(c.f1)} | ${pct(handed.get(c.name) ?? NaN)} |`);
+  };
+  const n = sent.datasets.reduce((s, r) => s + r.n, 0);
+  const handed = n > 0 ? sent.datasets.reduce((s, r) => s + r.secondStage * r.n, 0) / n : NaN;
+  return [
+    `### The cascade on a platform where ${at} of messages are positive`,
+    "",
+    `Each stage's flags and the cascade's, judged as in the section "On a platform where ${at} of messages are positive": recall and the share of innocent messages flagged from the test split, precision and F1 at a ${at} share of positives. The last column is the share of messages the cascade handed to stage 2 under the thresholds of this run: stage 2 takes the messages whose score is near the review threshold, so when the thresholds move, what it takes moves with them.`,
+    "",
+    `| dataset | lang | F1 at ${at}, stage 1 | F1 at ${at}, stage 2 | F1 at ${at}, cascade | sent to stage 2 |`,
+    "|---|---|---:|---:|---:|---:|",
+    ...rows((b) => b.datasets, sent.datasets, true),
+    `| **mean** | | **${fmt(t.first.meanF1)}** | **${fmt(t.second.meanF1)}** | **${fmt(t.cascade.meanF1)}** | **${pct(handed)}** |`,
+    "",
+    `| language | F1 at ${at}, stage 1 | F1 at ${at}, stage 2 | F1 at ${at}, cascade | sent to stage 2 |`,
+    "|---|---:|---:|---:|---:|",
+    ...rows((b) => b.languages, sent.languages, false),
+    "",
+  ].join("\n");
+}
+
+/** A row of the cascade's run: how many messages, and the share stage 2 answered. */
+export interface SentRow {
+  readonly name: string;
+  readonly n: number;
+  readonly secondStage: number;
+}

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import { CommanderError } from "commander";
 import fc from "fast-check";
 import { parseShare } from "../../src/cli/shared.js";
-import { atBaseRate, baseRateMarkdown, baseRateTables } from "../../src/eval/base-rate.js";
+import { atBaseRate, baseRateMarkdown, baseRateTables, stagesAtBaseRateMarkdown } from "../../src/eval/base-rate.js";
 import { binaryMetrics, type Decisions } from "../../src/eval/metrics.js";
 
 const decisions = (labels: number[], flagged: number[]): Decisions => ({ labels: Uint8Array.from(labels), flagged: Uint8Array.from(flagged) });
@@ -62,6 +62,25 @@ describe("base rate", () => {
     assert.match(md, /^### On a platform where 5\.0% of messages are positive/);
     assert.match(md, /\| a \| en \| abusive \| 1\.000 \| 100\.0% \| 100\.0% \| 0\.050 \| 0\.095 \|/);
     assert.match(md, /\| de \| 1\.000 \| 0\.0% \| 5\.0% \| 1\.000 \| 1\.000 \|/);
+  });
+
+  it("the stages at a base rate: each stage's F1 in its own column, and the share the cascade sent to stage 2 weighted by messages", () => {
+    const sets = [
+      { name: "a", lang: "en", task: "abusive" },
+      { name: "b", lang: "de", task: "abusive" },
+    ];
+    const labels = [1, 1, 0, 0];
+    // Stage 1 misses a positive; stage 2 and the cascade catch both, and the cascade flags an innocent message too.
+    const run = (a: number[], b: number[]) => baseRateTables(sets, new Map([["a", decisions(labels, a)], ["b", decisions(labels, b)]]), 0.05);
+    const t = { first: run([1, 0, 0, 0], [1, 1, 0, 0]), second: run([1, 1, 0, 0], [1, 1, 0, 0]), cascade: run([1, 1, 1, 0], [1, 1, 0, 0]) };
+    const md = stagesAtBaseRateMarkdown(t, { datasets: [{ name: "a", n: 4, secondStage: 0.5 }, { name: "b", n: 12, secondStage: 0.25 }], languages: [{ name: "en", n: 4, secondStage: 0.5 }] });
+    const f1 = (r: { f1: number }) => r.f1.toFixed(3);
+    assert.match(md, /^### The cascade on a platform where 5\.0% of messages are positive/);
+    assert.ok(md.includes(`| a | en | ${f1(t.first.datasets[0]!)} | 1.000 | ${f1(t.cascade.datasets[0]!)} | 50.0% |`), md);
+    assert.ok(t.first.datasets[0]!.f1 < 1 && t.cascade.datasets[0]!.f1 < 1 && t.first.datasets[0]!.f1 !== t.cascade.datasets[0]!.f1);
+    // 4 messages at 50% and 12 at 25%: 5 of 16 sent.
+    assert.ok(md.includes(`| **mean** | | **${t.first.meanF1.toFixed(3)}** | **1.000** | **${t.cascade.meanF1.toFixed(3)}** | **31.3%** |`), md);
+    assert.ok(md.includes("| de | 1.000 | 1.000 | 1.000 | – |"), md);
   });
 
   it("warden eval --base-rate takes a share strictly between 0 and 1, else a usage error", () => {
