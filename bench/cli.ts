@@ -9,9 +9,12 @@
  * first tens of thousands of messages go through, weigh less, as in a batch job of a
  * day's traffic), alternating, BATCH_ROUNDS times each; the median run of each is
  * reported, beside every run's rate (this machine's speed moves from minute to minute).
+ * Each round also runs one `--threads 1` process per core side by side, each on its part
+ * of the batch: what the machine gives that many independent threads with no pool
+ * between them, the ceiling against which the pool's scaling is judged.
  * Then the npm word-list filters go over the same file the same way (wordlist-child.ts).
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,6 +42,9 @@ export interface CliResult {
   readonly long: CliRun;
   readonly longRuns: readonly CliRun[];
   readonly longInputMB: number;
+  /** `threads` one-thread processes side by side, each on 1/threads of the batch (wall time to the last exit): the median run of `independentRuns`. */
+  readonly independent: CliRun;
+  readonly independentRuns: readonly CliRun[];
   readonly threads: number;
   readonly timeTool: boolean;
   /** The npm word-list filters over the same file, one thread each. */
@@ -74,30 +80,56 @@ function timeNode(root: string, args: readonly string[], messages: number, useTi
   const wallSeconds = (nowNs() - t0) / 1e9;
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${args.slice(0, 2).join(" ")} exited with ${r.status ?? r.signal}: ${r.stderr.slice(-2000)}`);
+  return { run: { messages, wallSeconds, ...timeReport(r.stderr) }, stderr: r.stderr };
+}
+
+/** CPU seconds and peak RSS from GNU time's report in `stderr` (null where it has none). */
+function timeReport(stderr: string): Pick<CliRun, "cpuSeconds" | "peakRssMB"> {
   const num = (re: RegExp): number | null => {
-    const m = re.exec(r.stderr);
+    const m = re.exec(stderr);
     return m ? Number(m[1]) : null;
   };
   const rssKb = num(/Maximum resident set size \(kbytes\): (\d+)/);
   const user = num(/User time \(seconds\): ([\d.]+)/);
   const sys = num(/System time \(seconds\): ([\d.]+)/);
-  return {
-    run: {
-      messages,
-      wallSeconds,
-      cpuSeconds: user !== null && sys !== null ? user + sys : null,
-      peakRssMB: rssKb !== null ? (rssKb * 1024) / 1e6 : null,
-    },
-    stderr: r.stderr,
-  };
+  return { cpuSeconds: user !== null && sys !== null ? user + sys : null, peakRssMB: rssKb !== null ? (rssKb * 1024) / 1e6 : null };
+}
+
+function classifyArgs(root: string, input: string, workDir: string, threads: number): string[] {
+  return [join(root, "bin/warden.js"), "classify", "--threads", String(threads), "--in", input, "--out", "/dev/null", "--data-dir", mkdtempSync(join(workDir, "data-"))];
+}
+
+function checkNoBadLines(stderr: string): void {
+  const bad = /(\d+) of (\d+) lines were bad/.exec(stderr);
+  if (bad) throw new Error(`warden classify reported ${bad[1]} bad lines of ${bad[2]}`);
 }
 
 function runClassify(root: string, input: string, messages: number, workDir: string, useTime: boolean, threads: number): CliRun {
-  const dataDir = mkdtempSync(join(workDir, "data-"));
-  const { run, stderr } = timeNode(root, [join(root, "bin/warden.js"), "classify", "--threads", String(threads), "--in", input, "--out", "/dev/null", "--data-dir", dataDir], messages, useTime);
-  const bad = /(\d+) of (\d+) lines were bad/.exec(stderr);
-  if (bad) throw new Error(`warden classify reported ${bad[1]} bad lines of ${bad[2]}`);
+  const { run, stderr } = timeNode(root, classifyArgs(root, input, workDir, threads), messages, useTime);
+  checkNoBadLines(stderr);
   return run;
+}
+
+/** One `--threads 1` process per part, all at once; wall time to the last exit, CPU summed (peak RSS is each process's own, so none is given). */
+async function runIndependent(root: string, parts: readonly string[], messages: number, workDir: string, useTime: boolean): Promise<CliRun> {
+  const t0 = nowNs();
+  const stderrs = await Promise.all(
+    parts.map(
+      (input) =>
+        new Promise<string>((resolve, reject) => {
+          const args = classifyArgs(root, input, workDir, 1);
+          const child = useTime ? spawn(GNU_TIME, ["-v", process.execPath, ...args], { cwd: root, stdio: ["ignore", "ignore", "pipe"] }) : spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"] });
+          let stderr = "";
+          child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+          child.on("error", reject);
+          child.on("close", (code, signal) => (code === 0 ? resolve(stderr) : reject(new Error(`warden classify --threads 1 exited with ${code ?? signal}: ${stderr.slice(-2000)}`))));
+        }),
+    ),
+  );
+  const wallSeconds = (nowNs() - t0) / 1e9;
+  stderrs.forEach(checkNoBadLines);
+  const cpu = stderrs.map((e) => timeReport(e).cpuSeconds);
+  return { messages, wallSeconds, cpuSeconds: cpu.every((c) => c !== null) ? cpu.reduce((a: number, c) => a + c!, 0) : null, peakRssMB: null };
 }
 
 /**
@@ -145,17 +177,26 @@ export async function measureCli(root: string, texts: readonly string[], message
     writeInput(one, texts, 1);
     const useTime = hasGnuTime();
     const threads = availableParallelism();
+    const perPart = Math.floor(messages / threads);
+    const parts = Array.from({ length: threads }, (_, i) => join(workDir, `part-${i}.jsonl`));
+    // Part i holds the batch's lines i·perPart … (i+1)·perPart − 1: the texts' cycle started where they start.
+    parts.forEach((part, i) => {
+      const from = (i * perPart) % texts.length;
+      writeInput(part, [...texts.slice(from), ...texts.slice(0, from)], perPart);
+    });
     const startup = runClassify(root, one, 1, workDir, useTime, threads);
     const oneThreadRuns: CliRun[] = [];
     const fullRuns: CliRun[] = [];
     const longRuns: CliRun[] = [];
+    const independentRuns: CliRun[] = [];
     for (let round = 0; round < BATCH_ROUNDS; round++) {
       oneThreadRuns.push(runClassify(root, input, messages, workDir, useTime, 1));
       fullRuns.push(runClassify(root, input, messages, workDir, useTime, threads));
       longRuns.push(runClassify(root, longInput, longMessages, workDir, useTime, threads));
+      independentRuns.push(await runIndependent(root, parts, perPart * threads, workDir, useTime));
     }
     const filters = await runFilters(root, input, texts, messages, useTime);
-    return { inputMB: statSync(input).size / 1e6, startup, oneThread: medianRun(oneThreadRuns), oneThreadRuns, full: medianRun(fullRuns), fullRuns, long: medianRun(longRuns), longRuns, longInputMB: statSync(longInput).size / 1e6, threads, timeTool: useTime, filters };
+    return { inputMB: statSync(input).size / 1e6, startup, oneThread: medianRun(oneThreadRuns), oneThreadRuns, full: medianRun(fullRuns), fullRuns, long: medianRun(longRuns), longRuns, longInputMB: statSync(longInput).size / 1e6, independent: medianRun(independentRuns), independentRuns, threads, timeTool: useTime, filters };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
