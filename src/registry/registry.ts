@@ -157,22 +157,29 @@ export class Registry {
     const loaded = versioned(await loadModelFileAsync(record?.path ?? DEFAULT_MODEL_PATH));
     // The shipped model's hash came with reading it: telling its version later needs no second read.
     if (!record) defaultSha256 ??= loaded.sha256;
-    return { ...loaded, profile: readProfile(this.profilePath(loaded.version)) };
+    return { ...loaded, profile: readProfile(this.profileFileOf(record)) };
   }
 
   /**
    * Which artifact `load(version)` would read, without reading it (for processes that load
    * it themselves), with the sha256 the registry recorded for it: null for the shipped
-   * model, whose bytes are its identity (its version is their hash). The shipped model's
-   * profile is the one shipped beside it: the pipeline that made the one made the other,
-   * and finding a profile stored under its version would mean hashing its 19 MB here
-   * (a quarter of a second of `warden classify`'s start-up) only to find the same counts.
+   * model, whose bytes are its identity (its version is their hash).
    */
   async locate(version?: string): Promise<{ path: string; sha256: string | null; profilePath: string | null }> {
     const record = await this.recordFor(version);
-    if (record) return { path: record.path, sha256: record.sha256, profilePath: this.profilePath(record.version) };
+    return { ...(record ? { path: record.path, sha256: record.sha256 } : { path: DEFAULT_MODEL_PATH, sha256: null }), profilePath: this.profileFileOf(record) };
+  }
+
+  /**
+   * The profile file of a registered model, or (record null) the one shipped beside the
+   * shipped model: the pipeline that made the one made the other, and looking under its
+   * version first would mean hashing its 19 MB (a quarter of a second of `warden
+   * classify`'s start-up) to find the same counts.
+   */
+  private profileFileOf(record: ModelRecord | null): string | null {
+    if (record) return this.profilePath(record.version);
     const shipped = sidecarPathFor(DEFAULT_MODEL_PATH, "profiles");
-    return { path: DEFAULT_MODEL_PATH, sha256: null, profilePath: existsSync(shipped) ? shipped : null };
+    return existsSync(shipped) ? shipped : null;
   }
 
   /** The record of a version, else of the champion; null for the shipped default model. */

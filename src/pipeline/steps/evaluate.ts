@@ -36,6 +36,24 @@ export function candidateEngine(artifact: Buffer, policy: PolicyConfig): Engine 
 }
 
 /**
+ * A step that runs the candidate under `policy` over the split and keeps the JSON that
+ * `measure` makes of it (the monitoring reference, the score profile). `code` is the
+ * calling step module's fingerprint, so editing what it measures reruns it.
+ */
+export function candidateStep(name: string, code: string, calibrated: StepOutput, split: StepOutput, policy: PolicyConfig, measure: (engine: Engine, split: SplitData) => unknown): Step {
+  return {
+    name,
+    version: 1,
+    code,
+    params: { policy },
+    inputs: { calibrate: calibrated.sha256, split: split.sha256 },
+    async run(): Promise<Buffer> {
+      return pack({ json: measure(candidateEngine(calibrated.payload, policy), decodeSplit(split.payload).split) });
+    },
+  };
+}
+
+/**
  * evaluateHoldout (eval/holdout.ts) with the judging spread over two threads; the
  * model goes as its artifact bytes, so both threads judge with the very same model.
  */

@@ -7,25 +7,15 @@ import type { PolicyConfig } from "../../config.js";
 import type { Engine } from "../../engine/engine.js";
 import type { LabelledRow } from "../../eval/holdout.js";
 import { scoreProfile, type ProfiledScore, type ScoreProfile } from "../../model/profile.js";
-import { decodedOnce, pack, unpack } from "../codec.js";
+import { decodedOnce, unpack } from "../codec.js";
 import { codeFingerprint } from "../fingerprint.js";
 import type { Step, StepOutput } from "../runner.js";
-import { candidateEngine, validationRows } from "./evaluate.js";
-import { decodeSplit } from "./split.js";
+import { candidateStep, validationRows } from "./evaluate.js";
 
 const CODE = codeFingerprint(import.meta.url);
 
 export function profileStep(calibrated: StepOutput, split: StepOutput, policy: PolicyConfig): Step {
-  return {
-    name: "profile",
-    version: 1,
-    code: CODE,
-    params: { policy },
-    inputs: { calibrate: calibrated.sha256, split: split.sha256 },
-    async run(): Promise<Buffer> {
-      return pack({ json: profileOf(candidateEngine(calibrated.payload, policy), validationRows(decodeSplit(split.payload).split)) });
-    },
-  };
+  return candidateStep("profile", CODE, calibrated, split, policy, (engine, s) => profileOf(engine, validationRows(s)));
 }
 
 /** The profile of `engine` on labelled rows, each judged on its dataset's category (rows of a category the model lacks are left out). */

@@ -6,25 +6,15 @@
 import type { PolicyConfig } from "../../config.js";
 import { referenceSnapshot } from "../../monitor/reference.js";
 import type { WindowSnapshot } from "../../monitor/window.js";
-import { decodedOnce, pack, unpack } from "../codec.js";
+import { decodedOnce, unpack } from "../codec.js";
 import { codeFingerprint } from "../fingerprint.js";
 import type { Step, StepOutput } from "../runner.js";
-import { candidateEngine } from "./evaluate.js";
-import { decodeSplit } from "./split.js";
+import { candidateStep } from "./evaluate.js";
 
 const CODE = codeFingerprint(import.meta.url);
 
 export function referenceStep(calibrated: StepOutput, split: StepOutput, policy: PolicyConfig): Step {
-  return {
-    name: "reference",
-    version: 1,
-    code: CODE,
-    params: { policy },
-    inputs: { calibrate: calibrated.sha256, split: split.sha256 },
-    async run(): Promise<Buffer> {
-      return pack({ json: referenceSnapshot(candidateEngine(calibrated.payload, policy), decodeSplit(split.payload).split.validationText) });
-    },
-  };
+  return candidateStep("reference", CODE, calibrated, split, policy, (engine, s) => referenceSnapshot(engine, s.validationText));
 }
 
 export const decodeReference = decodedOnce((buf: Buffer): WindowSnapshot => unpack(buf).json as WindowSnapshot);
